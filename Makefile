@@ -1,0 +1,33 @@
+# The two commands of the README: `make up` runs Ferry, `make test` runs every test.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: up serve test check lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+up: $(STAMP)
+	$(BIN)/ferry serve --region us-east-1 --host 127.0.0.1 --port 9000
+
+serve: up
+
+test: $(STAMP)
+	$(BIN)/python scripts/check
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check ferry tests bench
+	$(BIN)/ruff check ferry tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.storage
+
+clean:
+	rm -rf $(VENV) ferry-data

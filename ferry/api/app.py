@@ -1,0 +1,154 @@
+"""The S3 ASGI application: host → S3Path → auth → route → handler → encode.
+
+Errors become XML in one place (`api/errors.py`). Ferry's own endpoints live under `/_ferry/`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from ferry.api.auth import KeyLookup, authenticate
+from ferry.api.context import RequestContext, Services
+from ferry.api.errors import error_response
+from ferry.api.http import ClientDisconnected, Receive, Request, Response, Scope, Send
+from ferry.api.routing import match_route
+from ferry.core.ids import new_request_id
+from ferry.protocol.errors import S3Error, S3ErrorCode
+from ferry.protocol.paths import BucketPath, ObjectPath, parse_s3_path
+
+log = logging.getLogger("ferry.api")
+
+SERVER_HEADER = (b"server", b"Ferry")
+MAX_HEADER_BYTES = 8 * 1024  # S3 limits the whole header block to 8 KiB
+
+Lifespan = Callable[[], Awaitable[None]]
+
+
+class S3App:
+    def __init__(
+        self,
+        services: Services,
+        keys: KeyLookup,
+        *,
+        on_startup: Lifespan | None = None,
+        on_shutdown: Lifespan | None = None,
+    ) -> None:
+        self._services = services
+        self._keys = keys
+        self._on_startup = on_startup
+        self._on_shutdown = on_shutdown
+        self.ready = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    if self._on_startup is not None:
+                        await self._on_startup()
+                except Exception as exc:
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                self.ready = True
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.ready = False
+                if self._on_shutdown is not None:
+                    await self._on_shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request_id = new_request_id()
+        method = scope["method"]
+        resource = scope.get("path", "/")
+        try:
+            request = Request.from_scope(scope, receive)
+            resource = request.path
+            if request.path.startswith("/_ferry/"):
+                response = self._ferry_endpoint(request)
+            else:
+                response = await self._s3(request, request_id)
+        except ClientDisconnected:
+            log.info("client disconnected", extra={"request_id": request_id})
+            return
+        except Exception as exc:  # the request pipeline boundary: everything becomes XML
+            response = error_response(
+                exc, resource=resource, request_id=request_id, method=method
+            )
+        await _send_response(send, response, request_id, head=method == "HEAD")
+
+    async def _s3(self, request: Request, request_id: str) -> Response:
+        header_bytes = sum(len(k) + len(v) + 4 for k, v in request.headers.items())
+        if header_bytes > MAX_HEADER_BYTES:
+            raise S3Error(
+                S3ErrorCode.RequestHeaderSectionTooLarge,
+                "Your request header section exceeds the maximum allowed size.",
+            )
+        services = self._services
+        host = request.headers.get("host", "")
+        path = parse_s3_path(host, request.path, services.region.virtual_host_domains)
+        auth = authenticate(request, self._keys, services.clock, services.region.name)
+        route = match_route(request, path)
+        bucket = path.bucket if isinstance(path, BucketPath | ObjectPath) else ""
+        key = path.key if isinstance(path, ObjectPath) else ""
+        if auth.principal.is_anonymous:
+            raise S3Error(S3ErrorCode.AccessDenied)
+        ctx = RequestContext(
+            request=request,
+            auth=auth,
+            bucket=bucket,
+            key=key,
+            request_id=request_id,
+            services=services,
+        )
+        return await route.handler(ctx)
+
+    def _ferry_endpoint(self, request: Request) -> Response:
+        if request.path == "/_ferry/health" and request.method in ("GET", "HEAD"):
+            if self.ready:
+                return Response(
+                    status=200, headers=[("content-type", "application/json")],
+                    body=b'{"status":"ok","region":"' + self._services.region.name.encode()
+                    + b'"}',
+                )  # fmt: skip
+            return Response(status=503, body=b'{"status":"starting"}')
+        raise S3Error(S3ErrorCode.NotImplemented, "Unknown Ferry endpoint.")
+
+
+async def _send_response(send: Send, response: Response, request_id: str, *, head: bool) -> None:
+    headers = [
+        (name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers
+    ]
+    headers.append((b"x-amz-request-id", request_id.encode()))
+    headers.append((b"x-amz-id-2", request_id.encode()))
+    headers.append(SERVER_HEADER)
+    body = response.body
+    if isinstance(body, bytes):
+        if response.content_length is None:
+            headers.append((b"content-length", str(len(body)).encode()))
+        else:
+            headers.append((b"content-length", str(response.content_length).encode()))
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head else body})
+        return
+    if response.content_length is not None:
+        headers.append((b"content-length", str(response.content_length).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    stream: AsyncIterator[bytes] = body
+    try:
+        async for chunk in stream:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    except Exception:
+        # Headers are gone already: the only honest signal left is a cut connection.
+        log.exception("response stream failed", extra={"request_id": request_id})
+        raise
+    await send({"type": "http.response.body", "body": b""})

@@ -1,0 +1,330 @@
+"""PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects, CopyObject, attributes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import unquote
+
+from ferry.api.body import RequestBody
+from ferry.api.context import RequestContext
+from ferry.api.errors import to_s3_error
+from ferry.api.handlers import acl as acl_headers
+from ferry.api.handlers.headers import (
+    RESPONSE_OVERRIDES,
+    ByteRange,
+    check_read_conditions,
+    checksum_headers,
+    parse_content_headers,
+    parse_range,
+    parse_storage_class,
+    parse_user_metadata,
+    version_headers,
+)
+from ferry.api.http import Response, xml_response
+from ferry.core.errors import FerryError
+from ferry.core.names import parse_object_key
+from ferry.protocol.errors import S3Error, S3ErrorCode
+from ferry.protocol.xml import objects as xml_objects
+from ferry.protocol.xml import tagging as xml_tagging
+from ferry.store import ObjectAttributes, Version, VersioningStatus
+from ferry.store.errors import InvalidArgument, PreconditionFailed
+
+MAX_PUT_BYTES = 5 * 1024**3
+
+
+def write_condition(ctx: RequestContext):  # type: ignore[no-untyped-def]
+    """If-Match / If-None-Match on writes (S3 conditional writes), checked in the commit."""
+    if_match = ctx.header("if-match")
+    if_none_match = ctx.header("if-none-match")
+    if if_match is None and if_none_match is None:
+        return None
+
+    def condition(current: Version | None) -> None:
+        live = current if current is not None and not current.is_delete_marker else None
+        if if_none_match is not None and if_none_match.strip() == "*" and live is not None:
+            raise PreconditionFailed(condition="If-None-Match")
+        if if_match is not None:
+            if live is None:
+                raise S3Error(S3ErrorCode.NoSuchKey, Key=ctx.key)
+            if if_match.strip().strip('"') not in (live.attrs.etag, "*"):
+                raise PreconditionFailed(condition="If-Match")
+
+    return condition
+
+
+def new_object_attrs(ctx: RequestContext) -> ObjectAttributes:
+    headers = ctx.request.headers
+    tagging = headers.get("x-amz-tagging")
+    return ObjectAttributes(
+        storage_class=parse_storage_class(headers),
+        content_headers=parse_content_headers(headers),
+        user_metadata=parse_user_metadata(headers),
+        tags=xml_tagging.parse_tagging_header(tagging) if tagging else (),
+        acl=acl_headers.grants_from_headers(ctx, ctx.services.owner_id),
+    )
+
+
+def _check_length(ctx: RequestContext) -> None:
+    headers = ctx.request.headers
+    declared = headers.get("x-amz-decoded-content-length") or headers.get("content-length")
+    if declared is None:
+        if "chunked" not in headers.get("transfer-encoding", ""):
+            raise S3Error(S3ErrorCode.MissingContentLength)
+        return
+    try:
+        length = int(declared)
+    except ValueError as exc:
+        raise S3Error(S3ErrorCode.InvalidArgument, "Content-Length is not a number") from exc
+    if length > MAX_PUT_BYTES:
+        raise S3Error(
+            S3ErrorCode.EntityTooLarge, ProposedSize=length, MaxSizeAllowed=MAX_PUT_BYTES
+        )
+
+
+def _put_response(version: Version, bucket_versioning: VersioningStatus) -> Response:
+    response = Response(status=200)
+    response.set("etag", f'"{version.attrs.etag}"')
+    if bucket_versioning is not VersioningStatus.UNVERSIONED:
+        response.set("x-amz-version-id", version.version_id)
+    if version.attrs.checksum_algorithm and version.attrs.checksum_value:
+        response.headers.extend(checksum_headers(version))
+    return response
+
+
+async def put_object(ctx: RequestContext) -> Response:
+    key = parse_object_key(ctx.key)
+    _check_length(ctx)
+    attrs = new_object_attrs(ctx)
+    body = RequestBody(ctx.request, ctx.auth)
+    version = await ctx.services.objects.put(
+        ctx.bucket, key, body, owner_id=ctx.services.owner_id, attrs=attrs,
+        condition=write_condition(ctx),
+    )  # fmt: skip
+    bucket = await ctx.services.objects.bucket(ctx.bucket)
+    return _put_response(version, bucket.versioning)
+
+
+def _version_id_param(ctx: RequestContext) -> str | None:
+    version_id = ctx.param("versionId")
+    if version_id == "":
+        raise InvalidArgument("Version id cannot be the empty string", argument_name="versionId")
+    return version_id
+
+
+async def _read_version(ctx: RequestContext) -> tuple[Version, bool]:
+    version = await ctx.services.objects.get(ctx.bucket, ctx.key, _version_id_param(ctx))
+    bucket = await ctx.services.objects.bucket(ctx.bucket)
+    return version, bucket.versioning is not VersioningStatus.UNVERSIONED
+
+
+def _selected_range(ctx: RequestContext, version: Version) -> tuple[ByteRange | None, int | None]:
+    """The byte range to serve, from Range or partNumber; and the parts count to report."""
+    part_number = ctx.param("partNumber")
+    size = version.attrs.size
+    if part_number is None:
+        return parse_range(ctx.header("range"), size), None
+    if ctx.header("range"):
+        raise S3Error(S3ErrorCode.InvalidRequest, "Cannot specify both Range header and partNumber query parameter")
+    try:
+        number = int(part_number)
+    except ValueError as exc:
+        raise InvalidArgument("Part number must be an integer", argument_name="partNumber") from exc
+    parts = version.attrs.parts
+    count = len(parts) if parts else 1
+    if number < 1 or number > 10_000:
+        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", argument_name="partNumber")
+    if number > count:
+        raise S3Error(S3ErrorCode.InvalidPartNumber)
+    if not parts:
+        return ByteRange(0, size), 1
+    start = sum(p.size for p in parts[: number - 1])
+    return ByteRange(start, start + parts[number - 1].size), count
+
+
+def _object_response(ctx: RequestContext, version: Version, versioned: bool) -> tuple[Response, ByteRange | None]:
+    check_read_conditions(ctx.request.headers, version)
+    selected, parts_count = _selected_range(ctx, version)
+    headers = version_headers(version, versioned_bucket=versioned)
+    if ctx.header("x-amz-checksum-mode", "").upper() == "ENABLED" and selected is None:
+        headers.extend(checksum_headers(version))
+    if parts_count is not None:
+        headers.append(("x-amz-mp-parts-count", str(parts_count)))
+    overrides = {
+        RESPONSE_OVERRIDES[name]: value
+        for name, value in ctx.request.params.items()
+        if name in RESPONSE_OVERRIDES
+    }
+    if overrides:
+        headers = [(n, v) for n, v in headers if n not in overrides] + list(overrides.items())
+    size = version.attrs.size
+    response = Response(status=200, headers=headers)
+    if selected is not None:
+        response.status = 206
+        response.set("content-range", f"bytes {selected.start}-{selected.end - 1}/{size}")
+        response.content_length = selected.end - selected.start
+    else:
+        response.content_length = size
+    return response, selected
+
+
+async def get_object(ctx: RequestContext) -> Response:
+    version, versioned = await _read_version(ctx)
+    response, selected = _object_response(ctx, version, versioned)
+    start, end = (selected.start, selected.end) if selected else (0, version.attrs.size)
+    if version.body.inline is not None:
+        response.body = version.body.inline[start:end]
+        response.content_length = None
+    else:
+        response.body = ctx.services.objects.read_body(version, start, end)
+    return response
+
+
+async def head_object(ctx: RequestContext) -> Response:
+    version, versioned = await _read_version(ctx)
+    response, _ = _object_response(ctx, version, versioned)
+    response.body = b""
+    return response
+
+
+async def delete_object(ctx: RequestContext) -> Response:
+    outcome = await ctx.services.objects.delete(ctx.bucket, ctx.key, _version_id_param(ctx))
+    response = Response(status=204)
+    if outcome.delete_marker:
+        response.set("x-amz-delete-marker", "true")
+    if outcome.version_id is not None:
+        response.set("x-amz-version-id", outcome.version_id)
+    return response
+
+
+async def delete_objects(ctx: RequestContext) -> Response:
+    request = xml_objects.parse_delete(await ctx.request.read_body())
+    results: list[xml_objects.DeletedEntry | xml_objects.DeleteErrorEntry] = []
+    for item in request.objects:
+        try:
+            outcome = await ctx.services.objects.delete(ctx.bucket, item.key, item.version_id)
+        except FerryError as exc:
+            error = to_s3_error(exc)
+            results.append(
+                xml_objects.DeleteErrorEntry(
+                    key=item.key, version_id=item.version_id, code=error.code.value,
+                    message=error.message,
+                )
+            )  # fmt: skip
+            continue
+        if request.quiet:
+            continue
+        results.append(
+            xml_objects.DeletedEntry(
+                key=item.key,
+                version_id=item.version_id,
+                delete_marker=outcome.delete_marker,
+                delete_marker_version_id=outcome.version_id if outcome.delete_marker and item.version_id is None else None,
+            )
+        )
+    return xml_response(xml_objects.render_delete_result(results))
+
+
+def parse_copy_source(value: str) -> tuple[str, str, str | None]:
+    """`/bucket/key?versionId=v` (URL-encoded) → (bucket, key, version_id)."""
+    path, _, query = value.partition("?")
+    path = unquote(path).lstrip("/")
+    bucket, slash, key = path.partition("/")
+    if not slash or not bucket or not key:
+        raise S3Error(S3ErrorCode.InvalidArgument, "Invalid copy source object key", ArgumentName="x-amz-copy-source", ArgumentValue=value)
+    version_id = None
+    if query:
+        name, _, raw = query.partition("=")
+        if name != "versionId" or not raw:
+            raise S3Error(S3ErrorCode.InvalidArgument, "Invalid copy source version id")
+        version_id = unquote(raw)
+    return bucket, key, version_id
+
+
+async def read_copy_source(ctx: RequestContext) -> Version:
+    bucket, key, version_id = parse_copy_source(ctx.header("x-amz-copy-source") or "")
+    source = await ctx.services.objects.get(bucket, key, version_id)
+    check_read_conditions(ctx.request.headers, source, prefix="x-amz-copy-source-")
+    return source
+
+
+async def copy_object(ctx: RequestContext) -> Response:
+    key = parse_object_key(ctx.key)
+    source = await read_copy_source(ctx)
+    headers = ctx.request.headers
+    metadata_directive = headers.get("x-amz-metadata-directive", "COPY").upper()
+    tagging_directive = headers.get("x-amz-tagging-directive", "COPY").upper()
+    if metadata_directive not in ("COPY", "REPLACE") or tagging_directive not in ("COPY", "REPLACE"):
+        raise S3Error(S3ErrorCode.InvalidArgument, "Unknown metadata or tagging directive")
+    requested = new_object_attrs(ctx)
+    attrs = source.attrs
+    if metadata_directive == "REPLACE":
+        attrs = replace(attrs, content_headers=requested.content_headers, user_metadata=requested.user_metadata)
+    if tagging_directive == "REPLACE":
+        attrs = replace(attrs, tags=requested.tags)
+    storage_class_given = "x-amz-storage-class" in headers
+    attrs = replace(
+        attrs,
+        storage_class=requested.storage_class if storage_class_given else "STANDARD",
+        acl=requested.acl,
+        parts=(),
+        replication_status=None,
+    )
+    same_object = source.bucket == ctx.bucket and source.key == key
+    if same_object and metadata_directive == "COPY" and not storage_class_given:
+        raise S3Error(
+            S3ErrorCode.InvalidRequest,
+            "This copy request is illegal because it is trying to copy an object to itself "
+            "without changing the object's metadata, storage class, website redirect location "
+            "or encryption attributes.",
+        )
+    body, digest = await ctx.services.objects.copy_body(source)
+    attrs = replace(attrs, size=digest.size, etag=digest.md5_hex)
+    if source.attrs.checksum_type == "COMPOSITE":
+        attrs = replace(attrs, checksum_algorithm=None, checksum_value=None, checksum_type=None)
+    version = await ctx.services.objects.commit(
+        ctx.bucket, key, owner_id=ctx.services.owner_id, attrs=attrs, body=body,
+        condition=write_condition(ctx),
+    )  # fmt: skip
+    bucket = await ctx.services.objects.bucket(ctx.bucket)
+    response = xml_response(
+        xml_objects.render_copy_object_result(
+            xml_objects.CopyResult(
+                etag=version.attrs.etag,
+                last_modified=version.last_modified,
+                checksum_algorithm=version.attrs.checksum_algorithm,
+                checksum_value=version.attrs.checksum_value,
+                checksum_type=version.attrs.checksum_type,
+            )
+        )
+    )
+    if bucket.versioning is not VersioningStatus.UNVERSIONED:
+        response.set("x-amz-version-id", version.version_id)
+    if source.version_id != "null" or bucket.versioning is not VersioningStatus.UNVERSIONED:
+        response.set("x-amz-copy-source-version-id", source.version_id)
+    return response
+
+
+async def get_object_attributes(ctx: RequestContext) -> Response:
+    wanted = {a.strip() for a in (ctx.header("x-amz-object-attributes") or "").split(",") if a.strip()}
+    if not wanted:
+        raise S3Error(S3ErrorCode.InvalidArgument, "Invalid attribute name specified.")
+    version, versioned = await _read_version(ctx)
+    attrs = version.attrs
+    result = xml_objects.ObjectAttributesResult(
+        etag=attrs.etag if "ETag" in wanted else None,
+        checksum_algorithm=attrs.checksum_algorithm if "Checksum" in wanted else None,
+        checksum_value=attrs.checksum_value if "Checksum" in wanted else None,
+        checksum_type=attrs.checksum_type if "Checksum" in wanted else None,
+        object_size=attrs.size if "ObjectSize" in wanted else None,
+        storage_class=attrs.storage_class if "StorageClass" in wanted else None,
+        parts=[
+            xml_objects.AttributePart(part_number=i + 1, size=p.size, checksum_value=p.checksum_value)
+            for i, p in enumerate(attrs.parts)
+        ] if "ObjectParts" in wanted and attrs.parts else None,
+        parts_count=len(attrs.parts) if "ObjectParts" in wanted and attrs.parts else None,
+    )
+    response = xml_response(xml_objects.render_object_attributes(result))
+    response.set("last-modified", version_headers(version, versioned_bucket=versioned)[1][1])
+    if versioned:
+        response.set("x-amz-version-id", version.version_id)
+    return response

@@ -1,0 +1,197 @@
+"""The route table: (method, target, query key, header) → operation, IAM action, handler.
+
+First match wins, so specific rows (sub-resources, copy headers) come before the plain ones.
+A request naming a sub-resource that no row serves gets NotImplemented, never a plain
+GET/PUT by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ferry.api.context import RequestContext
+from ferry.api.handlers import buckets, listing, multipart, objects, service, subresources
+from ferry.api.http import Request, Response
+from ferry.protocol.errors import S3Error, S3ErrorCode
+from ferry.protocol.paths import BucketPath, ObjectPath, Root, S3Path
+
+Handler = Callable[[RequestContext], Awaitable[Response]]
+
+
+class Target(StrEnum):
+    SERVICE = "service"
+    BUCKET = "bucket"
+    OBJECT = "object"
+
+
+class Op(StrEnum):
+    ListBuckets = "ListBuckets"
+    CreateBucket = "CreateBucket"
+    HeadBucket = "HeadBucket"
+    DeleteBucket = "DeleteBucket"
+    GetBucketLocation = "GetBucketLocation"
+    PutBucketVersioning = "PutBucketVersioning"
+    GetBucketVersioning = "GetBucketVersioning"
+    PutBucketTagging = "PutBucketTagging"
+    GetBucketTagging = "GetBucketTagging"
+    DeleteBucketTagging = "DeleteBucketTagging"
+    PutBucketAcl = "PutBucketAcl"
+    GetBucketAcl = "GetBucketAcl"
+    ListObjects = "ListObjects"
+    ListObjectsV2 = "ListObjectsV2"
+    ListObjectVersions = "ListObjectVersions"
+    ListMultipartUploads = "ListMultipartUploads"
+    DeleteObjects = "DeleteObjects"
+    PutObject = "PutObject"
+    CopyObject = "CopyObject"
+    GetObject = "GetObject"
+    HeadObject = "HeadObject"
+    DeleteObject = "DeleteObject"
+    GetObjectAttributes = "GetObjectAttributes"
+    PutObjectTagging = "PutObjectTagging"
+    GetObjectTagging = "GetObjectTagging"
+    DeleteObjectTagging = "DeleteObjectTagging"
+    PutObjectAcl = "PutObjectAcl"
+    GetObjectAcl = "GetObjectAcl"
+    CreateMultipartUpload = "CreateMultipartUpload"
+    UploadPart = "UploadPart"
+    UploadPartCopy = "UploadPartCopy"
+    CompleteMultipartUpload = "CompleteMultipartUpload"
+    AbortMultipartUpload = "AbortMultipartUpload"
+    ListParts = "ListParts"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Route:
+    method: str
+    target: Target
+    op: Op
+    action: str  # the IAM action S3 authorises this operation as
+    handler: Handler
+    query_key: str | None = None
+    header: str | None = None
+
+
+_S, _B, _O = Target.SERVICE, Target.BUCKET, Target.OBJECT
+
+ROUTES: tuple[Route, ...] = (
+    Route(method="GET", target=_S, op=Op.ListBuckets, action="s3:ListAllMyBuckets",
+          handler=service.list_buckets),
+    # bucket sub-resources
+    Route(method="GET", target=_B, query_key="location", op=Op.GetBucketLocation,
+          action="s3:GetBucketLocation", handler=buckets.get_bucket_location),
+    Route(method="PUT", target=_B, query_key="versioning", op=Op.PutBucketVersioning,
+          action="s3:PutBucketVersioning", handler=buckets.put_bucket_versioning),
+    Route(method="GET", target=_B, query_key="versioning", op=Op.GetBucketVersioning,
+          action="s3:GetBucketVersioning", handler=buckets.get_bucket_versioning),
+    Route(method="PUT", target=_B, query_key="tagging", op=Op.PutBucketTagging,
+          action="s3:PutBucketTagging", handler=subresources.put_bucket_tagging),
+    Route(method="GET", target=_B, query_key="tagging", op=Op.GetBucketTagging,
+          action="s3:GetBucketTagging", handler=subresources.get_bucket_tagging),
+    Route(method="DELETE", target=_B, query_key="tagging", op=Op.DeleteBucketTagging,
+          action="s3:PutBucketTagging", handler=subresources.delete_bucket_tagging),
+    Route(method="PUT", target=_B, query_key="acl", op=Op.PutBucketAcl,
+          action="s3:PutBucketAcl", handler=subresources.put_bucket_acl),
+    Route(method="GET", target=_B, query_key="acl", op=Op.GetBucketAcl,
+          action="s3:GetBucketAcl", handler=subresources.get_bucket_acl),
+    Route(method="GET", target=_B, query_key="versions", op=Op.ListObjectVersions,
+          action="s3:ListBucketVersions", handler=listing.list_object_versions),
+    Route(method="GET", target=_B, query_key="uploads", op=Op.ListMultipartUploads,
+          action="s3:ListBucketMultipartUploads", handler=multipart.list_multipart_uploads),
+    Route(method="POST", target=_B, query_key="delete", op=Op.DeleteObjects,
+          action="s3:DeleteObject", handler=objects.delete_objects),
+    Route(method="GET", target=_B, query_key="list-type", op=Op.ListObjectsV2,
+          action="s3:ListBucket", handler=listing.list_objects_v2),
+    # plain bucket operations
+    Route(method="PUT", target=_B, op=Op.CreateBucket, action="s3:CreateBucket",
+          handler=buckets.create_bucket),
+    Route(method="HEAD", target=_B, op=Op.HeadBucket, action="s3:ListBucket",
+          handler=buckets.head_bucket),
+    Route(method="DELETE", target=_B, op=Op.DeleteBucket, action="s3:DeleteBucket",
+          handler=buckets.delete_bucket),
+    Route(method="GET", target=_B, op=Op.ListObjects, action="s3:ListBucket",
+          handler=listing.list_objects),
+    # object sub-resources
+    Route(method="PUT", target=_O, query_key="uploadId", header="x-amz-copy-source",
+          op=Op.UploadPartCopy, action="s3:PutObject", handler=multipart.upload_part_copy),
+    Route(method="PUT", target=_O, query_key="uploadId", op=Op.UploadPart,
+          action="s3:PutObject", handler=multipart.upload_part),
+    Route(method="GET", target=_O, query_key="uploadId", op=Op.ListParts,
+          action="s3:ListMultipartUploadParts", handler=multipart.list_parts),
+    Route(method="DELETE", target=_O, query_key="uploadId", op=Op.AbortMultipartUpload,
+          action="s3:AbortMultipartUpload", handler=multipart.abort_multipart_upload),
+    Route(method="POST", target=_O, query_key="uploads", op=Op.CreateMultipartUpload,
+          action="s3:PutObject", handler=multipart.create_multipart_upload),
+    Route(method="POST", target=_O, query_key="uploadId", op=Op.CompleteMultipartUpload,
+          action="s3:PutObject", handler=multipart.complete_multipart_upload),
+    Route(method="PUT", target=_O, query_key="tagging", op=Op.PutObjectTagging,
+          action="s3:PutObjectTagging", handler=subresources.put_object_tagging),
+    Route(method="GET", target=_O, query_key="tagging", op=Op.GetObjectTagging,
+          action="s3:GetObjectTagging", handler=subresources.get_object_tagging),
+    Route(method="DELETE", target=_O, query_key="tagging", op=Op.DeleteObjectTagging,
+          action="s3:DeleteObjectTagging", handler=subresources.delete_object_tagging),
+    Route(method="PUT", target=_O, query_key="acl", op=Op.PutObjectAcl,
+          action="s3:PutObjectAcl", handler=subresources.put_object_acl),
+    Route(method="GET", target=_O, query_key="acl", op=Op.GetObjectAcl,
+          action="s3:GetObjectAcl", handler=subresources.get_object_acl),
+    Route(method="GET", target=_O, query_key="attributes", op=Op.GetObjectAttributes,
+          action="s3:GetObjectAttributes", handler=objects.get_object_attributes),
+    # plain object operations
+    Route(method="PUT", target=_O, header="x-amz-copy-source", op=Op.CopyObject,
+          action="s3:PutObject", handler=objects.copy_object),
+    Route(method="PUT", target=_O, op=Op.PutObject, action="s3:PutObject",
+          handler=objects.put_object),
+    Route(method="GET", target=_O, op=Op.GetObject, action="s3:GetObject",
+          handler=objects.get_object),
+    Route(method="HEAD", target=_O, op=Op.HeadObject, action="s3:GetObject",
+          handler=objects.head_object),
+    Route(method="DELETE", target=_O, op=Op.DeleteObject, action="s3:DeleteObject",
+          handler=objects.delete_object),
+)  # fmt: skip
+
+# Query keys that name an S3 sub-resource or action: their presence changes the operation.
+SUBRESOURCES = frozenset(
+    {
+        "accelerate", "acl", "analytics", "attributes", "cors", "delete", "encryption",
+        "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "location", "logging",
+        "metadataTable", "metrics", "notification", "object-lock", "ownershipControls",
+        "policy", "policyStatus", "publicAccessBlock", "renameObject", "replication",
+        "requestPayment", "restore", "retention", "select", "session", "tagging", "torrent",
+        "uploadId", "uploads", "versioning", "versions", "website", "list-type",
+    }
+)  # fmt: skip
+
+
+def _target_of(path: S3Path) -> Target:
+    match path:
+        case Root():
+            return Target.SERVICE
+        case BucketPath():
+            return Target.BUCKET
+        case ObjectPath():
+            return Target.OBJECT
+
+
+def match_route(request: Request, path: S3Path) -> Route:
+    target = _target_of(path)
+    params = request.params
+    named = [k for k in params if k in SUBRESOURCES]
+    for route in ROUTES:
+        if route.method != request.method or route.target is not target:
+            continue
+        if route.query_key is None:
+            if named:
+                continue
+        elif route.query_key not in params:
+            continue
+        if route.header is not None and route.header not in request.headers:
+            continue
+        return route
+    if not named and request.method in ("GET", "PUT", "HEAD", "DELETE", "POST"):
+        if target is Target.SERVICE and request.method != "GET":
+            raise S3Error(S3ErrorCode.MethodNotAllowed)
+        if request.method == "POST":
+            raise S3Error(S3ErrorCode.MethodNotAllowed)
+    raise S3Error(S3ErrorCode.NotImplemented, "This operation is not implemented by Ferry.")

@@ -1,0 +1,19 @@
+"""Command line: thin wrappers that build a region or a deployment and run it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ferry.cli import serve
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="ferry", description="Ferry object store")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve.add_parser(commands)
+    args = parser.parse_args(argv)
+    sys.exit(args.run(args))
+
+
+__all__ = ["main"]

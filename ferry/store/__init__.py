@@ -1,0 +1,60 @@
+"""Regional persistence: metadata database, blobs, versioning, multipart, listing, hooks.
+
+Knows nothing of HTTP or replication. May import protocol, config and core only.
+"""
+
+from __future__ import annotations
+
+from ferry.store.blobs import FileBlobStore, Payload, PayloadDigest
+from ferry.store.buckets import Buckets
+from ferry.store.db import Database, SqliteDatabase, Tx
+from ferry.store.hooks import VersionHook, VersionHooks
+from ferry.store.listing import Listing, Listings
+from ferry.store.multipart import MIN_PART_SIZE_BYTES, CompletedPart, Uploads
+from ferry.store.records import (
+    Body,
+    Bucket,
+    Grant,
+    Grants,
+    ObjectAttributes,
+    Pairs,
+    Part,
+    PartInfo,
+    Upload,
+    Version,
+    VersioningStatus,
+)
+from ferry.store.sweeper import sweep_orphaned_blobs
+from ferry.store.versions import DeleteOutcome, Objects, WriteCondition
+
+__all__ = [
+    "MIN_PART_SIZE_BYTES",
+    "Body",
+    "Bucket",
+    "Buckets",
+    "CompletedPart",
+    "Database",
+    "DeleteOutcome",
+    "FileBlobStore",
+    "Grant",
+    "Grants",
+    "Listing",
+    "Listings",
+    "ObjectAttributes",
+    "Objects",
+    "Pairs",
+    "Part",
+    "PartInfo",
+    "Payload",
+    "PayloadDigest",
+    "SqliteDatabase",
+    "Tx",
+    "Upload",
+    "Uploads",
+    "Version",
+    "VersionHook",
+    "VersionHooks",
+    "VersioningStatus",
+    "WriteCondition",
+    "sweep_orphaned_blobs",
+]

@@ -1,0 +1,132 @@
+"""Bucket lifecycle and bucket-level settings: versioning, tags, ACL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ferry.core.clock import Clock, epoch_ms, from_epoch_ms
+from ferry.store.db import Database, Tx
+from ferry.store.errors import (
+    BucketAlreadyOwnedByYou,
+    BucketNotEmpty,
+    InvalidBucketState,
+    NoSuchBucket,
+    NoSuchTagSet,
+)
+from ferry.store.records import (
+    Bucket,
+    Grants,
+    Pairs,
+    VersioningStatus,
+    grants_from_json,
+    grants_to_json,
+    pairs_from_json,
+    pairs_to_json,
+)
+
+_COLUMNS = "name, owner_id, region, created_ms, versioning, acl, tags"
+
+
+def _bucket_from_row(row: Any) -> Bucket:
+    return Bucket(
+        name=row[0],
+        owner_id=row[1],
+        region=row[2],
+        created=from_epoch_ms(row[3]),
+        versioning=VersioningStatus(row[4]),
+        acl=grants_from_json(row[5]),
+        tags=pairs_from_json(row[6]) if row[6] is not None else None,
+    )
+
+
+def fetch_bucket(tx: Tx, name: str) -> Bucket:
+    row = tx.execute(f"SELECT {_COLUMNS} FROM buckets WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise NoSuchBucket(bucket=name)
+    return _bucket_from_row(row)
+
+
+class Buckets:
+    """The buckets of one region."""
+
+    def __init__(self, db: Database, clock: Clock, region: str) -> None:
+        self._db = db
+        self._clock = clock
+        self._region = region
+
+    async def create(self, name: str, owner_id: str, acl: Grants) -> Bucket:
+        now = self._clock.now()
+
+        def create(tx: Tx) -> Bucket:
+            row = tx.execute("SELECT owner_id FROM buckets WHERE name = ?", (name,)).fetchone()
+            if row is not None:
+                raise BucketAlreadyOwnedByYou(bucket=name)
+            tx.execute(
+                f"INSERT INTO buckets ({_COLUMNS}) VALUES (?, ?, ?, ?, '', ?, NULL)",
+                (name, owner_id, self._region, epoch_ms(now), grants_to_json(acl)),
+            )
+            return fetch_bucket(tx, name)
+
+        return await self._db.write(create)
+
+    async def get(self, name: str) -> Bucket:
+        return await self._db.read(lambda tx: fetch_bucket(tx, name))
+
+    async def list_all(self) -> list[Bucket]:
+        def list_all(tx: Tx) -> list[Bucket]:
+            rows = tx.execute(f"SELECT {_COLUMNS} FROM buckets ORDER BY name").fetchall()
+            return [_bucket_from_row(r) for r in rows]
+
+        return await self._db.read(list_all)
+
+    async def delete(self, name: str) -> list[str]:
+        """Delete an empty bucket; returns blob IDs of abandoned multipart parts to remove."""
+
+        def delete(tx: Tx) -> list[str]:
+            fetch_bucket(tx, name)
+            if tx.execute("SELECT 1 FROM versions WHERE bucket = ? LIMIT 1", (name,)).fetchone():
+                raise BucketNotEmpty(bucket=name)
+            blobs = [
+                r[0]
+                for r in tx.execute(
+                    "SELECT p.blob_id FROM parts p JOIN uploads u USING (upload_id) "
+                    "WHERE u.bucket = ?",
+                    (name,),
+                )
+            ]
+            tx.execute("DELETE FROM uploads WHERE bucket = ?", (name,))
+            tx.execute("DELETE FROM buckets WHERE name = ?", (name,))
+            return blobs
+
+        return await self._db.write(delete)
+
+    async def set_versioning(self, name: str, status: VersioningStatus) -> None:
+        if status is VersioningStatus.UNVERSIONED:
+            raise InvalidBucketState(bucket=name)
+
+        def update(tx: Tx) -> None:
+            fetch_bucket(tx, name)
+            tx.execute("UPDATE buckets SET versioning = ? WHERE name = ?", (status.value, name))
+
+        await self._db.write(update)
+
+    async def set_tags(self, name: str, tags: Pairs | None) -> None:
+        def update(tx: Tx) -> None:
+            fetch_bucket(tx, name)
+            value = pairs_to_json(tags) if tags is not None else None
+            tx.execute("UPDATE buckets SET tags = ? WHERE name = ?", (value, name))
+
+        await self._db.write(update)
+
+    async def get_tags(self, name: str) -> Pairs:
+        bucket = await self.get(name)
+        if bucket.tags is None:
+            raise NoSuchTagSet(bucket=name)
+        return bucket.tags
+
+    async def set_acl(self, name: str, acl: Grants) -> None:
+        def update(tx: Tx) -> None:
+            fetch_bucket(tx, name)
+            tx.execute("UPDATE buckets SET acl = ? WHERE name = ?", (grants_to_json(acl), name))
+
+        await self._db.write(update)

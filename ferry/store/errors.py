@@ -1,0 +1,90 @@
+"""Store errors. Each carries structured fields; `api/errors.py` maps them to S3 codes."""
+
+from __future__ import annotations
+
+from ferry.core.errors import Conflict, FerryError, Invalid, NotFound
+
+
+class NoSuchBucket(NotFound):
+    """The specified bucket does not exist"""
+
+
+class NoSuchKey(NotFound):
+    """The specified key does not exist."""
+
+
+class NoSuchVersion(NotFound):
+    """The specified version does not exist."""
+
+
+class NoSuchUpload(NotFound):
+    """The specified upload does not exist. The upload ID may be invalid, or the upload may
+    have been aborted or completed."""
+
+
+class NoSuchTagSet(NotFound):
+    """The TagSet does not exist"""
+
+
+class BucketAlreadyExists(Conflict):
+    """The requested bucket name is not available."""
+
+
+class BucketAlreadyOwnedByYou(Conflict):
+    """Your previous request to create the named bucket succeeded and you already own it."""
+
+
+class BucketNotEmpty(Conflict):
+    """The bucket you tried to delete is not empty"""
+
+
+class DeleteMarkerHit(NotFound):
+    """The latest version of the key is a delete marker (GET/HEAD without a version ID)."""
+
+
+class MethodNotAllowedOnDeleteMarker(Conflict):
+    """The specified method is not allowed against this resource."""
+
+
+class PreconditionFailed(Conflict):
+    """At least one of the pre-conditions you specified did not hold"""
+
+
+class NotModified(Conflict):
+    """Not Modified"""
+
+
+class InvalidRange(Invalid):
+    """The requested range is not satisfiable"""
+
+
+class InvalidPart(Invalid):
+    """One or more of the specified parts could not be found."""
+
+
+class InvalidPartOrder(Invalid):
+    """The list of parts was not in ascending order."""
+
+
+class EntityTooSmall(Invalid):
+    """Your proposed upload is smaller than the minimum allowed object size."""
+
+
+class InvalidArgument(Invalid):
+    """Invalid Argument"""
+
+
+class InvalidBucketState(Conflict):
+    """The request is not valid with the current state of the bucket."""
+
+
+class Busy(FerryError):
+    """The metadata database is busy; try again."""
+
+
+class StorageFull(FerryError):
+    """The storage device is full."""
+
+
+class StoreConflict(Conflict):
+    """A concurrent change conflicted with this one."""

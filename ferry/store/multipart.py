@@ -1,0 +1,307 @@
+"""Multipart uploads: create, upload parts, complete into a version, abort, list.
+
+Parts are blob files; completing an upload makes them the segments of the new version, so no
+byte is copied. Parts not named in CompleteMultipartUpload become garbage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ferry.core.clock import Clock, epoch_ms, from_epoch_ms
+from ferry.core.ids import new_upload_id
+from ferry.store.blobs import FileBlobStore, Payload
+from ferry.store.buckets import fetch_bucket
+from ferry.store.db import Database, Tx
+from ferry.store.errors import EntityTooSmall, InvalidPart, InvalidPartOrder, NoSuchUpload
+from ferry.store.hooks import VersionHooks
+from ferry.store.records import (
+    Body,
+    ObjectAttributes,
+    Part,
+    PartInfo,
+    Segment,
+    Upload,
+    Version,
+    grants_from_json,
+    grants_to_json,
+    pairs_from_json,
+    pairs_to_json,
+)
+from ferry.store.versions import WriteCondition, commit_version
+
+MIN_PART_SIZE_BYTES = 5 * 1024 * 1024
+MAX_PART_NUMBER = 10_000
+
+_UPLOAD_COLUMNS = (
+    "upload_id, bucket, key, initiated_ms, owner_id, storage_class, content_headers, "
+    "user_metadata, tags, acl, checksum_algorithm, checksum_type"
+)
+_PART_COLUMNS = "upload_id, part_number, size, etag, checksum_value, blob_id, last_modified_ms"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompletedPart:
+    part_number: int
+    etag: str  # unquoted
+    checksum_value: str | None = None
+
+
+# Combines the parts' checksums into the object's (composite or full-object), given the upload.
+ChecksumCombiner = Callable[[Upload, list[Part]], tuple[str | None, str | None]]
+
+
+def _upload_from_row(row: Any) -> Upload:
+    return Upload(
+        upload_id=row[0],
+        bucket=row[1],
+        key=row[2],
+        initiated=from_epoch_ms(row[3]),
+        owner_id=row[4],
+        attrs=ObjectAttributes(
+            storage_class=row[5],
+            content_headers=pairs_from_json(row[6]),
+            user_metadata=pairs_from_json(row[7]),
+            tags=pairs_from_json(row[8]),
+            acl=grants_from_json(row[9]),
+            checksum_algorithm=row[10],
+            checksum_type=row[11],
+        ),
+    )
+
+
+def _part_from_row(row: Any) -> Part:
+    return Part(
+        upload_id=row[0],
+        part_number=row[1],
+        size=row[2],
+        etag=row[3],
+        checksum_value=row[4],
+        blob_id=row[5],
+        last_modified=from_epoch_ms(row[6]),
+    )
+
+
+def fetch_upload(tx: Tx, bucket: str, key: str, upload_id: str) -> Upload:
+    row = tx.execute(
+        f"SELECT {_UPLOAD_COLUMNS} FROM uploads WHERE upload_id = ? AND bucket = ? AND key = ?",
+        (upload_id, bucket, key),
+    ).fetchone()
+    if row is None:
+        raise NoSuchUpload(upload_id=upload_id)
+    return _upload_from_row(row)
+
+
+def multipart_etag(md5_hexes: list[str]) -> str:
+    joined = b"".join(bytes.fromhex(h) for h in md5_hexes)
+    return f"{hashlib.md5(joined).hexdigest()}-{len(md5_hexes)}"
+
+
+class Uploads:
+    def __init__(
+        self, db: Database, blobs: FileBlobStore, hooks: VersionHooks, clock: Clock
+    ) -> None:
+        self._db = db
+        self._blobs = blobs
+        self._hooks = hooks
+        self._clock = clock
+
+    async def create(
+        self, bucket: str, key: str, *, owner_id: str, attrs: ObjectAttributes
+    ) -> Upload:
+        upload_id = new_upload_id()
+        now = self._clock.now()
+
+        def write(tx: Tx) -> Upload:
+            fetch_bucket(tx, bucket)
+            tx.execute(
+                f"INSERT INTO uploads ({_UPLOAD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    upload_id, bucket, key, epoch_ms(now), owner_id, attrs.storage_class,
+                    pairs_to_json(attrs.content_headers), pairs_to_json(attrs.user_metadata),
+                    pairs_to_json(attrs.tags), grants_to_json(attrs.acl),
+                    attrs.checksum_algorithm, attrs.checksum_type,
+                ),
+            )  # fmt: skip
+            return fetch_upload(tx, bucket, key, upload_id)
+
+        return await self._db.write(write)
+
+    async def get(self, bucket: str, key: str, upload_id: str) -> Upload:
+        def read(tx: Tx) -> Upload:
+            fetch_bucket(tx, bucket)
+            return fetch_upload(tx, bucket, key, upload_id)
+
+        return await self._db.read(read)
+
+    async def put_part(
+        self, bucket: str, key: str, upload_id: str, part_number: int, payload: Payload | None,
+        *, body: Body | None = None, md5_hex: str | None = None,
+    ) -> Part:  # fmt: skip
+        """Store one part (from a payload, or an already-written body for UploadPartCopy)."""
+        upload = await self.get(bucket, key, upload_id)
+        checksum_value = None
+        if payload is not None:
+            body, digest = await self._blobs.write(payload, inline_max=-1)
+            md5_hex = digest.md5_hex
+            checksum_value = digest.checksum_value
+            del upload
+        assert body is not None and md5_hex is not None
+        segment = body.segments[0]
+        now = self._clock.now()
+
+        def write(tx: Tx) -> tuple[Part, list[str]]:
+            fetch_upload(tx, bucket, key, upload_id)
+            old = tx.execute(
+                "SELECT blob_id FROM parts WHERE upload_id = ? AND part_number = ?",
+                (upload_id, part_number),
+            ).fetchone()
+            tx.execute(
+                f"INSERT OR REPLACE INTO parts ({_PART_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+                (upload_id, part_number, segment.size, md5_hex, checksum_value,
+                 segment.blob_id, epoch_ms(now)),
+            )  # fmt: skip
+            part = Part(
+                upload_id=upload_id, part_number=part_number, size=segment.size, etag=md5_hex,
+                checksum_value=checksum_value, blob_id=segment.blob_id, last_modified=now,
+            )  # fmt: skip
+            return part, [old[0]] if old else []
+
+        try:
+            part, garbage = await self._db.write(write)
+        except BaseException:
+            self._blobs.delete([segment.blob_id])
+            raise
+        self._blobs.delete(garbage)
+        return part
+
+    async def list_parts(
+        self, bucket: str, key: str, upload_id: str, *, after: int = 0, limit: int = 1000
+    ) -> tuple[Upload, list[Part], bool]:
+        def read(tx: Tx) -> tuple[Upload, list[Part], bool]:
+            fetch_bucket(tx, bucket)
+            upload = fetch_upload(tx, bucket, key, upload_id)
+            rows = tx.execute(
+                f"SELECT {_PART_COLUMNS} FROM parts WHERE upload_id = ? AND part_number > ? "
+                "ORDER BY part_number LIMIT ?",
+                (upload_id, after, limit + 1),
+            ).fetchall()
+            parts = [_part_from_row(r) for r in rows]
+            return upload, parts[:limit], len(parts) > limit
+
+        return await self._db.read(read)
+
+    async def complete(
+        self,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        requested: list[CompletedPart],
+        *,
+        combine_checksums: ChecksumCombiner | None = None,
+        condition: WriteCondition | None = None,
+    ) -> Version:
+        now = self._clock.now()
+
+        def write(tx: Tx) -> tuple[Version, list[str]]:
+            bucket_row = fetch_bucket(tx, bucket)
+            upload = fetch_upload(tx, bucket, key, upload_id)
+            stored = {
+                p.part_number: p
+                for p in map(
+                    _part_from_row,
+                    tx.execute(
+                        f"SELECT {_PART_COLUMNS} FROM parts WHERE upload_id = ?", (upload_id,)
+                    ),
+                )
+            }
+            chosen = _validate_parts(requested, stored)
+            checksum_value, checksum_type = (None, None)
+            if combine_checksums is not None:
+                checksum_value, checksum_type = combine_checksums(upload, chosen)
+            attrs = replace(
+                upload.attrs,
+                size=sum(p.size for p in chosen),
+                etag=multipart_etag([p.etag for p in chosen]),
+                checksum_value=checksum_value,
+                checksum_type=checksum_type if checksum_value else None,
+                checksum_algorithm=upload.attrs.checksum_algorithm if checksum_value else None,
+                parts=tuple(PartInfo(size=p.size, checksum_value=p.checksum_value) for p in chosen),
+            )
+            body = Body(segments=tuple(Segment(blob_id=p.blob_id, size=p.size) for p in chosen))
+            version, garbage = commit_version(
+                tx, self._hooks, bucket_row, key, now=now, owner_id=upload.owner_id,
+                attrs=attrs, body=body, condition=condition,
+            )  # fmt: skip
+            used = {p.blob_id for p in chosen}
+            garbage += [p.blob_id for p in stored.values() if p.blob_id not in used]
+            tx.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
+            return version, garbage
+
+        version, garbage = await self._db.write(write)
+        self._blobs.delete(garbage)
+        return version
+
+    async def abort(self, bucket: str, key: str, upload_id: str) -> None:
+        def write(tx: Tx) -> list[str]:
+            fetch_bucket(tx, bucket)
+            fetch_upload(tx, bucket, key, upload_id)
+            blobs = [
+                r[0]
+                for r in tx.execute("SELECT blob_id FROM parts WHERE upload_id = ?", (upload_id,))
+            ]
+            tx.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
+            return blobs
+
+        self._blobs.delete(await self._db.write(write))
+
+    async def list_uploads(
+        self, bucket: str, *, prefix: str = "", key_marker: str = "", upload_id_marker: str = "",
+        limit: int = 1000,
+    ) -> tuple[list[Upload], bool]:  # fmt: skip
+        """In-progress uploads ordered by key then initiation time (delimiters: caller)."""
+
+        def read(tx: Tx) -> tuple[list[Upload], bool]:
+            fetch_bucket(tx, bucket)
+            if upload_id_marker:
+                where = "bucket = ? AND (key > ? OR (key = ? AND upload_id > ?))"
+                params: tuple[Any, ...] = (bucket, key_marker, key_marker, upload_id_marker)
+            else:
+                where = "bucket = ? AND key > ?"
+                params = (bucket, key_marker)
+            if prefix:
+                where += " AND key >= ? AND substr(key, 1, ?) = ?"
+                params += (prefix, len(prefix), prefix)
+            rows = tx.execute(
+                f"SELECT {_UPLOAD_COLUMNS} FROM uploads WHERE {where} "
+                "ORDER BY key, initiated_ms, upload_id LIMIT ?",
+                (*params, limit + 1),
+            ).fetchall()
+            uploads = [_upload_from_row(r) for r in rows]
+            return uploads[:limit], len(uploads) > limit
+
+        return await self._db.read(read)
+
+
+def _validate_parts(requested: list[CompletedPart], stored: dict[int, Part]) -> list[Part]:
+    if not requested:
+        raise InvalidPart("You must specify at least one part")
+    chosen: list[Part] = []
+    previous = 0
+    for item in requested:
+        if item.part_number <= previous:
+            raise InvalidPartOrder(part_number=item.part_number)
+        previous = item.part_number
+        part = stored.get(item.part_number)
+        if part is None or part.etag != item.etag.strip('"').lower():
+            raise InvalidPart(part_number=item.part_number, etag=item.etag)
+        chosen.append(part)
+    for part in chosen[:-1]:
+        if part.size < MIN_PART_SIZE_BYTES:
+            raise EntityTooSmall(
+                part_number=part.part_number, size=part.size, min_size=MIN_PART_SIZE_BYTES
+            )
+    return chosen

@@ -1,0 +1,213 @@
+"""Frozen rows: what the store hands out. Times are aware UTC datetimes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from ferry.core.clock import from_epoch_ms
+
+Pairs = tuple[tuple[str, str], ...]
+
+
+class VersioningStatus(StrEnum):
+    UNVERSIONED = ""
+    ENABLED = "Enabled"
+    SUSPENDED = "Suspended"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Grant:
+    """One ACL grant. grantee_type: CanonicalUser | Group | AmazonCustomerByEmail."""
+
+    grantee_type: str
+    grantee: str  # canonical ID, group URI or e-mail address
+    permission: str  # FULL_CONTROL | WRITE | WRITE_ACP | READ | READ_ACP
+
+
+Grants = tuple[Grant, ...]
+
+
+def grants_to_json(grants: Grants) -> str:
+    return json.dumps([[g.grantee_type, g.grantee, g.permission] for g in grants])
+
+
+def grants_from_json(text: str) -> Grants:
+    return tuple(Grant(grantee_type=t, grantee=g, permission=p) for t, g, p in json.loads(text))
+
+
+def pairs_to_json(pairs: Pairs) -> str:
+    return json.dumps([list(p) for p in pairs])
+
+
+def pairs_from_json(text: str | None) -> Pairs:
+    if not text:
+        return ()
+    return tuple((k, v) for k, v in json.loads(text))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bucket:
+    name: str
+    owner_id: str
+    region: str
+    created: datetime
+    versioning: VersioningStatus
+    acl: Grants
+    tags: Pairs | None  # None: no tag set (GetBucketTagging → NoSuchTagSet)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Segment:
+    """A blob file holding a contiguous run of an object's bytes (one per multipart part)."""
+
+    blob_id: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Body:
+    """Where an object's bytes are: inline in the database, or in blob segments."""
+
+    inline: bytes | None = None
+    segments: tuple[Segment, ...] = ()
+
+    @property
+    def size(self) -> int:
+        if self.inline is not None:
+            return len(self.inline)
+        return sum(s.size for s in self.segments)
+
+
+EMPTY_BODY = Body(inline=b"")
+
+
+def segments_to_text(segments: tuple[Segment, ...]) -> str:
+    return " ".join(f"{s.blob_id}:{s.size}" for s in segments)
+
+
+def segments_from_text(text: str) -> tuple[Segment, ...]:
+    if not text:
+        return ()
+    out = []
+    for item in text.split(" "):
+        blob_id, _, size = item.partition(":")
+        out.append(Segment(blob_id=blob_id, size=int(size)))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartInfo:
+    """A completed multipart object's part, for GetObject?partNumber and attributes."""
+
+    size: int
+    checksum_value: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ObjectAttributes:
+    """Everything about a version that is not its bytes and not its identity."""
+
+    size: int = 0
+    etag: str = ""
+    storage_class: str = "STANDARD"
+    content_headers: Pairs = ()  # Content-Type, Cache-Control, ... as sent
+    user_metadata: Pairs = ()  # x-amz-meta-* without the prefix, lower-case names
+    tags: Pairs = ()
+    acl: Grants = ()
+    checksum_algorithm: str | None = None
+    checksum_value: str | None = None
+    checksum_type: str | None = None  # COMPOSITE | FULL_OBJECT
+    parts: tuple[PartInfo, ...] = ()
+    replication_status: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Version:
+    bucket: str
+    key: str
+    version_id: str
+    seq: int
+    is_latest: bool
+    is_delete_marker: bool
+    last_modified: datetime
+    owner_id: str
+    attrs: ObjectAttributes
+    body: Body
+
+    @property
+    def size(self) -> int:
+        return self.attrs.size
+
+    @property
+    def etag(self) -> str:
+        return self.attrs.etag
+
+
+VERSION_COLUMNS = (
+    "seq, bucket, key, version_id, is_latest, is_delete_marker, last_modified_ms, owner_id, "
+    "size, etag, storage_class, content_headers, user_metadata, tags, acl, checksum_algorithm, "
+    "checksum_value, checksum_type, parts, body_inline, segments, replication_status"
+)
+
+
+def version_from_row(row: Any) -> Version:
+    (
+        seq, bucket, key, version_id, is_latest, is_delete_marker, last_modified_ms, owner_id,
+        size, etag, storage_class, content_headers, user_metadata, tags, acl,
+        checksum_algorithm, checksum_value, checksum_type, parts, body_inline, segments,
+        replication_status,
+    ) = row  # fmt: skip
+    part_list = json.loads(parts) if isinstance(parts, str) else []
+    return Version(
+        bucket=str(bucket),
+        key=str(key),
+        version_id=str(version_id),
+        seq=int(seq),
+        is_latest=bool(is_latest),
+        is_delete_marker=bool(is_delete_marker),
+        last_modified=from_epoch_ms(int(last_modified_ms)),
+        owner_id=str(owner_id),
+        attrs=ObjectAttributes(
+            size=int(size),
+            etag=str(etag),
+            storage_class=str(storage_class),
+            content_headers=pairs_from_json(content_headers),
+            user_metadata=pairs_from_json(user_metadata),
+            tags=pairs_from_json(tags),
+            acl=grants_from_json(str(acl)),
+            checksum_algorithm=checksum_algorithm,
+            checksum_value=checksum_value,
+            checksum_type=checksum_type,
+            parts=tuple(PartInfo(size=s, checksum_value=c) for s, c in part_list),
+            replication_status=replication_status,
+        ),
+        body=Body(
+            inline=bytes(body_inline) if body_inline is not None else None,
+            segments=segments_from_text(str(segments)),
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Upload:
+    upload_id: str
+    bucket: str
+    key: str
+    initiated: datetime
+    owner_id: str
+    attrs: ObjectAttributes  # what the completed object will carry (no size/etag yet)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Part:
+    upload_id: str
+    part_number: int
+    size: int
+    etag: str
+    checksum_value: str | None
+    blob_id: str
+    last_modified: datetime

@@ -1,0 +1,377 @@
+"""Versioning semantics: commit, read and delete versions exactly as S3 does.
+
+- Enabled: every write mints a new version ID; a delete without version ID adds a delete marker.
+- Suspended / never enabled: writes and delete markers take the `null` version ID and replace
+  the previous null version; unversioned deletes remove the null version outright.
+- Deleting a specific version removes it; if it was the latest, the next newest becomes latest.
+Every commit runs the registered VersionHooks inside its transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from ferry.core.clock import Clock, epoch_ms
+from ferry.core.ids import NULL_VERSION_ID, new_version_id
+from ferry.store.blobs import INLINE_MAX_BYTES, FileBlobStore, Payload, PayloadDigest
+from ferry.store.buckets import fetch_bucket
+from ferry.store.db import Database, Tx
+from ferry.store.errors import (
+    DeleteMarkerHit,
+    MethodNotAllowedOnDeleteMarker,
+    NoSuchKey,
+    NoSuchVersion,
+)
+from ferry.store.hooks import VersionHooks
+from ferry.store.records import (
+    EMPTY_BODY,
+    VERSION_COLUMNS,
+    Body,
+    Bucket,
+    Grants,
+    ObjectAttributes,
+    Pairs,
+    VersioningStatus,
+    grants_to_json,
+    pairs_to_json,
+    segments_to_text,
+    version_from_row,
+)
+from ferry.store.records import Version as Version
+
+# A check run inside the commit transaction against the current latest version (If-Match, ...).
+WriteCondition = Callable[["Version | None"], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeleteOutcome:
+    version_id: str | None  # the version removed or the delete marker created
+    delete_marker: bool  # a marker was created, or the removed version was a marker
+
+
+def fetch_latest(tx: Tx, bucket: str, key: str) -> Version | None:
+    row = tx.execute(
+        f"SELECT {VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND is_latest = 1",
+        (bucket, key),
+    ).fetchone()
+    return version_from_row(row) if row else None
+
+
+def fetch_version(tx: Tx, bucket: str, key: str, version_id: str) -> Version | None:
+    row = tx.execute(
+        f"SELECT {VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
+        (bucket, key, version_id),
+    ).fetchone()
+    return version_from_row(row) if row else None
+
+
+def _garbage(version: Version) -> list[str]:
+    return [s.blob_id for s in version.body.segments]
+
+
+def _insert(
+    tx: Tx,
+    *,
+    bucket: str,
+    key: str,
+    version_id: str,
+    delete_marker: bool,
+    last_modified: datetime,
+    owner_id: str,
+    attrs: ObjectAttributes,
+    body: Body,
+) -> Version:
+    parts = (
+        "[" + ",".join(f"[{p.size},{_json_str(p.checksum_value)}]" for p in attrs.parts) + "]"
+        if attrs.parts
+        else None
+    )
+    cursor = tx.execute(
+        f"INSERT INTO versions ({VERSION_COLUMNS}) VALUES "
+        "(NULL, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            bucket, key, version_id, int(delete_marker), epoch_ms(last_modified), owner_id,
+            attrs.size, attrs.etag, attrs.storage_class,
+            pairs_to_json(attrs.content_headers), pairs_to_json(attrs.user_metadata),
+            pairs_to_json(attrs.tags), grants_to_json(attrs.acl),
+            attrs.checksum_algorithm, attrs.checksum_value, attrs.checksum_type, parts,
+            body.inline, segments_to_text(body.segments), attrs.replication_status,
+        ),
+    )  # fmt: skip
+    seq = cursor.lastrowid
+    assert seq is not None
+    return Version(
+        bucket=bucket,
+        key=key,
+        version_id=version_id,
+        seq=seq,
+        is_latest=True,
+        is_delete_marker=delete_marker,
+        last_modified=last_modified,
+        owner_id=owner_id,
+        attrs=attrs,
+        body=body,
+    )
+
+
+def _json_str(value: str | None) -> str:
+    return "null" if value is None else '"' + value + '"'
+
+
+def commit_version(
+    tx: Tx,
+    hooks: VersionHooks,
+    bucket: Bucket,
+    key: str,
+    *,
+    now: datetime,
+    owner_id: str,
+    attrs: ObjectAttributes,
+    body: Body,
+    delete_marker: bool = False,
+    condition: WriteCondition | None = None,
+) -> tuple[Version, list[str]]:
+    """Make a new latest version of `key`; returns it and the blob IDs it made garbage."""
+    old = fetch_latest(tx, bucket.name, key)
+    if condition is not None:
+        condition(old)
+    garbage: list[str] = []
+    if bucket.versioning is VersioningStatus.ENABLED:
+        version_id = new_version_id()
+    else:
+        version_id = NULL_VERSION_ID
+        previous_null = fetch_version(tx, bucket.name, key, NULL_VERSION_ID)
+        if previous_null is not None:
+            tx.execute("DELETE FROM versions WHERE seq = ?", (previous_null.seq,))
+            garbage += _garbage(previous_null)
+    if old is not None:
+        tx.execute("UPDATE versions SET is_latest = 0 WHERE seq = ?", (old.seq,))
+    new = _insert(
+        tx,
+        bucket=bucket.name,
+        key=key,
+        version_id=version_id,
+        delete_marker=delete_marker,
+        last_modified=now,
+        owner_id=owner_id,
+        attrs=attrs,
+        body=body,
+    )
+    hooks.run(tx, old, new)
+    return new, garbage
+
+
+def delete_version(
+    tx: Tx, hooks: VersionHooks, bucket: Bucket, key: str, version_id: str
+) -> tuple[DeleteOutcome, list[str]]:
+    """Permanently remove one version; promote the next newest if it was the latest."""
+    victim = fetch_version(tx, bucket.name, key, version_id)
+    if victim is None:
+        # S3 answers 204 for a version that does not exist.
+        return DeleteOutcome(version_id=version_id, delete_marker=False), []
+    tx.execute("DELETE FROM versions WHERE seq = ?", (victim.seq,))
+    if victim.is_latest:
+        row = tx.execute(
+            "SELECT seq FROM versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1",
+            (bucket.name, key),
+        ).fetchone()
+        if row is not None:
+            tx.execute("UPDATE versions SET is_latest = 1 WHERE seq = ?", (row[0],))
+    hooks.run(tx, victim, None)
+    return (
+        DeleteOutcome(version_id=victim.version_id, delete_marker=victim.is_delete_marker),
+        _garbage(victim),
+    )
+
+
+class Objects:
+    """Object versions of one region: write, read, delete, update tags and ACLs."""
+
+    def __init__(
+        self, db: Database, blobs: FileBlobStore, hooks: VersionHooks, clock: Clock
+    ) -> None:
+        self._db = db
+        self._blobs = blobs
+        self._hooks = hooks
+        self._clock = clock
+
+    @property
+    def blobs(self) -> FileBlobStore:
+        return self._blobs
+
+    async def bucket(self, name: str) -> Bucket:
+        return await self._db.read(lambda tx: fetch_bucket(tx, name))
+
+    async def put(
+        self,
+        bucket: str,
+        key: str,
+        payload: Payload,
+        *,
+        owner_id: str,
+        attrs: ObjectAttributes,
+        condition: WriteCondition | None = None,
+    ) -> Version:
+        """Receive the body durably, then commit the version; nothing visible on failure."""
+        await self.bucket(bucket)  # NoSuchBucket before reading a byte of the body
+        body, digest = await self._blobs.write(payload)
+        return await self.commit(
+            bucket, key, owner_id=owner_id, attrs=attrs_with_digest(attrs, digest), body=body,
+            condition=condition,
+        )  # fmt: skip
+
+    async def commit(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        owner_id: str,
+        attrs: ObjectAttributes,
+        body: Body,
+        delete_marker: bool = False,
+        condition: WriteCondition | None = None,
+    ) -> Version:
+        """Commit a version whose body is already stored; the body is removed if this fails."""
+        now = self._clock.now()
+
+        def write(tx: Tx) -> tuple[Version, list[str]]:
+            return commit_version(
+                tx, self._hooks, fetch_bucket(tx, bucket), key, now=now, owner_id=owner_id,
+                attrs=attrs, body=body, delete_marker=delete_marker, condition=condition,
+            )  # fmt: skip
+
+        try:
+            version, garbage = await self._db.write(write)
+        except BaseException:
+            self._blobs.delete([s.blob_id for s in body.segments])
+            raise
+        self._blobs.delete(garbage)
+        return version
+
+    async def get(self, bucket: str, key: str, version_id: str | None = None) -> Version:
+        """The version a GET would serve; delete markers raise as S3 answers them."""
+
+        def read(tx: Tx) -> Version:
+            fetch_bucket(tx, bucket)
+            if version_id is None:
+                version = fetch_latest(tx, bucket, key)
+                if version is None:
+                    raise NoSuchKey(bucket=bucket, key=key)
+                if version.is_delete_marker:
+                    raise DeleteMarkerHit(bucket=bucket, key=key, version=version)
+                return version
+            version = fetch_version(tx, bucket, key, version_id)
+            if version is None:
+                raise NoSuchVersion(bucket=bucket, key=key, version_id=version_id)
+            if version.is_delete_marker:
+                raise MethodNotAllowedOnDeleteMarker(bucket=bucket, key=key, version=version)
+            return version
+
+        return await self._db.read(read)
+
+    async def delete(self, bucket: str, key: str, version_id: str | None = None) -> DeleteOutcome:
+        now = self._clock.now()
+
+        def write(tx: Tx) -> tuple[DeleteOutcome, list[str]]:
+            bucket_row = fetch_bucket(tx, bucket)
+            if version_id is not None:
+                return delete_version(tx, self._hooks, bucket_row, key, version_id)
+            if bucket_row.versioning is VersioningStatus.UNVERSIONED:
+                current = fetch_version(tx, bucket, key, NULL_VERSION_ID)
+                if current is None:
+                    return DeleteOutcome(version_id=None, delete_marker=False), []
+                _, garbage = delete_version(tx, self._hooks, bucket_row, key, "null")
+                return DeleteOutcome(version_id=None, delete_marker=False), garbage
+            marker, garbage = commit_version(
+                tx, self._hooks, bucket_row, key, now=now, owner_id=bucket_row.owner_id,
+                attrs=ObjectAttributes(), body=EMPTY_BODY, delete_marker=True,
+            )  # fmt: skip
+            return DeleteOutcome(version_id=marker.version_id, delete_marker=True), garbage
+
+        outcome, garbage = await self._db.write(write)
+        self._blobs.delete(garbage)
+        return outcome
+
+    async def update_attrs(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None,
+        *,
+        tags: Pairs | None = None,
+        acl: Grants | None = None,
+    ) -> Version:
+        """Change a version's tags or ACL in place (S3 does not mint a version for these)."""
+
+        def write(tx: Tx) -> Version:
+            fetch_bucket(tx, bucket)
+            if version_id is None:
+                old = fetch_latest(tx, bucket, key)
+                if old is None or old.is_delete_marker:
+                    raise NoSuchKey(bucket=bucket, key=key)
+            else:
+                old = fetch_version(tx, bucket, key, version_id)
+                if old is None:
+                    raise NoSuchVersion(bucket=bucket, key=key, version_id=version_id)
+                if old.is_delete_marker:
+                    raise MethodNotAllowedOnDeleteMarker(bucket=bucket, key=key, version=old)
+            attrs = old.attrs
+            if tags is not None:
+                attrs = replace(attrs, tags=tags)
+                tx.execute(
+                    "UPDATE versions SET tags = ? WHERE seq = ?", (pairs_to_json(tags), old.seq)
+                )
+            if acl is not None:
+                attrs = replace(attrs, acl=acl)
+                tx.execute(
+                    "UPDATE versions SET acl = ? WHERE seq = ?", (grants_to_json(acl), old.seq)
+                )
+            new = replace(old, attrs=attrs)
+            self._hooks.run(tx, old, new)
+            return new
+
+        return await self._db.write(write)
+
+    def read_body(
+        self, version: Version, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        return self._blobs.read(version.body, start, end)
+
+    async def copy_body(
+        self, version: Version, start: int = 0, end: int | None = None
+    ) -> tuple[Body, PayloadDigest]:
+        """Store a new copy of (a range of) a version's bytes; returns it with its MD5."""
+        return await self._blobs.write(_CopyPayload(self._blobs.read(version.body, start, end)))
+
+
+def attrs_with_digest(attrs: ObjectAttributes, digest: PayloadDigest) -> ObjectAttributes:
+    return replace(
+        attrs,
+        size=digest.size,
+        etag=digest.md5_hex,
+        checksum_algorithm=digest.checksum_algorithm,
+        checksum_value=digest.checksum_value,
+        checksum_type="FULL_OBJECT" if digest.checksum_algorithm else None,
+    )
+
+
+class _CopyPayload:
+    """Bytes copied from another version: nothing declared, only the MD5 to compute."""
+
+    def __init__(self, source: AsyncIterator[bytes]) -> None:
+        self._source = source
+        self._md5 = hashlib.md5()
+        self._size = 0
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._source
+
+    def update(self, chunk: bytes) -> None:
+        self._md5.update(chunk)
+        self._size += len(chunk)
+
+    def finish(self) -> PayloadDigest:
+        return PayloadDigest(size=self._size, md5_hex=self._md5.hexdigest())

@@ -1,0 +1,65 @@
+"""Live tier: a real ferry server process, driven by boto3 and the aws CLI."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from tests.live.server import ACCESS_KEY, SECRET_KEY, FerryServer
+
+_names = itertools.count()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/live" in str(item.fspath):
+            item.add_marker(pytest.mark.live)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FerryServer]:
+    data = tmp_path_factory.mktemp("live") / "us-east-1"
+    data.mkdir()
+    ferry = FerryServer(data_dir=data).start()
+    yield ferry
+    ferry.stop()
+
+
+def make_client(endpoint: str, **config: Any) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name="us-east-1",
+        config=Config(retries={"max_attempts": 1}, **config),
+    )
+
+
+@pytest.fixture(scope="session")
+def s3(server: FerryServer) -> Any:
+    return make_client(server.endpoint)
+
+
+@pytest.fixture
+def bucket(s3: Any, request: pytest.FixtureRequest) -> str:
+    name = f"b{next(_names)}-{request.node.name[:30].lower().replace('_', '-')}".rstrip("-")
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def versioned_bucket(s3: Any, bucket: str) -> str:
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    return bucket
+
+
+@pytest.fixture
+def tmp_file(tmp_path: Path) -> Path:
+    return tmp_path
