@@ -46,27 +46,30 @@ class Plan:
     md5_seconds: float
 
 
+# label, object size, concurrency, max ops in a full run, per-op timeout, key space
+_WORKLOADS: tuple[tuple[str, int, int, int, float, int | None], ...] = (
+    ("4KiB c1", 4 * KiB, 1, 4_000, 10.0, None),
+    ("4KiB c16", 4 * KiB, 16, 40_000, 10.0, None),
+    ("1MiB c16", MiB, 16, 4_000, 30.0, None),
+    ("64MiB c4", 64 * MiB, 4, 32, 60.0, 8),
+)
+
+
 def make_plan(*, quick: bool, repeat: int) -> Plan:
+    """Full run: ~5 s per small phase, ~10 s per 64 MiB phase; --quick: ~1.5 s / ~3 s."""
     small_s, large_s = (1.5, 3.0) if quick else (5.0, 10.0)
-    scale = 0.25 if quick else 1.0
-    workloads = (
+    workloads = tuple(
         Workload(
-            label="4KiB c1", size=4 * KiB, concurrency=1, max_seconds=small_s,
-            max_ops=int(4000 * scale), op_timeout_s=10.0,
-        ),
-        Workload(
-            label="4KiB c16", size=4 * KiB, concurrency=16, max_seconds=small_s,
-            max_ops=int(40000 * scale), op_timeout_s=10.0,
-        ),
-        Workload(
-            label="1MiB c16", size=MiB, concurrency=16, max_seconds=small_s,
-            max_ops=int(4000 * scale), op_timeout_s=30.0,
-        ),
-        Workload(
-            label="64MiB c4", size=64 * MiB, concurrency=4, max_seconds=large_s,
-            max_ops=8 if quick else 32, op_timeout_s=60.0, key_space=8,
-        ),
-    )  # fmt: skip
+            label=label,
+            size=size,
+            concurrency=concurrency,
+            max_ops=max_ops // 4 if quick else max_ops,
+            max_seconds=large_s if size > MiB else small_s,
+            op_timeout_s=op_timeout_s,
+            key_space=key_space,
+        )
+        for label, size, concurrency, max_ops, op_timeout_s, key_space in _WORKLOADS
+    )
     return Plan(
         workloads=workloads,
         repeat=repeat,
@@ -100,9 +103,14 @@ async def _create_bucket(calls: S3Calls, bucket: str) -> dict[str, Any]:
 
 
 async def _run_op(
-    calls: S3Calls, bucket: str, workload: Workload, op: str, repeat: int, keys: list[str],
+    calls: S3Calls,
+    bucket: str,
+    workload: Workload,
+    op: str,
+    repeat: int,
+    keys: list[str],
     payload: memoryview,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     body = (
         bytes(payload[: workload.size]) if workload.size <= 64 * KiB else payload[: workload.size]
     )
@@ -159,10 +167,16 @@ async def run_benchmark(
                         calls[name], bucket, workload, op, repeat, keys[name], payload
                     )
                     runs.append(
-                        {"repeat": repeat, "workload": workload.label, "op": op, "server": name,
-                         "size_bytes": workload.size, "concurrency": workload.concurrency,
-                         **figures}
-                    )  # fmt: skip
+                        {
+                            "repeat": repeat,
+                            "workload": workload.label,
+                            "op": op,
+                            "server": name,
+                            "size_bytes": workload.size,
+                            "concurrency": workload.concurrency,
+                            **figures,
+                        }
+                    )
                     _progress(
                         f"{workload.label:>9} {op:<3} {name:<7} {figures['ops_per_s']:9.1f} ops/s"
                         f" {figures['mb_per_s']:8.1f} MB/s  ok={figures['ok']}"

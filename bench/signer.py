@@ -57,7 +57,7 @@ def load_signer() -> Signer:
     except Exception as exc:  # boundary: unknown third-party code
         note = f"ferry sign_headers() failed on the probe: {exc!r}"
         return Signer(sign=fallback, source="bench.sigv4_min", note=note)
-    ours = _lower(fallback(*_PROBE_ARGS, service="s3"))
+    ours = _lower(fallback(*_PROBE_ARGS))
     if theirs.get("authorization") != ours["authorization"]:
         note = "ferry sign_headers() disagrees with bench.sigv4_min on the probe request"
         return Signer(sign=fallback, source="bench.sigv4_min", note=note)

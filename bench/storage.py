@@ -76,7 +76,12 @@ def _loop_factory() -> tuple[Callable[[], asyncio.AbstractEventLoop], str]:
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # unwinds through the same `finally` as Ctrl-C
+    """Treat SIGTERM like Ctrl-C: asyncio.Runner's SIGINT handler cancels the run cleanly."""
+    on_sigint = signal.getsignal(signal.SIGINT)
+    if callable(on_sigint):
+        on_sigint(signal.SIGINT, frame)
+    else:  # SIGINT ignored (e.g. a background job): unwind through `finally` directly
+        raise KeyboardInterrupt
 
 
 def _log(text: str) -> None:

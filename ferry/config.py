@@ -54,9 +54,7 @@ def root_credentials_from_env(environ: dict[str, str] | None = None) -> RootCred
     access = env.get("FERRY_ROOT_ACCESS_KEY", "")
     secret = env.get("FERRY_ROOT_SECRET_KEY", "")
     if bool(access) != bool(secret):
-        raise ConfigError(
-            "FERRY_ROOT_ACCESS_KEY and FERRY_ROOT_SECRET_KEY must be set together"
-        )
+        raise ConfigError("FERRY_ROOT_ACCESS_KEY and FERRY_ROOT_SECRET_KEY must be set together")
     if access and len(access) < 3:
         raise ConfigError("FERRY_ROOT_ACCESS_KEY: must be at least 3 characters")
     return RootCredentials(

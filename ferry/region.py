@@ -52,9 +52,7 @@ class Region:
     app: S3App
 
 
-def build_region(
-    config: RegionConfig, root: RootCredentials, clock: Clock | None = None
-) -> Region:
+def build_region(config: RegionConfig, root: RootCredentials, clock: Clock | None = None) -> Region:
     clock = clock or SystemClock()
     config.data_dir.mkdir(parents=True, exist_ok=True)
     db = SqliteDatabase(config.data_dir / "metadata.sqlite3")

@@ -70,6 +70,7 @@ class S3App:
         request_id = new_request_id()
         method = scope["method"]
         resource = scope.get("path", "/")
+        request: Request | None = None
         try:
             request = Request.from_scope(scope, receive)
             resource = request.path
@@ -81,9 +82,11 @@ class S3App:
             log.info("client disconnected", extra={"request_id": request_id})
             return
         except Exception as exc:  # the request pipeline boundary: everything becomes XML
-            response = error_response(
-                exc, resource=resource, request_id=request_id, method=method
-            )
+            response = error_response(exc, resource=resource, request_id=request_id, method=method)
+        if request is not None and request.has_unread_body:
+            # The client may still be sending (or, after Expect: 100-continue, never send) the
+            # body: the connection's byte stream can't be trusted for another request.
+            response.headers.append(("connection", "close"))
         await _send_response(send, response, request_id, head=method == "HEAD")
 
     async def _s3(self, request: Request, request_id: str) -> Response:

@@ -7,9 +7,8 @@ path, query and headers only; the body is verified later, as it streams, by `api
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Protocol
 
@@ -115,7 +114,6 @@ def _verify(
     secret, principal = found
     _check_time(auth, moment, clock.now())
     _check_signed_headers(request, auth)
-
     declared = request.headers.get("x-amz-content-sha256")
     if declared:
         mode = sigv4.parse_payload_mode(declared)
@@ -125,41 +123,8 @@ def _verify(
         raise S3Error(
             _C.InvalidRequest, "Missing required header for this request: x-amz-content-sha256"
         )
-    payload_hash = declared or PayloadMode.UNSIGNED.value
-
-    query = sigv4.canonical_query(
-        request.query_string, exclude="X-Amz-Signature" if auth.presigned else None
-    )
     key = sigv4.signing_key(secret.reveal(), credential.date, credential.region, credential.service)
-    uri = sigv4.canonical_uri(request.raw_path)
-    canonical = sigv4.canonical_request(
-        request.method, uri, query, request.headers, auth.signed_headers, payload_hash
-    )
-    to_sign = sigv4.string_to_sign(timestamp, credential.scope, canonical)
-    if not hmac.compare_digest(sigv4.sign(key, to_sign), auth.signature):
-        # The path as sent is what SDKs sign; a client that left characters unencoded (or
-        # used lower-case escapes) signed the AWS-encoded form instead. Tried only on failure.
-        alternative = sigv4.reencoded_uri(request.raw_path)
-        retry = alternative != uri
-        if retry:
-            canonical = sigv4.canonical_request(
-                request.method,
-                alternative,
-                query,
-                request.headers,
-                auth.signed_headers,
-                payload_hash,
-            )
-            to_sign = sigv4.string_to_sign(timestamp, credential.scope, canonical)
-        if not retry or not hmac.compare_digest(sigv4.sign(key, to_sign), auth.signature):
-            raise S3Error(
-                _C.SignatureDoesNotMatch,
-                AWSAccessKeyId=credential.access_key,
-                StringToSign=to_sign,
-                SignatureProvided=auth.signature,
-                CanonicalRequest=canonical,
-            )
-
+    _check_signature(request, auth, key, timestamp, declared or PayloadMode.UNSIGNED.value)
     streaming = None
     if mode.is_signed_streaming:
         if auth.presigned:
@@ -174,6 +139,38 @@ def _verify(
         payload_mode=mode,
         content_sha256=_hex(mode, declared),
         streaming_signer=streaming,
+    )
+
+
+def _check_signature(
+    request: Request, auth: SignedAuth, key: bytes, timestamp: str, payload_hash: str
+) -> None:
+    query = sigv4.canonical_query(
+        request.query_string, exclude="X-Amz-Signature" if auth.presigned else None
+    )
+
+    def attempt(uri: str) -> tuple[bool, str, str]:
+        canonical = sigv4.canonical_request(
+            request.method, uri, query, request.headers, auth.signed_headers, payload_hash
+        )
+        to_sign = sigv4.string_to_sign(timestamp, auth.credential.scope, canonical)
+        return sigv4.signatures_equal(sigv4.sign(key, to_sign), auth.signature), canonical, to_sign
+
+    uri = sigv4.canonical_uri(request.raw_path)
+    matched, canonical, to_sign = attempt(uri)
+    if matched:
+        return
+    # The path as sent is what SDKs sign; a client that left characters unencoded (or used
+    # lower-case escapes) signed the AWS-encoded form instead. Tried only after a mismatch.
+    alternative = sigv4.reencoded_uri(request.raw_path)
+    if alternative != uri and attempt(alternative)[0]:
+        return
+    raise S3Error(
+        _C.SignatureDoesNotMatch,
+        AWSAccessKeyId=auth.credential.access_key,
+        StringToSign=to_sign,
+        SignatureProvided=auth.signature,
+        CanonicalRequest=canonical,
     )
 
 
@@ -197,13 +194,14 @@ def _request_time(request: Request, auth: SignedAuth) -> tuple[str, datetime]:
         parsed = parsedate_to_datetime(date) if date else None
     except (TypeError, ValueError):
         parsed = None
-    if parsed is None or parsed.tzinfo is None:
+    if parsed is None:
         raise S3Error(_C.AccessDenied, _NO_DATE)
+    if parsed.tzinfo is None:  # "-0000", which botocore sends, parses naive: it means UTC
+        parsed = parsed.replace(tzinfo=UTC)
     return sigv4.format_amz_date(parsed), parsed
 
 
 def _check_time(auth: SignedAuth, moment: datetime, now: datetime) -> None:
-    server_time = sigv4.format_amz_date(now)
     if auth.presigned:
         if moment - now > MAX_CLOCK_SKEW:
             raise S3Error(_C.AccessDenied, "Request is not valid yet")
@@ -213,13 +211,13 @@ def _check_time(auth: SignedAuth, moment: datetime, now: datetime) -> None:
             error.fields["Expires"] = sigv4.format_amz_date(
                 moment + timedelta(seconds=auth.expires_s)
             )
-            error.fields["ServerTime"] = server_time
+            error.fields["ServerTime"] = sigv4.format_amz_date(now)
             raise error
     elif abs(now - moment) > MAX_CLOCK_SKEW:
         raise S3Error(
             _C.RequestTimeTooSkewed,
             RequestTime=sigv4.format_amz_date(moment),
-            ServerTime=server_time,
+            ServerTime=sigv4.format_amz_date(now),
             MaxAllowedSkewMilliseconds=int(MAX_CLOCK_SKEW.total_seconds() * 1000),
         )
 

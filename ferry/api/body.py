@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from ferry.api.auth import Authenticated
 from ferry.api.http import Request
 from ferry.protocol.checksums import (
+    CHECKSUM_HEADERS,
     Checksum,
     ChecksumAlgorithm,
     algorithm_for_header,
@@ -31,6 +32,7 @@ from ferry.store.blobs import PayloadDigest
 # S3 checksums every new object, CRC64NVME when the client names no algorithm (since 2025).
 DEFAULT_CHECKSUM_ALGORITHM = ChecksumAlgorithm.CRC64NVME
 _C = S3ErrorCode
+_BY_HEADER = {a.header: a for a in ChecksumAlgorithm}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,7 +57,7 @@ def validate_checksum_value(
 
 def declared_checksum(headers: Mapping[str, str]) -> DeclaredChecksum | None:
     """Read x-amz-checksum-*, x-amz-trailer and x-amz-sdk-checksum-algorithm, up front."""
-    in_headers = [a for a in ChecksumAlgorithm if a.header in headers]
+    in_headers = [_BY_HEADER[name] for name in CHECKSUM_HEADERS if name in headers]
     trailer = headers.get("x-amz-trailer")
     if trailer is not None:
         trailer_algorithm = algorithm_for_header(trailer.strip())

@@ -64,7 +64,7 @@ _FIELD_ELEMENTS = {
 
 def to_s3_error(exc: FerryError) -> S3Error:
     for cls in type(exc).__mro__:
-        code = ERROR_CODES.get(cls)  # type: ignore[call-overload]
+        code = ERROR_CODES.get(cls)
         if code is not None:
             break
     else:
@@ -97,9 +97,7 @@ def _headers_for(exc: FerryError) -> dict[str, str]:
 
 
 def render_error(error: S3Error, resource: str, request_id: str) -> bytes:
-    extra = "".join(
-        f"<{name}>{escape(value)}</{name}>" for name, value in error.fields.items()
-    )
+    extra = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in error.fields.items())
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<Error><Code>{error.code.value}</Code><Message>{escape(error.message)}</Message>"

@@ -57,6 +57,7 @@ class Request:
     receive: Receive
     params: dict[str, str] = field(default_factory=dict)  # first value per query name
     _body_consumed: bool = False
+    body_complete: bool = False  # the whole body has been received
 
     @classmethod
     def from_scope(cls, scope: Scope, receive: Receive) -> Request:
@@ -94,6 +95,15 @@ class Request:
     def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name, default)
 
+    @property
+    def has_unread_body(self) -> bool:
+        """A body was announced and not read to its end (the response then closes the
+        connection, since the unread bytes would otherwise be parsed as the next request)."""
+        if self.body_complete:
+            return False
+        length = self.headers.get("content-length")
+        return (length is not None and length != "0") or "transfer-encoding" in self.headers
+
     async def stream(self) -> AsyncIterator[bytes]:
         """The raw body as it arrives. Raises ClientDisconnected if the client goes away."""
         if self._body_consumed:
@@ -107,6 +117,7 @@ class Request:
             if chunk:
                 yield chunk
             if not message.get("more_body", False):
+                self.body_complete = True
                 return
 
     async def read_body(self, limit: int = MAX_XML_BODY_BYTES) -> bytes:

@@ -24,7 +24,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     try:
         root = root_credentials_from_env()
     except ConfigError as exc:
@@ -36,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"ferry: region {config.name} serving {config.endpoint} (data in {data_dir})", flush=True)
     if root.defaulted:
         print(
-            f"ferry: using default root credentials: access key {root.access_key} "
-            f"secret key {root.secret_key.reveal()} (set FERRY_ROOT_ACCESS_KEY/FERRY_ROOT_SECRET_KEY)",
+            f"ferry: default root credentials: access key {root.access_key} "
+            f"secret key {root.secret_key.reveal()} "
+            "(set FERRY_ROOT_ACCESS_KEY / FERRY_ROOT_SECRET_KEY to choose your own)",
             flush=True,
         )
     server = uvicorn.Server(

@@ -148,13 +148,12 @@ _CRC_POLY = {
 
 def _multiply_mod_p(a: int, b: int, poly: int, width: int) -> int:
     # a * b modulo the CRC polynomial, in the reflected bit order CRCs use (zlib's multmodp).
-    m = 1 << (width - 1)
+    m = 1 << (width - 1)  # x^0 is the top bit
     product = 0
-    while m:
+    while a:
         if a & m:
             product ^= b
-            if not a & (m - 1):
-                break
+            a ^= m
         m >>= 1
         b = (b >> 1) ^ poly if b & 1 else b >> 1
     return product

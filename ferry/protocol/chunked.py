@@ -14,11 +14,10 @@ iteration finishes, and a bad signature raises before it does.
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import AsyncIterator
 
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.protocol.sigv4 import StreamingSigner
+from ferry.protocol.sigv4 import StreamingSigner, signatures_equal
 
 MAX_LINE_BYTES = 4096  # a chunk header is ~90 bytes, a checksum trailer ~70
 MAX_TRAILERS = 16
@@ -59,8 +58,9 @@ class _Reader:
         self._pos = 0
         return True
 
-    async def line(self) -> bytes | None:
-        """The next line without its CRLF; None at a clean end of stream."""
+    async def line(self, *, last: bool = False) -> bytes | None:
+        """The next line without its CRLF; None at a clean end of stream. A `last` line may
+        also end at the end of the stream: some clients end the trailer section that way."""
         while True:
             end = self._buf.find(b"\r\n", self._pos)
             if end >= 0:
@@ -74,7 +74,8 @@ class _Reader:
             if not await self._fill():
                 if self._pos == len(self._buf):
                     return None
-                # A last line without CRLF: some clients end the trailer section that way.
+                if not last:
+                    raise _truncated()
                 line = self._buf[self._pos :]
                 self._pos = len(self._buf)
                 return line
@@ -162,7 +163,7 @@ class AwsChunkedDecoder:
             if signer is not None:
                 assert digest is not None and claimed is not None
                 expected = signer.chunk_signature(previous, digest.hexdigest())
-                if not hmac.compare_digest(expected, claimed):
+                if not signatures_equal(expected, claimed):
                     raise _bad_signature()
                 previous = claimed
             if size == 0:
@@ -192,7 +193,7 @@ class AwsChunkedDecoder:
         signature: str | None = None
         first = True
         while True:
-            line = await reader.line()
+            line = await reader.line(last=True)
             if not line:
                 # The final chunk's empty data line and the terminating line look alike;
                 # the first is skipped, so both layouts in the wild are accepted.
@@ -219,5 +220,5 @@ class AwsChunkedDecoder:
         if signer is not None:
             body_hash = hashlib.sha256("".join(canonical).encode("latin-1")).hexdigest()
             expected = signer.trailer_signature(previous, body_hash)
-            if signature is None or not hmac.compare_digest(expected, signature):
+            if signature is None or not signatures_equal(expected, signature):
                 raise _bad_signature()

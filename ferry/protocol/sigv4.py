@@ -39,19 +39,24 @@ class PayloadMode(StrEnum):
     STREAMING_SIGNED_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
     STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 
+    # Plain frozenset lookups: these run on every request, and Enum.value is a descriptor.
     @property
     def is_streaming(self) -> bool:
-        return self.value.startswith("STREAMING-")
+        return self in _STREAMING
 
     @property
     def is_signed_streaming(self) -> bool:
-        return self.value.startswith("STREAMING-AWS4-HMAC-SHA256")
+        return self in _SIGNED_STREAMING
 
     @property
     def has_trailer(self) -> bool:
-        return self.value.endswith("-TRAILER")
+        return self in _TRAILER
 
 
+_P = PayloadMode
+_SIGNED_STREAMING = frozenset({_P.STREAMING_SIGNED, _P.STREAMING_SIGNED_TRAILER})
+_TRAILER = frozenset({_P.STREAMING_SIGNED_TRAILER, _P.STREAMING_UNSIGNED_TRAILER})
+_STREAMING = _SIGNED_STREAMING | _TRAILER
 _HEX = frozenset("0123456789abcdefABCDEF")
 _MODES = {m.value: m for m in PayloadMode if m is not PayloadMode.SHA256}
 
@@ -91,7 +96,8 @@ def canonical_uri(raw_path: str) -> str:
 def reencoded_uri(raw_path: str) -> str:
     """The path decoded and encoded again with AWS rules: what a strict SDK would have signed
     when the client sent characters it did not encode (or lower-case escapes)."""
-    return uri_encode(unquote_to_bytes(raw_path), keep_slash=True) or "/"
+    segments = raw_path.split("/")  # per segment, so an encoded %2F stays encoded
+    return "/".join([quote_from_bytes(unquote_to_bytes(s), safe="") for s in segments]) or "/"
 
 
 def canonical_query(raw: str | bytes, *, exclude: str | None = None) -> str:
@@ -102,16 +108,18 @@ def canonical_query(raw: str | bytes, *, exclude: str | None = None) -> str:
     """
     if not raw:
         return ""
-    text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
+    # Bytes throughout, so raw non-ASCII and invalid UTF-8 re-encode to the bytes sent.
+    data = raw if isinstance(raw, bytes) else raw.encode()
     pairs: list[tuple[str, str]] = []
-    for part in text.split("&"):
+    for part in data.split(b"&"):
         if not part:
             continue
-        name, _, value = part.partition("=")
-        name = quote_from_bytes(unquote_to_bytes(name.replace("+", "%20")), safe="")
-        if name == exclude:
+        name, _, value = part.partition(b"=")
+        encoded = quote_from_bytes(unquote_to_bytes(name.replace(b"+", b"%20")), safe="")
+        if encoded == exclude:
             continue
-        pairs.append((name, quote_from_bytes(unquote_to_bytes(value.replace("+", "%20")), safe="")))
+        value = unquote_to_bytes(value.replace(b"+", b"%20"))
+        pairs.append((encoded, quote_from_bytes(value, safe="")))
     pairs.sort()
     return "&".join([f"{name}={value}" for name, value in pairs])
 
@@ -159,6 +167,11 @@ def sign(key: bytes, to_sign: str) -> str:
     return hmac.digest(key, to_sign.encode("utf-8"), "sha256").hex()
 
 
+def signatures_equal(expected: str, provided: str) -> bool:
+    """Constant-time; compare_digest raises on non-ASCII str, and `provided` is the client's."""
+    return hmac.compare_digest(expected.encode(), provided.encode("utf-8", "replace"))
+
+
 def chunk_string_to_sign(timestamp: str, scope: str, previous: str, chunk_sha256: str) -> str:
     return f"{ALGORITHM}-PAYLOAD\n{timestamp}\n{scope}\n{previous}\n{EMPTY_SHA256}\n{chunk_sha256}"
 
@@ -190,10 +203,16 @@ class StreamingSigner:
 
 
 def parse_amz_date(value: str) -> datetime | None:
+    """`YYYYMMDDTHHMMSSZ` → aware UTC datetime (by hand: strptime is slow on every request)."""
     if len(value) != 16 or value[8] != "T" or value[15] != "Z":
         return None
+    digits = value[:8] + value[9:15]
+    if not digits.isascii() or not digits.isdigit():
+        return None
     try:
-        return datetime.strptime(value, AMZ_DATE_FORMAT).replace(tzinfo=UTC)
+        year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:8])
+        hour, minute, second = int(digits[8:10]), int(digits[10:12]), int(digits[12:])
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError:
         return None
 

@@ -51,6 +51,16 @@ def _common_prefix(key: str, prefix: str, delimiter: str) -> str | None:
     return key[: index + len(delimiter)]
 
 
+def _resume_point(marker: str, prefix: str, delimiter: str) -> tuple[str, bool]:
+    """Where a listing resumes after `marker`: a marker that is a common prefix (as returned
+    by the previous page) skips every key under it."""
+    if marker and marker.startswith(prefix) and _common_prefix(marker, prefix, delimiter) == marker:
+        successor = prefix_successor(marker)
+        if successor is not None:
+            return successor, True
+    return marker, False
+
+
 def list_objects(
     tx: Tx, bucket: str, *, prefix: str, delimiter: str, start_after: str, max_keys: int
 ) -> Listing:
@@ -59,8 +69,8 @@ def list_objects(
     if max_keys <= 0:
         return listing
     upper = prefix_successor(prefix) if prefix else None
-    lower, inclusive = (start_after, False)
-    if prefix > start_after:
+    lower, inclusive = _resume_point(start_after, prefix, delimiter)
+    if prefix > lower:
         lower, inclusive = prefix, True
     count = 0
     while True:
@@ -123,9 +133,9 @@ def list_versions(
             (bucket, key_marker, version_id_marker),
         ).fetchone()
         resume_seq = row[0] if row else None
-    lower, inclusive = key_marker, False
+    lower, inclusive = _resume_point(key_marker, prefix, delimiter)
     if resume_seq is not None:
-        inclusive = True
+        lower, inclusive = key_marker, True
     if prefix > lower:
         lower, inclusive, resume_seq = prefix, True, None
     count = 0

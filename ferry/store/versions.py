@@ -341,10 +341,16 @@ class Objects:
         return self._blobs.read(version.body, start, end)
 
     async def copy_body(
-        self, version: Version, start: int = 0, end: int | None = None
+        self,
+        version: Version,
+        start: int = 0,
+        end: int | None = None,
+        *,
+        inline_max: int = INLINE_MAX_BYTES,
     ) -> tuple[Body, PayloadDigest]:
         """Store a new copy of (a range of) a version's bytes; returns it with its MD5."""
-        return await self._blobs.write(_CopyPayload(self._blobs.read(version.body, start, end)))
+        source = self._blobs.read(version.body, start, end)
+        return await self._blobs.write(_CopyPayload(source), inline_max=inline_max)
 
 
 def attrs_with_digest(attrs: ObjectAttributes, digest: PayloadDigest) -> ObjectAttributes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,8 @@ def s3(server: FerryServer) -> Any:
 
 @pytest.fixture
 def bucket(s3: Any, request: pytest.FixtureRequest) -> str:
-    name = f"b{next(_names)}-{request.node.name[:30].lower().replace('_', '-')}".rstrip("-")
+    words = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())
+    name = f"b{next(_names)}-{words}"[:40].strip("-")
     s3.create_bucket(Bucket=name)
     return name
 

@@ -30,6 +30,7 @@ class FerryServer:
     region: str = "us-east-1"
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
 
     @property
     def endpoint(self) -> str:
@@ -49,12 +50,27 @@ class FerryServer:
     def start(self) -> FerryServer:
         if not self.port:
             self.port = free_port()
-        log = open(self.data_dir.parent / f"ferry-{self.region}-{self.port}.log", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "ferry", "serve", "--region", self.region, "--host",
-             "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir)],
-            env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        self.log_path = self.data_dir.parent / f"ferry-{self.region}-{self.port}.log"
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "ferry",
+                    "serve",
+                    "--region",
+                    self.region,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    str(self.data_dir),
+                ],
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.wait_ready()
         return self
 

@@ -29,8 +29,11 @@ def run_aws(server: FerryServer, *args: str) -> str:
     env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
     result = subprocess.run(
         [*aws_cli(), "--endpoint-url", server.endpoint, *args],
-        env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -41,12 +44,21 @@ def test_readme_tour_with_aws_cli(server: FerryServer, tmp_path: Path) -> None:
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(20 * 1024 * 1024))  # multipart at the CLI's 8 MiB threshold
     run_aws(server, "s3", "mb", "s3://photos")
-    run_aws(server, "s3api", "put-bucket-versioning", "--bucket", "photos",
-            "--versioning-configuration", "Status=Enabled")  # fmt: skip
+    run_aws(
+        server,
+        "s3api",
+        "put-bucket-versioning",
+        "--bucket",
+        "photos",
+        "--versioning-configuration",
+        "Status=Enabled",
+    )
     run_aws(server, "s3", "cp", str(tulips), "s3://photos/")
     run_aws(server, "s3", "cp", str(tulips), "s3://photos/")
     run_aws(server, "s3", "cp", str(big), "s3://photos/")
-    versions: Any = json.loads(run_aws(server, "s3api", "list-object-versions", "--bucket", "photos"))
+    versions: Any = json.loads(
+        run_aws(server, "s3api", "list-object-versions", "--bucket", "photos")
+    )
     keys = sorted(v["Key"] for v in versions["Versions"])
     assert keys == ["big.bin", "tulips.jpg", "tulips.jpg"]
     big_version = next(v for v in versions["Versions"] if v["Key"] == "big.bin")

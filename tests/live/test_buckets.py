@@ -27,9 +27,19 @@ def test_create_bucket_twice_is_already_owned_by_you(s3: Any, bucket: str) -> No
 
 @pytest.mark.parametrize(
     "name",
-    ["ab", "UPPER", "has_underscore", "-leading", "trailing-", "a..b", "192.168.5.4", "x" * 64,
-     "xn--punycode", "bucket-s3alias"],
-)  # fmt: skip
+    [
+        "ab",
+        "UPPER",
+        "has_underscore",
+        "-leading",
+        "trailing-",
+        "a..b",
+        "192.168.5.4",
+        "x" * 64,
+        "xn--punycode",
+        "bucket-s3alias",
+    ],
+)
 def test_create_bucket_with_invalid_name_is_rejected(s3: Any, name: str) -> None:
     with pytest.raises(ClientError) as exc:
         s3.create_bucket(Bucket=name)
@@ -60,7 +70,9 @@ def test_get_bucket_location_of_us_east_1_is_empty(s3: Any, bucket: str) -> None
     assert s3.get_bucket_location(Bucket=bucket)["LocationConstraint"] is None
 
 
-def test_delete_bucket_with_only_delete_markers_is_not_empty(s3: Any, versioned_bucket: str) -> None:
+def test_delete_bucket_with_only_delete_markers_is_not_empty(
+    s3: Any, versioned_bucket: str
+) -> None:
     s3.delete_object(Bucket=versioned_bucket, Key="ghost")  # creates a delete marker only
     with pytest.raises(ClientError) as exc:
         s3.delete_bucket(Bucket=versioned_bucket)
@@ -100,8 +112,10 @@ def test_bucket_acl_canned_and_grants(s3: Any, bucket: str) -> None:
     assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
     s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
     grants = s3.get_bucket_acl(Bucket=bucket)["Grants"]
-    assert {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
-            "Permission": "READ"} in grants  # fmt: skip
+    assert {
+        "Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
+        "Permission": "READ",
+    } in grants
     owner = acl["Owner"]["ID"]
     s3.put_bucket_acl(
         Bucket=bucket,

@@ -8,7 +8,6 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
@@ -28,8 +27,14 @@ def body_for(key: str) -> bytes:
     return (seed * (size // len(seed) + 1))[:size]
 
 
-def _writer(endpoint: str, bucket: str, prefix: str, stop: threading.Event,
-            acked: list[str], attempted: list[str]) -> None:  # fmt: skip
+def _writer(
+    endpoint: str,
+    bucket: str,
+    prefix: str,
+    stop: threading.Event,
+    acked: list[str],
+    attempted: list[str],
+) -> None:
     s3 = make_client(endpoint, connect_timeout=2, read_timeout=5)
     n = 0
     while not stop.is_set():
@@ -64,9 +69,12 @@ def test_acknowledged_puts_survive_kill_9_in_a_loop(tmp_path: Path) -> None:
             acked: list[str] = []
             attempted: list[str] = []
             threads = [
-                threading.Thread(target=_writer, args=(server.endpoint, "durable", f"r{round_no}w{w}", stop, acked, attempted))
+                threading.Thread(
+                    target=_writer,
+                    args=(server.endpoint, "durable", f"r{round_no}w{w}", stop, acked, attempted),
+                )
                 for w in range(WRITERS)
-            ]  # fmt: skip
+            ]
             for t in threads:
                 t.start()
             time.sleep(rng.uniform(0.5, 1.5))

@@ -14,16 +14,32 @@ from ferry.protocol.sigv4 import sign_headers
 from tests.live.server import ACCESS_KEY, SECRET_KEY, FerryServer
 
 
-def signed(server: FerryServer, method: str, path: str, body: bytes = b"", *,
-           headers: dict[str, str] | None = None, secret: str = SECRET_KEY,
-           access: str = ACCESS_KEY, now: datetime | None = None) -> httpx.Response:  # fmt: skip
+def signed(
+    server: FerryServer,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    *,
+    headers: dict[str, str] | None = None,
+    secret: str = SECRET_KEY,
+    access: str = ACCESS_KEY,
+    now: datetime | None = None,
+) -> httpx.Response:
     import hashlib
 
     url = server.endpoint + path
     all_headers = {"host": f"127.0.0.1:{server.port}", **(headers or {})}
     all_headers.update(
-        sign_headers(method, url, all_headers, hashlib.sha256(body).hexdigest(), access, secret,
-                     "us-east-1", now or datetime.now(UTC))  # fmt: skip
+        sign_headers(
+            method,
+            url,
+            all_headers,
+            hashlib.sha256(body).hexdigest(),
+            access,
+            secret,
+            "us-east-1",
+            now or datetime.now(UTC),
+        )
     )
     return httpx.request(method, url, headers=all_headers, content=body)
 
@@ -72,7 +88,8 @@ def test_anonymous_request_is_access_denied(server: FerryServer) -> None:
     [
         b"not xml at all",
         b"<VersioningConfiguration><Status>Enabled</Status>",
-        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
         b"<VersioningConfiguration><Status>&lol2;</Status></VersioningConfiguration>",
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
         b"<VersioningConfiguration><Status>&xxe;</Status></VersioningConfiguration>",
@@ -80,14 +97,20 @@ def test_anonymous_request_is_access_denied(server: FerryServer) -> None:
         b"<WrongRoot/>",
     ],
 )
-def test_malformed_or_hostile_xml_is_malformed_xml(server: FerryServer, s3: Any, bucket: str, document: bytes) -> None:
+def test_malformed_or_hostile_xml_is_malformed_xml(
+    server: FerryServer, s3: Any, bucket: str, document: bytes
+) -> None:
     response = signed(server, "PUT", f"/{bucket}?versioning", document)
     assert response.status_code == 400
     assert error_of(response)["Code"] in ("MalformedXML", "IllegalVersioningConfigurationException")
 
 
 def test_huge_xml_document_is_refused(server: FerryServer, bucket: str) -> None:
-    document = b"<Tagging><TagSet>" + b"<Tag><Key>k</Key><Value>v</Value></Tag>" * 200_000 + b"</TagSet></Tagging>"
+    document = (
+        b"<Tagging><TagSet>"
+        + b"<Tag><Key>k</Key><Value>v</Value></Tag>" * 200_000
+        + b"</TagSet></Tagging>"
+    )
     response = signed(server, "PUT", f"/{bucket}?tagging", document)
     assert response.status_code == 400
     assert error_of(response)["Code"] == "MalformedXML"
@@ -99,13 +122,25 @@ def test_unknown_subresource_is_not_implemented(server: FerryServer, bucket: str
     assert error_of(response)["Code"] == "NotImplemented"
 
 
-def test_payload_hash_mismatch_is_rejected_and_nothing_stored(server: FerryServer, s3: Any, bucket: str) -> None:
+def test_payload_hash_mismatch_is_rejected_and_nothing_stored(
+    server: FerryServer, s3: Any, bucket: str
+) -> None:
     import hashlib
 
     url = f"{server.endpoint}/{bucket}/tampered"
     headers = {"host": f"127.0.0.1:{server.port}"}
-    headers.update(sign_headers("PUT", url, headers, hashlib.sha256(b"original").hexdigest(),
-                                ACCESS_KEY, SECRET_KEY, "us-east-1", datetime.now(UTC)))  # fmt: skip
+    headers.update(
+        sign_headers(
+            "PUT",
+            url,
+            headers,
+            hashlib.sha256(b"original").hexdigest(),
+            ACCESS_KEY,
+            SECRET_KEY,
+            "us-east-1",
+            datetime.now(UTC),
+        )
+    )
     response = httpx.put(url, headers=headers, content=b"tampered")
     assert response.status_code == 400
     assert error_of(response)["Code"] == "XAmzContentSHA256Mismatch"
@@ -123,10 +158,16 @@ def test_truncated_body_leaves_nothing_behind(server: FerryServer, s3: Any, buck
         f"PUT /{bucket}/partial HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
         "x-amz-content-sha256: UNSIGNED-PAYLOAD\r\nContent-Length: 1048576\r\n"
     )
-    signature = sign_headers("PUT", f"{server.endpoint}/{bucket}/partial",
-                             {"host": f"127.0.0.1:{server.port}", "content-length": "1048576"},
-                             "UNSIGNED-PAYLOAD", ACCESS_KEY, SECRET_KEY, "us-east-1",
-                             datetime.now(UTC))  # fmt: skip
+    signature = sign_headers(
+        "PUT",
+        f"{server.endpoint}/{bucket}/partial",
+        {"host": f"127.0.0.1:{server.port}", "content-length": "1048576"},
+        "UNSIGNED-PAYLOAD",
+        ACCESS_KEY,
+        SECRET_KEY,
+        "us-east-1",
+        datetime.now(UTC),
+    )
     request += "".join(f"{k}: {v}\r\n" for k, v in signature.items() if k != "x-amz-content-sha256")
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(request.encode() + b"\r\n" + b"x" * 524288)

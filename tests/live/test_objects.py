@@ -24,11 +24,17 @@ def status(exc: pytest.ExceptionInfo[ClientError]) -> int:
 def test_put_then_get_returns_bytes_etag_and_headers(s3: Any, bucket: str) -> None:
     body = b"hello tulips" * 100
     put = s3.put_object(
-        Bucket=bucket, Key="photos/tulips.jpg", Body=body, ContentType="image/jpeg",
-        CacheControl="max-age=60", ContentDisposition="inline", ContentLanguage="nl",
-        ContentEncoding="identity", Metadata={"Camera": "Leica", "shot": "1"},
+        Bucket=bucket,
+        Key="photos/tulips.jpg",
+        Body=body,
+        ContentType="image/jpeg",
+        CacheControl="max-age=60",
+        ContentDisposition="inline",
+        ContentLanguage="nl",
+        ContentEncoding="identity",
+        Metadata={"Camera": "Leica", "shot": "1"},
         Expires=datetime(2030, 1, 1, tzinfo=UTC),
-    )  # fmt: skip
+    )
     assert put["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
     got = s3.get_object(Bucket=bucket, Key="photos/tulips.jpg")
     assert got["Body"].read() == body
@@ -110,17 +116,24 @@ def test_conditional_put_if_none_match_refuses_overwrite(s3: Any, bucket: str) -
 def test_response_overrides(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="o", Body=b"x", ContentType="text/plain")
     got = s3.get_object(
-        Bucket=bucket, Key="o", ResponseContentType="application/json",
-        ResponseContentDisposition="attachment; filename=o.json", ResponseCacheControl="no-cache",
-    )  # fmt: skip
+        Bucket=bucket,
+        Key="o",
+        ResponseContentType="application/json",
+        ResponseContentDisposition="attachment; filename=o.json",
+        ResponseCacheControl="no-cache",
+    )
     assert got["ContentType"] == "application/json"
     assert got["ContentDisposition"] == "attachment; filename=o.json"
     assert got["CacheControl"] == "no-cache"
 
 
 @pytest.mark.parametrize("algorithm", ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"])
-def test_put_with_each_checksum_algorithm_is_verified_and_returned(s3: Any, bucket: str, algorithm: str) -> None:
-    put = s3.put_object(Bucket=bucket, Key=f"sum-{algorithm}", Body=b"checked", ChecksumAlgorithm=algorithm)
+def test_put_with_each_checksum_algorithm_is_verified_and_returned(
+    s3: Any, bucket: str, algorithm: str
+) -> None:
+    put = s3.put_object(
+        Bucket=bucket, Key=f"sum-{algorithm}", Body=b"checked", ChecksumAlgorithm=algorithm
+    )
     field = f"Checksum{algorithm}"
     assert put[field]
     head = s3.head_object(Bucket=bucket, Key=f"sum-{algorithm}", ChecksumMode="ENABLED")
@@ -162,10 +175,23 @@ def test_metadata_over_2kb_is_too_large(s3: Any, bucket: str) -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["../../etc/passwd", "a/../../b", "spaces in key", "ünïcödé/日本語", "100%", "plus+sign",
-     "tilde~and=equals&amp", "/leading-slash", "trailing/", "a//b", "tab\there", "\x01ctrl",
-     "?question#hash", "x" * 1024],
-)  # fmt: skip
+    [
+        "../../etc/passwd",
+        "a/../../b",
+        "spaces in key",
+        "ünïcödé/日本語",
+        "100%",
+        "plus+sign",
+        "tilde~and=equals&amp",
+        "/leading-slash",
+        "trailing/",
+        "a//b",
+        "tab\there",
+        "\x01ctrl",
+        "?question#hash",
+        "x" * 1024,
+    ],
+)
 def test_odd_keys_round_trip_and_stay_inside_the_data_dir(s3: Any, bucket: str, key: str) -> None:
     s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == key.encode()
@@ -204,11 +230,18 @@ def test_copy_object_copies_metadata_or_replaces_it(s3: Any, bucket: str) -> Non
     assert dst["Metadata"] == {"a": "1"}
     assert s3.get_object_tagging(Bucket=bucket, Key="dst")["TagSet"] == [{"Key": "t", "Value": "1"}]
     s3.copy_object(
-        Bucket=bucket, Key="dst2", CopySource={"Bucket": bucket, "Key": "src"},
-        MetadataDirective="REPLACE", Metadata={"b": "2"}, TaggingDirective="REPLACE", Tagging="u=2",
-    )  # fmt: skip
+        Bucket=bucket,
+        Key="dst2",
+        CopySource={"Bucket": bucket, "Key": "src"},
+        MetadataDirective="REPLACE",
+        Metadata={"b": "2"},
+        TaggingDirective="REPLACE",
+        Tagging="u=2",
+    )
     assert s3.head_object(Bucket=bucket, Key="dst2")["Metadata"] == {"b": "2"}
-    assert s3.get_object_tagging(Bucket=bucket, Key="dst2")["TagSet"] == [{"Key": "u", "Value": "2"}]
+    assert s3.get_object_tagging(Bucket=bucket, Key="dst2")["TagSet"] == [
+        {"Key": "u", "Value": "2"}
+    ]
 
 
 def test_copy_object_onto_itself_without_changes_is_invalid(s3: Any, bucket: str) -> None:
@@ -221,14 +254,23 @@ def test_copy_object_onto_itself_without_changes_is_invalid(s3: Any, bucket: str
 def test_conditional_copy(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="src", Body=b"x")
     with pytest.raises(ClientError) as exc:
-        s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"},
-                       CopySourceIfMatch='"nope"')  # fmt: skip
+        s3.copy_object(
+            Bucket=bucket,
+            Key="dst",
+            CopySource={"Bucket": bucket, "Key": "src"},
+            CopySourceIfMatch='"nope"',
+        )
     assert status(exc) == 412
 
 
 def test_object_tagging_round_trip(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="t", Body=b"x", Tagging="a=1&b=2")
-    assert s3.head_object(Bucket=bucket, Key="t")["ResponseMetadata"]["HTTPHeaders"]["x-amz-tagging-count"] == "2"
+    assert (
+        s3.head_object(Bucket=bucket, Key="t")["ResponseMetadata"]["HTTPHeaders"][
+            "x-amz-tagging-count"
+        ]
+        == "2"
+    )
     s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": [{"Key": "c", "Value": "3"}]})
     assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == [{"Key": "c", "Value": "3"}]
     s3.delete_object_tagging(Bucket=bucket, Key="t")
@@ -259,12 +301,17 @@ def test_object_acl_canned_and_explicit(s3: Any, bucket: str) -> None:
 def test_get_object_attributes(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="attr", Body=b"12345", ChecksumAlgorithm="SHA256")
     attrs = s3.get_object_attributes(
-        Bucket=bucket, Key="attr", ObjectAttributes=["ETag", "ObjectSize", "StorageClass", "Checksum"]
+        Bucket=bucket,
+        Key="attr",
+        ObjectAttributes=["ETag", "ObjectSize", "StorageClass", "Checksum"],
     )
     assert attrs["ObjectSize"] == 5
     assert attrs["ETag"] == hashlib.md5(b"12345").hexdigest()
     assert attrs["StorageClass"] == "STANDARD"
-    assert attrs["Checksum"]["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(b"12345").digest()).decode()
+    assert (
+        attrs["Checksum"]["ChecksumSHA256"]
+        == base64.b64encode(hashlib.sha256(b"12345").digest()).decode()
+    )
 
 
 def test_storage_class_is_kept_and_invalid_rejected(s3: Any, bucket: str) -> None:
@@ -279,7 +326,9 @@ def test_presigned_get_and_expired_url(s3: Any, bucket: str) -> None:
     import httpx
 
     s3.put_object(Bucket=bucket, Key="shared", Body=b"presigned")
-    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "shared"}, ExpiresIn=60)
+    url = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "shared"}, ExpiresIn=60
+    )
     assert httpx.get(url).content == b"presigned"
     tampered = url.replace("shared", "sharee")
     assert httpx.get(tampered).status_code == 403

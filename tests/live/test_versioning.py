@@ -19,7 +19,9 @@ def test_each_put_on_versioned_bucket_mints_a_version(s3: Any, versioned_bucket:
     assert [(v["VersionId"], v["IsLatest"]) for v in versions] == [(v2, True), (v1, False)]
 
 
-def test_delete_without_version_id_on_versioned_bucket_creates_delete_marker(s3: Any, versioned_bucket: str) -> None:
+def test_delete_without_version_id_on_versioned_bucket_creates_delete_marker(
+    s3: Any, versioned_bucket: str
+) -> None:
     b = versioned_bucket
     v1 = s3.put_object(Bucket=b, Key="k", Body=b"one")["VersionId"]
     deleted = s3.delete_object(Bucket=b, Key="k")
@@ -119,5 +121,8 @@ def test_list_object_versions_paginates_with_markers(s3: Any, versioned_bucket: 
         seen += [(v["Key"], v["VersionId"]) for v in page.get("Versions", [])]
         if not page["IsTruncated"]:
             break
-        kwargs = {"KeyMarker": page["NextKeyMarker"], "VersionIdMarker": page["NextVersionIdMarker"]}
+        kwargs = {
+            "KeyMarker": page["NextKeyMarker"],
+            "VersionIdMarker": page["NextVersionIdMarker"],
+        }
     assert seen == expected

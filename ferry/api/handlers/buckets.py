@@ -6,9 +6,8 @@ from ferry.api.context import RequestContext
 from ferry.api.handlers import acl as acl_headers
 from ferry.api.http import Response, xml_response
 from ferry.core.names import parse_bucket_name
+from ferry.protocol import xml
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.protocol.xml import buckets as xml_buckets
-from ferry.protocol.xml import versioning as xml_versioning
 from ferry.store import VersioningStatus
 
 
@@ -16,13 +15,17 @@ async def create_bucket(ctx: RequestContext) -> Response:
     name = parse_bucket_name(ctx.bucket)
     region = ctx.services.region.name
     body = await ctx.request.read_body()
-    location = xml_buckets.parse_create_bucket(body).location_constraint if body.strip() else None
+    location = xml.parse_create_bucket_configuration(body).location_constraint
     if location == "" or location == "us-east-1":
         location = None  # us-east-1 is spelled by omission
     expected = None if region == "us-east-1" else region
     if location != expected:
         if location is None or location == "EU":
-            raise S3Error(S3ErrorCode.IllegalLocationConstraintException, f"The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.")
+            raise S3Error(
+                S3ErrorCode.IllegalLocationConstraintException,
+                "The unspecified location constraint is incompatible for the region specific "
+                "endpoint this request was sent to.",
+            )
         raise S3Error(
             S3ErrorCode.IllegalLocationConstraintException,
             f"The {location} location constraint is incompatible for the region specific "
@@ -35,8 +38,10 @@ async def create_bucket(ctx: RequestContext) -> Response:
 
 async def head_bucket(ctx: RequestContext) -> Response:
     bucket = await ctx.services.buckets.get(ctx.bucket)
-    return Response(status=200).set("x-amz-bucket-region", bucket.region).set(
-        "x-amz-access-point-alias", "false"
+    return (
+        Response(status=200)
+        .set("x-amz-bucket-region", bucket.region)
+        .set("x-amz-access-point-alias", "false")
     )
 
 
@@ -48,22 +53,23 @@ async def delete_bucket(ctx: RequestContext) -> Response:
 
 async def get_bucket_location(ctx: RequestContext) -> Response:
     bucket = await ctx.services.buckets.get(ctx.bucket)
-    location = None if bucket.region == "us-east-1" else bucket.region
-    return xml_response(xml_buckets.render_location_constraint(location))
+    return xml_response(xml.render_location_constraint(bucket.region))
 
 
 async def put_bucket_versioning(ctx: RequestContext) -> Response:
-    config = xml_versioning.parse_versioning(await ctx.request.read_body())
-    if config.mfa_delete == "Enabled":
+    config = xml.parse_versioning_configuration(await ctx.request.read_body())
+    if config.mfa_delete is xml.MfaDeleteStatus.ENABLED:
         raise S3Error(S3ErrorCode.InvalidArgument, "MFA delete is not supported by Ferry.")
     if config.status is None:
         await ctx.services.buckets.get(ctx.bucket)
         return Response(status=200)
-    await ctx.services.buckets.set_versioning(ctx.bucket, VersioningStatus(config.status))
+    await ctx.services.buckets.set_versioning(ctx.bucket, VersioningStatus(config.status.value))
     return Response(status=200)
 
 
 async def get_bucket_versioning(ctx: RequestContext) -> Response:
     bucket = await ctx.services.buckets.get(ctx.bucket)
-    status = bucket.versioning.value or None
-    return xml_response(xml_versioning.render_versioning(status))
+    status = xml.VersioningStatus(bucket.versioning.value) if bucket.versioning.value else None
+    return xml_response(
+        xml.render_versioning_configuration(xml.VersioningConfiguration(status=status))
+    )

@@ -6,9 +6,10 @@ import base64
 import binascii
 
 from ferry.api.context import RequestContext
+from ferry.api.handlers import views
 from ferry.api.http import Response, xml_response
+from ferry.protocol import xml
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.protocol.xml import listing as xml_listing
 from ferry.store import Version
 
 MAX_KEYS = 1000
@@ -21,19 +22,34 @@ def parse_max_keys(ctx: RequestContext, name: str = "max-keys") -> int:
     try:
         value = int(raw)
     except ValueError as exc:
-        raise S3Error(S3ErrorCode.InvalidArgument, "Provided max-keys not an integer or within integer range", ArgumentName=name, ArgumentValue=raw) from exc
+        raise S3Error(
+            S3ErrorCode.InvalidArgument,
+            "Provided max-keys not an integer or within integer range",
+            ArgumentName=name,
+            ArgumentValue=raw,
+        ) from exc
     if value < 0:
-        raise S3Error(S3ErrorCode.InvalidArgument, "Argument maxKeys must be an integer between 0 and 2147483647", ArgumentName=name, ArgumentValue=raw)
+        raise S3Error(
+            S3ErrorCode.InvalidArgument,
+            "Argument maxKeys must be an integer between 0 and 2147483647",
+            ArgumentName=name,
+            ArgumentValue=raw,
+        )
     return min(value, MAX_KEYS)
 
 
-def parse_encoding_type(ctx: RequestContext) -> str | None:
+def parse_encoding_type(ctx: RequestContext) -> xml.EncodingType | None:
     value = ctx.param("encoding-type")
     if value is None:
         return None
     if value.lower() != "url":
-        raise S3Error(S3ErrorCode.InvalidArgument, "Invalid Encoding Method specified in Request", ArgumentName="encoding-type", ArgumentValue=value)
-    return "url"
+        raise S3Error(
+            S3ErrorCode.InvalidArgument,
+            "Invalid Encoding Method specified in Request",
+            ArgumentName="encoding-type",
+            ArgumentValue=value,
+        )
+    return xml.EncodingType.URL
 
 
 def encode_token(marker: str) -> str:
@@ -44,18 +60,22 @@ def decode_token(token: str) -> str:
     try:
         return base64.urlsafe_b64decode(token.encode()).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise S3Error(S3ErrorCode.InvalidArgument, "The continuation token provided is incorrect", ArgumentName="continuation-token") from exc
+        raise S3Error(
+            S3ErrorCode.InvalidArgument,
+            "The continuation token provided is incorrect",
+            ArgumentName="continuation-token",
+        ) from exc
 
 
-def _listed(version: Version, owner: xml_listing.Owner | None) -> xml_listing.ListedObject:
-    return xml_listing.ListedObject(
+def _listed(version: Version, owner: xml.Owner | None) -> xml.ListedObject:
+    return xml.ListedObject(
         key=version.key,
         last_modified=version.last_modified,
         etag=version.attrs.etag,
         size=version.attrs.size,
         storage_class=version.attrs.storage_class,
-        checksum_algorithm=version.attrs.checksum_algorithm,
-        checksum_type=version.attrs.checksum_type,
+        checksum_algorithm=views.algorithm(version.attrs.checksum_algorithm),
+        checksum_type=views.checksum_type(version.attrs.checksum_type),
         owner=owner,
     )
 
@@ -69,20 +89,20 @@ async def list_objects(ctx: RequestContext) -> Response:
     listing = await ctx.services.listings.objects(
         ctx.bucket, prefix=prefix, delimiter=delimiter, start_after=marker, max_keys=max_keys
     )
-    owner = xml_listing.Owner(id=ctx.services.owner_id, display_name="ferry")
-    result = xml_listing.ListObjectsResult(
-        bucket=ctx.bucket,
+    owner = views.owner(ctx.services.owner_id)
+    result = xml.ListObjectsResult(
+        name=ctx.bucket,
         prefix=prefix,
         delimiter=delimiter or None,
         marker=marker,
         next_marker=listing.next_marker if listing.is_truncated and delimiter else None,
         max_keys=max_keys,
         is_truncated=listing.is_truncated,
-        contents=[_listed(v, owner) for v in listing.versions],
-        common_prefixes=listing.common_prefixes,
+        contents=tuple(_listed(v, owner) for v in listing.versions),
+        common_prefixes=tuple(listing.common_prefixes),
         encoding_type=encoding,
     )
-    return xml_response(xml_listing.render_list_objects(result))
+    return xml_response(xml.render_list_objects(result))
 
 
 async def list_objects_v2(ctx: RequestContext) -> Response:
@@ -99,22 +119,24 @@ async def list_objects_v2(ctx: RequestContext) -> Response:
     listing = await ctx.services.listings.objects(
         ctx.bucket, prefix=prefix, delimiter=delimiter, start_after=position, max_keys=max_keys
     )
-    owner = xml_listing.Owner(id=ctx.services.owner_id, display_name="ferry") if fetch_owner else None
-    result = xml_listing.ListObjectsV2Result(
-        bucket=ctx.bucket,
+    owner = views.owner(ctx.services.owner_id) if fetch_owner else None
+    result = xml.ListObjectsV2Result(
+        name=ctx.bucket,
         prefix=prefix,
         delimiter=delimiter or None,
         max_keys=max_keys,
-        key_count=len(listing.versions) + len(listing.common_prefixes),
+        fetch_owner=fetch_owner,
         is_truncated=listing.is_truncated,
         continuation_token=token,
-        next_continuation_token=encode_token(listing.next_marker) if listing.is_truncated and listing.next_marker else None,
+        next_continuation_token=encode_token(listing.next_marker)
+        if listing.is_truncated and listing.next_marker
+        else None,
         start_after=start_after or None,
-        contents=[_listed(v, owner) for v in listing.versions],
-        common_prefixes=listing.common_prefixes,
+        contents=tuple(_listed(v, owner) for v in listing.versions),
+        common_prefixes=tuple(listing.common_prefixes),
         encoding_type=encoding,
     )
-    return xml_response(xml_listing.render_list_objects_v2(result))
+    return xml_response(xml.render_list_objects_v2(result))
 
 
 async def list_object_versions(ctx: RequestContext) -> Response:
@@ -123,22 +145,40 @@ async def list_object_versions(ctx: RequestContext) -> Response:
     key_marker = ctx.param("key-marker") or ""
     version_id_marker = ctx.param("version-id-marker") or ""
     if version_id_marker and not key_marker:
-        raise S3Error(S3ErrorCode.InvalidArgument, "A version-id marker cannot be specified without a key marker.", ArgumentName="version-id-marker", ArgumentValue=version_id_marker)
+        raise S3Error(
+            S3ErrorCode.InvalidArgument,
+            "A version-id marker cannot be specified without a key marker.",
+            ArgumentName="version-id-marker",
+            ArgumentValue=version_id_marker,
+        )
     max_keys = parse_max_keys(ctx)
     encoding = parse_encoding_type(ctx)
     listing = await ctx.services.listings.versions(
         ctx.bucket, prefix=prefix, delimiter=delimiter, key_marker=key_marker,
         version_id_marker=version_id_marker, max_keys=max_keys,
     )  # fmt: skip
-    owner = xml_listing.Owner(id=ctx.services.owner_id, display_name="ferry")
-    entries: list[xml_listing.ListedVersion | xml_listing.ListedDeleteMarker] = []
+    owner = views.owner(ctx.services.owner_id)
+    entries: list[xml.ListedVersion | xml.ListedDeleteMarker] = []
     for v in listing.versions:
         if v.is_delete_marker:
-            entries.append(xml_listing.ListedDeleteMarker(key=v.key, version_id=v.version_id, is_latest=v.is_latest, last_modified=v.last_modified, owner=owner))
-        else:
-            entries.append(xml_listing.ListedVersion(key=v.key, version_id=v.version_id, is_latest=v.is_latest, last_modified=v.last_modified, etag=v.attrs.etag, size=v.attrs.size, storage_class=v.attrs.storage_class, checksum_algorithm=v.attrs.checksum_algorithm, checksum_type=v.attrs.checksum_type, owner=owner))
-    result = xml_listing.ListVersionsResult(
-        bucket=ctx.bucket,
+            entries.append(
+                xml.ListedDeleteMarker(
+                    key=v.key, version_id=v.version_id, is_latest=v.is_latest,
+                    last_modified=v.last_modified, owner=owner,
+                )
+            )  # fmt: skip
+            continue
+        entries.append(
+            xml.ListedVersion(
+                key=v.key, version_id=v.version_id, is_latest=v.is_latest,
+                last_modified=v.last_modified, etag=v.attrs.etag, size=v.attrs.size,
+                storage_class=v.attrs.storage_class,
+                checksum_algorithm=views.algorithm(v.attrs.checksum_algorithm),
+                checksum_type=views.checksum_type(v.attrs.checksum_type), owner=owner,
+            )
+        )  # fmt: skip
+    result = xml.ListObjectVersionsResult(
+        name=ctx.bucket,
         prefix=prefix,
         delimiter=delimiter or None,
         key_marker=key_marker,
@@ -147,8 +187,8 @@ async def list_object_versions(ctx: RequestContext) -> Response:
         next_version_id_marker=listing.next_version_id_marker if listing.is_truncated else None,
         max_keys=max_keys,
         is_truncated=listing.is_truncated,
-        entries=entries,
-        common_prefixes=listing.common_prefixes,
+        versions=tuple(entries),
+        common_prefixes=tuple(listing.common_prefixes),
         encoding_type=encoding,
     )
-    return xml_response(xml_listing.render_list_versions(result))
+    return xml_response(xml.render_list_object_versions(result))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import replace
 
 from ferry.api.body import RequestBody
 from ferry.api.context import RequestContext
+from ferry.api.handlers import views
 from ferry.api.handlers.headers import parse_range
 from ferry.api.handlers.listing import parse_encoding_type, parse_max_keys
 from ferry.api.handlers.objects import (
@@ -16,9 +18,8 @@ from ferry.api.handlers.objects import (
 )
 from ferry.api.http import Response, xml_response
 from ferry.core.names import parse_object_key
-from ferry.protocol import checksums
+from ferry.protocol import checksums, xml
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.protocol.xml import multipart as xml_multipart
 from ferry.store import CompletedPart, Part, Upload, VersioningStatus
 
 MAX_PART_NUMBER = 10_000
@@ -32,7 +33,12 @@ def _part_number(ctx: RequestContext) -> int:
     except ValueError:
         number = 0
     if not 1 <= number <= MAX_PART_NUMBER:
-        raise S3Error(S3ErrorCode.InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive", ArgumentName="partNumber", ArgumentValue=raw)
+        raise S3Error(
+            S3ErrorCode.InvalidArgument,
+            "Part number must be an integer between 1 and 10000, inclusive",
+            ArgumentName="partNumber",
+            ArgumentValue=raw,
+        )
     return number
 
 
@@ -48,17 +54,32 @@ async def create_multipart_upload(ctx: RequestContext) -> Response:
     attrs = new_object_attrs(ctx)
     algorithm = (ctx.header("x-amz-checksum-algorithm") or "").upper() or None
     checksum_type = (ctx.header("x-amz-checksum-type") or "").upper() or None
-    if algorithm is not None and algorithm not in checksums.ALGORITHM_NAMES:
-        raise S3Error(S3ErrorCode.InvalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+    if algorithm is not None and checksums.parse_checksum_algorithm(algorithm) is None:
+        raise S3Error(
+            S3ErrorCode.InvalidRequest,
+            "Checksum algorithm provided is unsupported. Please try again with any of the "
+            "valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
+        )
     if checksum_type is not None and checksum_type not in CHECKSUM_TYPES:
-        raise S3Error(S3ErrorCode.InvalidRequest, "Value for x-amz-checksum-type header is invalid.")
+        raise S3Error(
+            S3ErrorCode.InvalidRequest, "Value for x-amz-checksum-type header is invalid."
+        )
     if algorithm is not None and checksum_type is None:
         checksum_type = "FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE"
     if checksum_type == "FULL_OBJECT" and algorithm in ("SHA1", "SHA256"):
-        raise S3Error(S3ErrorCode.InvalidRequest, f"The FULL_OBJECT checksum type cannot be used with the {algorithm.lower()} checksum algorithm.")
+        raise S3Error(
+            S3ErrorCode.InvalidRequest,
+            f"The FULL_OBJECT checksum type cannot be used with the {algorithm.lower()} "
+            "checksum algorithm.",
+        )
     attrs = replace(attrs, checksum_algorithm=algorithm, checksum_type=checksum_type)
-    upload = await ctx.services.uploads.create(ctx.bucket, key, owner_id=ctx.services.owner_id, attrs=attrs)
-    response = xml_response(xml_multipart.render_initiate(bucket=ctx.bucket, key=key, upload_id=upload.upload_id))
+    upload = await ctx.services.uploads.create(
+        ctx.bucket, key, owner_id=ctx.services.owner_id, attrs=attrs
+    )
+    result = xml.InitiateMultipartUploadResult(
+        bucket=ctx.bucket, key=key, upload_id=upload.upload_id
+    )
+    response = xml_response(xml.render_initiate_multipart_upload(result))
     if algorithm:
         response.set("x-amz-checksum-algorithm", algorithm)
         response.set("x-amz-checksum-type", checksum_type or "COMPOSITE")
@@ -70,11 +91,18 @@ async def upload_part(ctx: RequestContext) -> Response:
     upload_id = _upload_id(ctx)
     _check_length(ctx)
     upload = await ctx.services.uploads.get(ctx.bucket, ctx.key, upload_id)
-    body = RequestBody(ctx.request, ctx.auth, required_algorithm=upload.attrs.checksum_algorithm)
+    algorithm = upload.attrs.checksum_algorithm
+    body = RequestBody(
+        ctx.request,
+        ctx.auth,
+        default_algorithm=checksums.ChecksumAlgorithm(algorithm) if algorithm else None,
+    )
     part = await ctx.services.uploads.put_part(ctx.bucket, ctx.key, upload_id, number, body)
     response = Response(status=200).set("etag", f'"{part.etag}"')
     if upload.attrs.checksum_algorithm and part.checksum_value:
-        response.set(f"x-amz-checksum-{upload.attrs.checksum_algorithm.lower()}", part.checksum_value)
+        response.set(
+            f"x-amz-checksum-{upload.attrs.checksum_algorithm.lower()}", part.checksum_value
+        )
     return response
 
 
@@ -88,47 +116,64 @@ async def upload_part_copy(ctx: RequestContext) -> Response:
     if range_header is not None:
         selected = parse_range(range_header, source.attrs.size)
         if selected is None or (range_header.startswith("bytes=-")):
-            raise S3Error(S3ErrorCode.InvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy", ArgumentName="x-amz-copy-source-range", ArgumentValue=range_header)
+            raise S3Error(
+                S3ErrorCode.InvalidArgument,
+                "The x-amz-copy-source-range value must be of the form bytes=first-last where "
+                "first and last are the zero-based offsets of the first and last bytes to copy",
+                ArgumentName="x-amz-copy-source-range",
+                ArgumentValue=range_header,
+            )
         start, end = selected.start, selected.end
     body, digest = await ctx.services.objects.copy_body(source, start, end, inline_max=-1)
-    part = await ctx.services.uploads.put_part(ctx.bucket, ctx.key, upload_id, number, None, body=body, md5_hex=digest.md5_hex)
-    response = xml_response(xml_multipart.render_copy_part_result(etag=part.etag, last_modified=part.last_modified))
+    part = await ctx.services.uploads.put_part(
+        ctx.bucket, ctx.key, upload_id, number, None, body=body, md5_hex=digest.md5_hex
+    )
+    result = xml.CopyPartResult(etag=part.etag, last_modified=part.last_modified)
+    response = xml_response(xml.render_copy_part_result(result))
     if source.version_id != "null":
         response.set("x-amz-copy-source-version-id", source.version_id)
     return response
 
 
 def _combine_checksums(upload: Upload, parts: list[Part]) -> tuple[str | None, str | None]:
-    algorithm = upload.attrs.checksum_algorithm
-    if algorithm is None or any(p.checksum_value is None for p in parts):
+    name = upload.attrs.checksum_algorithm
+    if name is None or any(p.checksum_value is None for p in parts):
         return None, None
-    values = [p.checksum_value or "" for p in parts]
+    algorithm = checksums.ChecksumAlgorithm(name)
+    digests = [checksums.decode_checksum(algorithm, p.checksum_value or "") for p in parts]
+    if any(d is None for d in digests):
+        return None, None
+    raw = [d for d in digests if d is not None]
     if upload.attrs.checksum_type == "FULL_OBJECT":
-        return checksums.combine_full_object(algorithm, [(v, p.size) for v, p in zip(values, parts, strict=True)]), "FULL_OBJECT"
-    return checksums.composite_checksum(algorithm, values), "COMPOSITE"
+        combined = checksums.full_object_crc(
+            algorithm, [(d, p.size) for d, p in zip(raw, parts, strict=True)]
+        )
+        return base64.b64encode(combined).decode(), "FULL_OBJECT"
+    return checksums.composite_checksum(algorithm, raw), "COMPOSITE"
 
 
 async def complete_multipart_upload(ctx: RequestContext) -> Response:
     upload_id = _upload_id(ctx)
-    request = xml_multipart.parse_complete(await ctx.request.read_body())
-    requested = [CompletedPart(part_number=p.part_number, etag=p.etag.strip('"'), checksum_value=p.checksum_value) for p in request.parts]
+    request = xml.parse_complete_multipart_upload(await ctx.request.read_body())
+    requested = [
+        CompletedPart(part_number=p.part_number, etag=p.etag.strip('"')) for p in request.parts
+    ]
     version = await ctx.services.uploads.complete(
         ctx.bucket, ctx.key, upload_id, requested, combine_checksums=_combine_checksums,
         condition=write_condition(ctx),
     )  # fmt: skip
     bucket = await ctx.services.objects.bucket(ctx.bucket)
     host = ctx.header("host") or ""
-    response = xml_response(
-        xml_multipart.render_complete(
-            location=f"http://{host}/{ctx.bucket}/{ctx.key}",
-            bucket=ctx.bucket,
-            key=ctx.key,
-            etag=version.attrs.etag,
-            checksum_algorithm=version.attrs.checksum_algorithm,
-            checksum_value=version.attrs.checksum_value,
-            checksum_type=version.attrs.checksum_type,
-        )
+    attrs = version.attrs
+    result = xml.CompleteMultipartUploadResult(
+        location=f"http://{host}/{ctx.bucket}/{ctx.key}",
+        bucket=ctx.bucket,
+        key=ctx.key,
+        etag=attrs.etag,
+        checksums=views.checksums(attrs.checksum_algorithm, attrs.checksum_value),
+        checksum_type=views.checksum_type(attrs.checksum_type),
     )
+    response = xml_response(xml.render_complete_multipart_upload(result))
     if bucket.versioning is not VersioningStatus.UNVERSIONED:
         response.set("x-amz-version-id", version.version_id)
     return response
@@ -146,10 +191,18 @@ async def list_parts(ctx: RequestContext) -> Response:
     try:
         marker = int(marker_raw)
     except ValueError as exc:
-        raise S3Error(S3ErrorCode.InvalidArgument, "Provided part-number-marker not an integer", ArgumentName="part-number-marker", ArgumentValue=marker_raw) from exc
-    upload, parts, truncated = await ctx.services.uploads.list_parts(ctx.bucket, ctx.key, upload_id, after=marker, limit=max_parts)
-    owner = xml_multipart.Owner(id=ctx.services.owner_id, display_name="ferry")
-    result = xml_multipart.ListPartsResult(
+        raise S3Error(
+            S3ErrorCode.InvalidArgument,
+            "Provided part-number-marker not an integer",
+            ArgumentName="part-number-marker",
+            ArgumentValue=marker_raw,
+        ) from exc
+    upload, parts, truncated = await ctx.services.uploads.list_parts(
+        ctx.bucket, ctx.key, upload_id, after=marker, limit=max_parts
+    )
+    owner = views.owner(ctx.services.owner_id)
+    algorithm = upload.attrs.checksum_algorithm
+    result = xml.ListPartsResult(
         bucket=ctx.bucket,
         key=ctx.key,
         upload_id=upload_id,
@@ -157,14 +210,23 @@ async def list_parts(ctx: RequestContext) -> Response:
         next_part_number_marker=parts[-1].part_number if parts else marker,
         max_parts=max_parts,
         is_truncated=truncated,
-        parts=[xml_multipart.ListedPart(part_number=p.part_number, last_modified=p.last_modified, etag=p.etag, size=p.size, checksum_algorithm=upload.attrs.checksum_algorithm, checksum_value=p.checksum_value) for p in parts],
+        parts=tuple(
+            xml.ListedPart(
+                part_number=p.part_number,
+                last_modified=p.last_modified,
+                etag=p.etag,
+                size=p.size,
+                checksums=views.checksums(algorithm, p.checksum_value),
+            )
+            for p in parts
+        ),
         initiator=owner,
         owner=owner,
         storage_class=upload.attrs.storage_class,
-        checksum_algorithm=upload.attrs.checksum_algorithm,
-        checksum_type=upload.attrs.checksum_type,
+        checksum_algorithm=views.algorithm(algorithm),
+        checksum_type=views.checksum_type(upload.attrs.checksum_type),
     )
-    return xml_response(xml_multipart.render_list_parts(result))
+    return xml_response(xml.render_list_parts(result))
 
 
 async def list_multipart_uploads(ctx: RequestContext) -> Response:
@@ -174,9 +236,15 @@ async def list_multipart_uploads(ctx: RequestContext) -> Response:
     upload_id_marker = ctx.param("upload-id-marker") or ""
     max_uploads = parse_max_keys(ctx, "max-uploads")
     encoding = parse_encoding_type(ctx)
-    uploads, truncated = await ctx.services.uploads.list_uploads(ctx.bucket, prefix=prefix, key_marker=key_marker, upload_id_marker=upload_id_marker if key_marker else "", limit=max_uploads)
-    owner = xml_multipart.Owner(id=ctx.services.owner_id, display_name="ferry")
-    listed: list[xml_multipart.ListedUpload] = []
+    uploads, truncated = await ctx.services.uploads.list_uploads(
+        ctx.bucket,
+        prefix=prefix,
+        key_marker=key_marker,
+        upload_id_marker=upload_id_marker if key_marker else "",
+        limit=max_uploads,
+    )
+    owner = views.owner(ctx.services.owner_id)
+    listed: list[xml.ListedUpload] = []
     common: list[str] = []
     for u in uploads:
         if delimiter:
@@ -186,9 +254,16 @@ async def list_multipart_uploads(ctx: RequestContext) -> Response:
                 if cp not in common:
                     common.append(cp)
                 continue
-        listed.append(xml_multipart.ListedUpload(key=u.key, upload_id=u.upload_id, initiated=u.initiated, storage_class=u.attrs.storage_class, initiator=owner, owner=owner, checksum_algorithm=u.attrs.checksum_algorithm, checksum_type=u.attrs.checksum_type))
+        listed.append(
+            xml.ListedUpload(
+                key=u.key, upload_id=u.upload_id, initiated=u.initiated,
+                storage_class=u.attrs.storage_class, initiator=owner, owner=owner,
+                checksum_algorithm=views.algorithm(u.attrs.checksum_algorithm),
+                checksum_type=views.checksum_type(u.attrs.checksum_type),
+            )
+        )  # fmt: skip
     last = uploads[-1] if uploads else None
-    result = xml_multipart.ListUploadsResult(
+    result = xml.ListMultipartUploadsResult(
         bucket=ctx.bucket,
         prefix=prefix,
         delimiter=delimiter or None,
@@ -198,9 +273,8 @@ async def list_multipart_uploads(ctx: RequestContext) -> Response:
         next_upload_id_marker=last.upload_id if truncated and last else None,
         max_uploads=max_uploads,
         is_truncated=truncated,
-        uploads=listed,
-        common_prefixes=common,
+        uploads=tuple(listed),
+        common_prefixes=tuple(common),
         encoding_type=encoding,
     )
-    return xml_response(xml_multipart.render_list_uploads(result))
-
+    return xml_response(xml.render_list_multipart_uploads(result))

@@ -9,11 +9,13 @@ from ferry.api.body import RequestBody
 from ferry.api.context import RequestContext
 from ferry.api.errors import to_s3_error
 from ferry.api.handlers import acl as acl_headers
+from ferry.api.handlers import views
 from ferry.api.handlers.headers import (
     RESPONSE_OVERRIDES,
     ByteRange,
     check_read_conditions,
     checksum_headers,
+    http_date,
     parse_content_headers,
     parse_range,
     parse_storage_class,
@@ -23,9 +25,8 @@ from ferry.api.handlers.headers import (
 from ferry.api.http import Response, xml_response
 from ferry.core.errors import FerryError
 from ferry.core.names import parse_object_key
+from ferry.protocol import xml
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.protocol.xml import objects as xml_objects
-from ferry.protocol.xml import tagging as xml_tagging
 from ferry.store import ObjectAttributes, Version, VersioningStatus
 from ferry.store.errors import InvalidArgument, PreconditionFailed
 
@@ -59,7 +60,9 @@ def new_object_attrs(ctx: RequestContext) -> ObjectAttributes:
         storage_class=parse_storage_class(headers),
         content_headers=parse_content_headers(headers),
         user_metadata=parse_user_metadata(headers),
-        tags=xml_tagging.parse_tagging_header(tagging) if tagging else (),
+        tags=tuple((t.key, t.value) for t in xml.parse_tagging_header(tagging).tags)
+        if tagging
+        else (),
         acl=acl_headers.grants_from_headers(ctx, ctx.services.owner_id),
     )
 
@@ -76,9 +79,7 @@ def _check_length(ctx: RequestContext) -> None:
     except ValueError as exc:
         raise S3Error(S3ErrorCode.InvalidArgument, "Content-Length is not a number") from exc
     if length > MAX_PUT_BYTES:
-        raise S3Error(
-            S3ErrorCode.EntityTooLarge, ProposedSize=length, MaxSizeAllowed=MAX_PUT_BYTES
-        )
+        raise S3Error(S3ErrorCode.EntityTooLarge, ProposedSize=length, MaxSizeAllowed=MAX_PUT_BYTES)
 
 
 def _put_response(version: Version, bucket_versioning: VersioningStatus) -> Response:
@@ -124,7 +125,10 @@ def _selected_range(ctx: RequestContext, version: Version) -> tuple[ByteRange | 
     if part_number is None:
         return parse_range(ctx.header("range"), size), None
     if ctx.header("range"):
-        raise S3Error(S3ErrorCode.InvalidRequest, "Cannot specify both Range header and partNumber query parameter")
+        raise S3Error(
+            S3ErrorCode.InvalidRequest,
+            "Cannot specify both Range header and partNumber query parameter",
+        )
     try:
         number = int(part_number)
     except ValueError as exc:
@@ -132,7 +136,10 @@ def _selected_range(ctx: RequestContext, version: Version) -> tuple[ByteRange | 
     parts = version.attrs.parts
     count = len(parts) if parts else 1
     if number < 1 or number > 10_000:
-        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", argument_name="partNumber")
+        raise InvalidArgument(
+            "Part number must be an integer between 1 and 10000, inclusive",
+            argument_name="partNumber",
+        )
     if number > count:
         raise S3Error(S3ErrorCode.InvalidPartNumber)
     if not parts:
@@ -141,11 +148,13 @@ def _selected_range(ctx: RequestContext, version: Version) -> tuple[ByteRange | 
     return ByteRange(start, start + parts[number - 1].size), count
 
 
-def _object_response(ctx: RequestContext, version: Version, versioned: bool) -> tuple[Response, ByteRange | None]:
+def _object_response(
+    ctx: RequestContext, version: Version, versioned: bool
+) -> tuple[Response, ByteRange | None]:
     check_read_conditions(ctx.request.headers, version)
     selected, parts_count = _selected_range(ctx, version)
     headers = version_headers(version, versioned_bucket=versioned)
-    if ctx.header("x-amz-checksum-mode", "").upper() == "ENABLED" and selected is None:
+    if (ctx.header("x-amz-checksum-mode") or "").upper() == "ENABLED" and selected is None:
         headers.extend(checksum_headers(version))
     if parts_count is not None:
         headers.append(("x-amz-mp-parts-count", str(parts_count)))
@@ -197,15 +206,16 @@ async def delete_object(ctx: RequestContext) -> Response:
 
 
 async def delete_objects(ctx: RequestContext) -> Response:
-    request = xml_objects.parse_delete(await ctx.request.read_body())
-    results: list[xml_objects.DeletedEntry | xml_objects.DeleteErrorEntry] = []
+    request = xml.parse_delete(await ctx.request.read_body())
+    deleted: list[xml.DeletedObject] = []
+    errors: list[xml.DeleteError] = []
     for item in request.objects:
         try:
             outcome = await ctx.services.objects.delete(ctx.bucket, item.key, item.version_id)
         except FerryError as exc:
             error = to_s3_error(exc)
-            results.append(
-                xml_objects.DeleteErrorEntry(
+            errors.append(
+                xml.DeleteError(
                     key=item.key, version_id=item.version_id, code=error.code.value,
                     message=error.message,
                 )
@@ -213,15 +223,17 @@ async def delete_objects(ctx: RequestContext) -> Response:
             continue
         if request.quiet:
             continue
-        results.append(
-            xml_objects.DeletedEntry(
+        marker_created = outcome.delete_marker and item.version_id is None
+        deleted.append(
+            xml.DeletedObject(
                 key=item.key,
                 version_id=item.version_id,
                 delete_marker=outcome.delete_marker,
-                delete_marker_version_id=outcome.version_id if outcome.delete_marker and item.version_id is None else None,
+                delete_marker_version_id=outcome.version_id if marker_created else None,
             )
         )
-    return xml_response(xml_objects.render_delete_result(results))
+    result = xml.DeleteResult(deleted=tuple(deleted), errors=tuple(errors))
+    return xml_response(xml.render_delete_result(result))
 
 
 def parse_copy_source(value: str) -> tuple[str, str, str | None]:
@@ -230,7 +242,12 @@ def parse_copy_source(value: str) -> tuple[str, str, str | None]:
     path = unquote(path).lstrip("/")
     bucket, slash, key = path.partition("/")
     if not slash or not bucket or not key:
-        raise S3Error(S3ErrorCode.InvalidArgument, "Invalid copy source object key", ArgumentName="x-amz-copy-source", ArgumentValue=value)
+        raise S3Error(
+            S3ErrorCode.InvalidArgument,
+            "Invalid copy source object key",
+            ArgumentName="x-amz-copy-source",
+            ArgumentValue=value,
+        )
     version_id = None
     if query:
         name, _, raw = query.partition("=")
@@ -253,12 +270,17 @@ async def copy_object(ctx: RequestContext) -> Response:
     headers = ctx.request.headers
     metadata_directive = headers.get("x-amz-metadata-directive", "COPY").upper()
     tagging_directive = headers.get("x-amz-tagging-directive", "COPY").upper()
-    if metadata_directive not in ("COPY", "REPLACE") or tagging_directive not in ("COPY", "REPLACE"):
+    if metadata_directive not in ("COPY", "REPLACE") or tagging_directive not in (
+        "COPY",
+        "REPLACE",
+    ):
         raise S3Error(S3ErrorCode.InvalidArgument, "Unknown metadata or tagging directive")
     requested = new_object_attrs(ctx)
     attrs = source.attrs
     if metadata_directive == "REPLACE":
-        attrs = replace(attrs, content_headers=requested.content_headers, user_metadata=requested.user_metadata)
+        attrs = replace(
+            attrs, content_headers=requested.content_headers, user_metadata=requested.user_metadata
+        )
     if tagging_directive == "REPLACE":
         attrs = replace(attrs, tags=requested.tags)
     storage_class_given = "x-amz-storage-class" in headers
@@ -287,13 +309,12 @@ async def copy_object(ctx: RequestContext) -> Response:
     )  # fmt: skip
     bucket = await ctx.services.objects.bucket(ctx.bucket)
     response = xml_response(
-        xml_objects.render_copy_object_result(
-            xml_objects.CopyResult(
+        xml.render_copy_object_result(
+            xml.CopyObjectResult(
                 etag=version.attrs.etag,
                 last_modified=version.last_modified,
-                checksum_algorithm=version.attrs.checksum_algorithm,
-                checksum_value=version.attrs.checksum_value,
-                checksum_type=version.attrs.checksum_type,
+                checksums=views.checksums(attrs.checksum_algorithm, attrs.checksum_value),
+                checksum_type=views.checksum_type(attrs.checksum_type),
             )
         )
     )
@@ -305,26 +326,38 @@ async def copy_object(ctx: RequestContext) -> Response:
 
 
 async def get_object_attributes(ctx: RequestContext) -> Response:
-    wanted = {a.strip() for a in (ctx.header("x-amz-object-attributes") or "").split(",") if a.strip()}
+    wanted = {
+        a.strip() for a in (ctx.header("x-amz-object-attributes") or "").split(",") if a.strip()
+    }
     if not wanted:
         raise S3Error(S3ErrorCode.InvalidArgument, "Invalid attribute name specified.")
     version, versioned = await _read_version(ctx)
     attrs = version.attrs
-    result = xml_objects.ObjectAttributesResult(
+    parts = None
+    if "ObjectParts" in wanted and attrs.parts:
+        parts = xml.ObjectParts(
+            parts_count=len(attrs.parts),
+            parts=tuple(
+                xml.ObjectPart(
+                    part_number=i + 1, size=p.size,
+                    checksums=views.checksums(attrs.checksum_algorithm, p.checksum_value),
+                )
+                for i, p in enumerate(attrs.parts)
+            ),
+        )  # fmt: skip
+    has_checksum = "Checksum" in wanted and attrs.checksum_value
+    result = xml.ObjectAttributes(
         etag=attrs.etag if "ETag" in wanted else None,
-        checksum_algorithm=attrs.checksum_algorithm if "Checksum" in wanted else None,
-        checksum_value=attrs.checksum_value if "Checksum" in wanted else None,
-        checksum_type=attrs.checksum_type if "Checksum" in wanted else None,
-        object_size=attrs.size if "ObjectSize" in wanted else None,
+        checksums=views.checksums(attrs.checksum_algorithm, attrs.checksum_value)
+        if has_checksum
+        else None,
+        checksum_type=views.checksum_type(attrs.checksum_type) if has_checksum else None,
+        object_parts=parts,
         storage_class=attrs.storage_class if "StorageClass" in wanted else None,
-        parts=[
-            xml_objects.AttributePart(part_number=i + 1, size=p.size, checksum_value=p.checksum_value)
-            for i, p in enumerate(attrs.parts)
-        ] if "ObjectParts" in wanted and attrs.parts else None,
-        parts_count=len(attrs.parts) if "ObjectParts" in wanted and attrs.parts else None,
+        object_size=attrs.size if "ObjectSize" in wanted else None,
     )
-    response = xml_response(xml_objects.render_object_attributes(result))
-    response.set("last-modified", version_headers(version, versioned_bucket=versioned)[1][1])
+    response = xml_response(xml.render_object_attributes(result))
+    response.set("last-modified", http_date(version.last_modified))
     if versioned:
         response.set("x-amz-version-id", version.version_id)
     return response

@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 from ferry.api.context import RequestContext
-from ferry.api.handlers.objects import _version_id_param
 from ferry.api.handlers import acl as acl_headers
+from ferry.api.handlers import views
+from ferry.api.handlers.objects import _version_id_param
 from ferry.api.http import Response, xml_response
-from ferry.protocol.xml import acl as xml_acl
-from ferry.protocol.xml import tagging as xml_tagging
-from ferry.store import Grant, Grants
+from ferry.protocol import xml
+from ferry.store import Grants, Pairs
 
-MAX_BUCKET_TAGS = 50
-MAX_OBJECT_TAGS = 10
+
+def _parse_tags(body: bytes, limit: xml.TagLimit) -> Pairs:
+    return tuple((t.key, t.value) for t in xml.parse_tagging(body, limit=limit).tags)
+
+
+def _render_tags(tags: Pairs) -> bytes:
+    return xml.render_tagging(xml.Tagging(tags=tuple(xml.Tag(key=k, value=v) for k, v in tags)))
 
 
 async def put_bucket_tagging(ctx: RequestContext) -> Response:
-    tags = xml_tagging.parse_tagging(await ctx.request.read_body(), max_tags=MAX_BUCKET_TAGS)
+    tags = _parse_tags(await ctx.request.read_body(), xml.BUCKET_TAG_LIMIT)
     await ctx.services.buckets.set_tags(ctx.bucket, tags)
     return Response(status=204)
 
 
 async def get_bucket_tagging(ctx: RequestContext) -> Response:
     tags = await ctx.services.buckets.get_tags(ctx.bucket)
-    return xml_response(xml_tagging.render_tagging(tags))
+    return xml_response(_render_tags(tags))
 
 
 async def delete_bucket_tagging(ctx: RequestContext) -> Response:
@@ -31,40 +36,35 @@ async def delete_bucket_tagging(ctx: RequestContext) -> Response:
 
 
 async def put_object_tagging(ctx: RequestContext) -> Response:
-    tags = xml_tagging.parse_tagging(await ctx.request.read_body(), max_tags=MAX_OBJECT_TAGS)
-    version = await ctx.services.objects.update_attrs(ctx.bucket, ctx.key, _version_id_param(ctx), tags=tags)
+    tags = _parse_tags(await ctx.request.read_body(), xml.OBJECT_TAG_LIMIT)
+    version = await ctx.services.objects.update_attrs(
+        ctx.bucket, ctx.key, _version_id_param(ctx), tags=tags
+    )
     return Response(status=200).set("x-amz-version-id", version.version_id)
 
 
 async def get_object_tagging(ctx: RequestContext) -> Response:
     version = await ctx.services.objects.get(ctx.bucket, ctx.key, _version_id_param(ctx))
-    response = xml_response(xml_tagging.render_tagging(version.attrs.tags))
+    response = xml_response(_render_tags(version.attrs.tags))
     return response.set("x-amz-version-id", version.version_id)
 
 
 async def delete_object_tagging(ctx: RequestContext) -> Response:
-    version = await ctx.services.objects.update_attrs(ctx.bucket, ctx.key, _version_id_param(ctx), tags=())
+    version = await ctx.services.objects.update_attrs(
+        ctx.bucket, ctx.key, _version_id_param(ctx), tags=()
+    )
     return Response(status=204).set("x-amz-version-id", version.version_id)
 
 
 def _render_acl(owner_id: str, grants: Grants) -> bytes:
-    return xml_acl.render_acl(
-        xml_acl.AccessControlPolicy(
-            owner=xml_acl.Owner(id=owner_id, display_name="ferry"),
-            grants=tuple(
-                xml_acl.Grant(grantee=xml_acl.Grantee(type=g.grantee_type, value=g.grantee), permission=g.permission)
-                for g in grants
-            ),
-        )
-    )
+    return xml.render_access_control_policy(views.acl_policy(owner_id, grants))
 
 
 async def _acl_from_request(ctx: RequestContext) -> Grants:
     body = await ctx.request.read_body()
     if not body.strip():
         return acl_headers.grants_from_headers(ctx, ctx.services.owner_id)
-    policy = xml_acl.parse_acl(body)
-    return tuple(Grant(grantee_type=g.grantee.type, grantee=g.grantee.value, permission=g.permission) for g in policy.grants)
+    return views.grants_of(xml.parse_access_control_policy(body))
 
 
 async def put_bucket_acl(ctx: RequestContext) -> Response:
@@ -79,7 +79,9 @@ async def get_bucket_acl(ctx: RequestContext) -> Response:
 
 async def put_object_acl(ctx: RequestContext) -> Response:
     grants = await _acl_from_request(ctx)
-    version = await ctx.services.objects.update_attrs(ctx.bucket, ctx.key, _version_id_param(ctx), acl=grants)
+    version = await ctx.services.objects.update_attrs(
+        ctx.bucket, ctx.key, _version_id_param(ctx), acl=grants
+    )
     return Response(status=200).set("x-amz-version-id", version.version_id)
 
 

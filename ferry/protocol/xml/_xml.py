@@ -141,6 +141,10 @@ def optional_element(name: str, value: str | None) -> str:
     return "" if value is None else f"<{name}>{escape(value)}</{name}>"
 
 
+def optional_int_element(name: str, value: int | None) -> str:
+    return "" if value is None else f"<{name}>{value}</{name}>"
+
+
 def quoted_etag(etag: str) -> str:
     """An unquoted ETag as S3 writes it in XML: `&quot;hex&quot;`."""
     return f"&quot;{escape(etag)}&quot;"
@@ -152,15 +156,19 @@ def format_bool(value: bool) -> str:
 
 def format_timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds, `2009-10-12T17:50:30.000Z`, as S3 writes it."""
-    offset = moment.utcoffset()
-    if offset is None:
-        raise ValueError("naive datetime; Ferry renders aware UTC datetimes only")
-    if offset:
+    if moment.tzinfo is not UTC:
+        if moment.utcoffset() is None:
+            raise ValueError("naive datetime; Ferry renders aware UTC datetimes only")
         moment = moment.astimezone(UTC)
-    return (
-        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
-        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}."
-        f"{moment.microsecond // 1000:03d}Z"
+    # %-formatting measured fastest (isoformat, strftime and f-strings are slower).
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+        moment.microsecond // 1000,
     )
 
 

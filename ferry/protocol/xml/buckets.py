@@ -5,9 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ferry.protocol.xml._xml import children, document, escape, find_child, format_timestamp
-from ferry.protocol.xml._xml import optional_element, optional_text, parse_document
-from ferry.protocol.xml._xml import required_text
+from ferry.protocol.xml._xml import (
+    children,
+    document,
+    escape,
+    find_child,
+    format_timestamp,
+    optional_element,
+    optional_text,
+    parse_document,
+    required_text,
+)
 from ferry.protocol.xml.owner import Owner, render_owner
 from ferry.protocol.xml.tagging import BUCKET_TAG_LIMIT, Tag, validate_tags
 

@@ -73,3 +73,13 @@ def parse_checksums(parent: Element) -> Checksums:
     if all(value is None for value in values.values()):
         return NO_CHECKSUMS
     return Checksums(**values)
+
+
+def render_algorithm_and_type(
+    algorithm: ChecksumAlgorithm | None, checksum_type: ChecksumType | None
+) -> str:
+    """`<ChecksumAlgorithm/><ChecksumType/>`, each only when known (listings, uploads)."""
+    text = "" if algorithm is None else f"<ChecksumAlgorithm>{algorithm.value}</ChecksumAlgorithm>"
+    if checksum_type is not None:
+        text += f"<ChecksumType>{checksum_type.value}</ChecksumType>"
+    return text

@@ -6,8 +6,15 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode
 
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.protocol.xml._xml import children, document, escape, find_child, parse_document
-from ferry.protocol.xml._xml import malformed, required_text
+from ferry.protocol.xml._xml import (
+    children,
+    document,
+    escape,
+    find_child,
+    malformed,
+    parse_document,
+    required_text,
+)
 
 MAX_TAG_KEY_CHARS = 128
 MAX_TAG_VALUE_CHARS = 256
@@ -47,9 +54,7 @@ def validate_tags(tags: tuple[Tag, ...], *, limit: TagLimit) -> None:
         if len(tag.value) > MAX_TAG_VALUE_CHARS:
             raise S3Error(S3ErrorCode.InvalidTag, "The TagValue you have provided is invalid")
         if tag.key in seen:
-            raise S3Error(
-                S3ErrorCode.InvalidTag, "Cannot provide multiple Tags with the same key"
-            )
+            raise S3Error(S3ErrorCode.InvalidTag, "Cannot provide multiple Tags with the same key")
         seen.add(tag.key)
 
 

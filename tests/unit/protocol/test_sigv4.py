@@ -166,7 +166,7 @@ def _botocore_signed(method: str, url: str, params: dict[str, str], body: bytes)
     request = AWSRequest(method=method, url=url, params=params, data=body)
     request.context["payload_signing_enabled"] = True
     S3SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", "us-east-1").add_auth(request)
-    return request.prepare()  # type: ignore[no-any-return]
+    return request.prepare()
 
 
 def _verify(method: str, url: str, headers: dict[str, str], auth: sigv4.SignedAuth) -> str:
@@ -200,7 +200,8 @@ def test_signature_matches_botocore_for_odd_keys_and_query_values(
 @pytest.mark.parametrize("key", ODD_KEYS)
 def test_sign_headers_matches_botocore(frozen_botocore: datetime, key: str) -> None:
     url = "https://localhost:8443/bucket/" + sigv4.uri_encode(key, keep_slash=True)
-    prepared = _botocore_signed("PUT", url, {"x-id": "PutObject", "q": "a b+c"}, b"body")
+    params = {"x-id": "PutObject", "q": "a b+c"}
+    prepared = _botocore_signed("PUT", url, params, b"body")
     payload = hashlib.sha256(b"body").hexdigest()
     ours = sigv4.sign_headers(
         "PUT",
@@ -212,9 +213,12 @@ def test_sign_headers_matches_botocore(frozen_botocore: datetime, key: str) -> N
         "us-east-1",
         frozen_botocore,
     )
+    # botocore signs params as it encodes them (%20) but sends a space as '+' in the URL.
+    assert "q=a+b%2Bc" in prepared.url
     theirs = AWSRequest(
         method="PUT",
-        url=prepared.url,
+        url=url,
+        params=params,
         data=b"body",
         headers={"Content-Type": "application/octet-stream"},
     )
@@ -240,8 +244,9 @@ def test_presigned_signature_matches_botocore(
         "GET", url, ACCESS_KEY, SECRET_KEY, "us-east-1", frozen_botocore, expires_s=900
     )
     ours_query = dict(parse_qsl(urlsplit(ours).query, keep_blank_values=True))
-    assert _verify("GET", ours, {"host": "localhost"}, sigv4.parse_presigned(ours_query)) == (
-        ours_query["X-Amz-Signature"]
+    assert (
+        _verify("GET", ours, {"host": "localhost"}, sigv4.parse_presigned(ours_query))
+        == (ours_query["X-Amz-Signature"])
     )
 
 
@@ -255,6 +260,7 @@ def test_canonical_query_reencodes_and_sorts_by_name_then_value() -> None:
 
 def test_canonical_query_excludes_signature_and_keeps_invalid_utf8() -> None:
     assert sigv4.canonical_query("X-Amz-Signature=abc&x=%ff", exclude="X-Amz-Signature") == "x=%FF"
+    assert sigv4.canonical_query(b"raw=\xe9&utf8=\xc3\xa9") == "raw=%E9&utf8=%C3%A9"
     assert sigv4.canonical_query(b"") == ""
     assert sigv4.canonical_query("&&a=1&") == "a=1"
 
@@ -309,22 +315,26 @@ def test_parse_authorization_tolerates_spacing(value: str) -> None:
     assert not auth.presigned
 
 
+_AUTH = "AWS4-HMAC-SHA256 Credential="
+_REST = ", SignedHeaders=host, Signature=a"
+
+
 @pytest.mark.parametrize(
     ("value", "fragment"),
     [
         ("AWS4-HMAC-SHA1 Credential=a", "mechanism"),
-        (f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{SCOPE}, Signature=abc", "three components"),
-        (f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{SCOPE}, SignedHeaders=host", "three"),
-        ("AWS4-HMAC-SHA256 Credential=, SignedHeaders=host, Signature=abc", "three"),
-        (f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{SCOPE}, Foo=1, SignedHeaders=h, Signature=s", "three"),
-        ("AWS4-HMAC-SHA256 Credential=a, Credential=b", "component"),
+        (f"{_AUTH}{ACCESS_KEY}/{SCOPE}, Signature=abc", "three components"),
+        (f"{_AUTH}{ACCESS_KEY}/{SCOPE}, SignedHeaders=host", "three"),
+        (f"{_AUTH}{_REST}", "three"),
+        (f"{_AUTH}{ACCESS_KEY}/{SCOPE}, Foo=1{_REST}", "three"),
+        (f"{_AUTH}a, Credential=b", "component"),
         ("AWS4-HMAC-SHA256 Credential", "component"),
-        ("AWS4-HMAC-SHA256 Credential=AK/2013/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=a", "mal-formed"),
-        ("AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3, SignedHeaders=host, Signature=a", "mal-formed"),
-        ("AWS4-HMAC-SHA256 Credential=/20130524/us-east-1/s3/aws4_request, SignedHeaders=h, Signature=a", "mal-formed"),
-        ("AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3/aws5, SignedHeaders=h, Signature=a", 'terminal "aws5"'),
+        (f"{_AUTH}AK/2013/us-east-1/s3/aws4_request{_REST}", "mal-formed"),
+        (f"{_AUTH}AK/20130524/us-east-1/s3{_REST}", "mal-formed"),
+        (f"{_AUTH}/20130524/us-east-1/s3/aws4_request{_REST}", "mal-formed"),
+        (f"{_AUTH}AK/20130524/us-east-1/s3/aws5{_REST}", 'terminal "aws5"'),
     ],
-)  # fmt: skip
+)
 def test_parse_authorization_rejects_malformed_headers(value: str, fragment: str) -> None:
     with pytest.raises(S3Error) as caught:
         sigv4.parse_authorization(value)
@@ -334,7 +344,9 @@ def test_parse_authorization_rejects_malformed_headers(value: str, fragment: str
 
 
 def test_check_scope_uses_aws_wording() -> None:
-    credential = sigv4.Credential(access_key="AK", date="20130524", region="us-east-1", service="s3")
+    credential = sigv4.Credential(
+        access_key="AK", date="20130524", region="us-east-1", service="s3"
+    )
     sigv4.check_scope(credential, region="us-east-1", service="s3", presigned=False)
     with pytest.raises(S3Error) as caught:
         sigv4.check_scope(credential, region="eu-west-1", service="s3", presigned=False)
@@ -423,7 +435,9 @@ def test_payload_mode_properties() -> None:
     assert PayloadMode.STREAMING_SIGNED_TRAILER.has_trailer
 
 
-@pytest.mark.parametrize("value", ["SHA256", "abc", E[:-1] + "g", "streaming-unsigned-payload-trailer"])
+@pytest.mark.parametrize(
+    "value", ["SHA256", "abc", E[:-1] + "g", "streaming-unsigned-payload-trailer"]
+)
 def test_parse_payload_mode_rejects_anything_else(value: str) -> None:
     with pytest.raises(S3Error) as caught:
         sigv4.parse_payload_mode(value)
@@ -435,6 +449,8 @@ def test_amz_dates_round_trip() -> None:
     assert sigv4.format_amz_date(DOC_NOW) == DATE
     assert sigv4.parse_amz_date("20130524T000000") is None
     assert sigv4.parse_amz_date("20130524T250000Z") is None
+    assert sigv4.parse_amz_date("2013052xT000000Z") is None
+    assert sigv4.parse_amz_date("20130524T00000 Z") is None
 
 
 def test_chunk_and_trailer_strings_to_sign() -> None:

@@ -70,7 +70,9 @@ class Store:
         self.listings = Listings(self.db)
 
     async def put(self, bucket: str, key: str, data: bytes) -> str:
-        version = await self.objects.put(bucket, key, Bytes(data), owner_id="o", attrs=ObjectAttributes())
+        version = await self.objects.put(
+            bucket, key, Bytes(data), owner_id="o", attrs=ObjectAttributes()
+        )
         return version.version_id
 
     async def read(self, bucket: str, key: str, version_id: str | None = None) -> bytes:
@@ -133,7 +135,9 @@ async def test_bucket_with_versions_is_not_empty(store: Store) -> None:
 async def test_listing_with_delimiter_jumps_over_large_prefixes(store: Store) -> None:
     await store.buckets.create("b", "o", ())
     for i in range(1500):
-        await store.objects.commit("b", f"deep/{i:05d}", owner_id="o", attrs=ObjectAttributes(), body=EMPTY_BODY)
+        await store.objects.commit(
+            "b", f"deep/{i:05d}", owner_id="o", attrs=ObjectAttributes(), body=EMPTY_BODY
+        )
     await store.put("b", "top", b"")
     listing = await store.listings.objects("b", delimiter="/")
     assert listing.common_prefixes == ["deep/"]
@@ -157,16 +161,34 @@ async def test_multipart_validation_and_completion(store: Store) -> None:
     p1 = await store.uploads.put_part("b", "mp", upload.upload_id, 1, Bytes(five))
     p2 = await store.uploads.put_part("b", "mp", upload.upload_id, 2, Bytes(b"tail"))
     with pytest.raises(InvalidPartOrder):
-        await store.uploads.complete("b", "mp", upload.upload_id, [
-            CompletedPart(part_number=2, etag=p2.etag), CompletedPart(part_number=1, etag=p1.etag)])  # fmt: skip
+        await store.uploads.complete(
+            "b",
+            "mp",
+            upload.upload_id,
+            [
+                CompletedPart(part_number=2, etag=p2.etag),
+                CompletedPart(part_number=1, etag=p1.etag),
+            ],
+        )
     small = await store.uploads.create("b", "small", owner_id="o", attrs=ObjectAttributes())
     s1 = await store.uploads.put_part("b", "small", small.upload_id, 1, Bytes(b"a"))
     s2 = await store.uploads.put_part("b", "small", small.upload_id, 2, Bytes(b"b"))
     with pytest.raises(EntityTooSmall):
-        await store.uploads.complete("b", "small", small.upload_id, [
-            CompletedPart(part_number=1, etag=s1.etag), CompletedPart(part_number=2, etag=s2.etag)])  # fmt: skip
-    version = await store.uploads.complete("b", "mp", upload.upload_id, [
-        CompletedPart(part_number=1, etag=p1.etag), CompletedPart(part_number=2, etag=p2.etag)])  # fmt: skip
+        await store.uploads.complete(
+            "b",
+            "small",
+            small.upload_id,
+            [
+                CompletedPart(part_number=1, etag=s1.etag),
+                CompletedPart(part_number=2, etag=s2.etag),
+            ],
+        )
+    version = await store.uploads.complete(
+        "b",
+        "mp",
+        upload.upload_id,
+        [CompletedPart(part_number=1, etag=p1.etag), CompletedPart(part_number=2, etag=p2.etag)],
+    )
     assert version.attrs.etag.endswith("-2")
     assert await store.read("b", "mp") == five + b"tail"
 
