@@ -83,7 +83,7 @@ class S3App:
             return
         except Exception as exc:  # the request pipeline boundary: everything becomes XML
             response = error_response(exc, resource=resource, request_id=request_id, method=method)
-        if request is not None and request.has_unread_body:
+        if request is None or request.has_unread_body:
             # The client may still be sending (or, after Expect: 100-continue, never send) the
             # body: the connection's byte stream can't be trusted for another request.
             response.headers.append(("connection", "close"))

@@ -7,6 +7,7 @@ path, query and headers only; the body is verified later, as it streams, by `api
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -15,7 +16,7 @@ from typing import Protocol
 from ferry.api.http import Request
 from ferry.core.clock import Clock
 from ferry.core.secret import Secret
-from ferry.protocol import sigv4
+from ferry.protocol import sigv2, sigv4
 from ferry.protocol.errors import S3Error, S3ErrorCode
 from ferry.protocol.sigv4 import PayloadMode, SignedAuth, StreamingSigner
 
@@ -53,16 +54,22 @@ class Authenticated:
     streaming_signer: StreamingSigner | None = None  # for STREAMING-AWS4-HMAC-SHA256-*
 
 
-_UNSUPPORTED = (
-    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
-)
-
-
-def authenticate(request: Request, keys: KeyLookup, clock: Clock, region: str) -> Authenticated:
+def authenticate(
+    request: Request,
+    keys: KeyLookup,
+    clock: Clock,
+    region: str,
+    *,
+    virtual_bucket: str | None = None,
+) -> Authenticated:
+    """`virtual_bucket` is the bucket the Host header names (`paths.host_bucket`): a SigV2
+    signature covers it although the path does not carry it."""
     authorization = request.headers.get("authorization")
     params = request.params
     presigned = "X-Amz-Algorithm" in params
-    if authorization is not None and (presigned or "X-Amz-Signature" in params):
+    if authorization is not None and (
+        presigned or "X-Amz-Signature" in params or "Signature" in params
+    ):
         raise S3Error(
             _C.InvalidArgument,
             "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
@@ -71,28 +78,39 @@ def authenticate(request: Request, keys: KeyLookup, clock: Clock, region: str) -
             ArgumentValue=authorization,
         )
     if authorization is not None:
-        if authorization.startswith("AWS "):
-            raise S3Error(_C.InvalidRequest, _UNSUPPORTED)
+        if authorization.startswith(sigv2.SCHEME + " "):
+            return _verify_v2_header(request, authorization, keys, clock, virtual_bucket)
         return _verify(request, sigv4.parse_authorization(authorization), keys, clock, region)
     if presigned:
         return _verify(request, sigv4.parse_presigned(params), keys, clock, region)
-    if "Signature" in params and "AWSAccessKeyId" in params:
-        raise S3Error(_C.InvalidRequest, _UNSUPPORTED)
+    if "Signature" in params or "AWSAccessKeyId" in params:
+        return _verify_v2_query(request, keys, clock, virtual_bucket)
     return _anonymous(request)
 
 
-def _anonymous(request: Request) -> Authenticated:
+def _declared_body(request: Request) -> tuple[PayloadMode, str | None]:
+    """The body mode declared by a request that has no SigV4 signature, and its hex digest."""
     declared = request.headers.get("x-amz-content-sha256")
     mode = sigv4.parse_payload_mode(declared) if declared else PayloadMode.UNSIGNED
+    return mode, _hex(mode, declared)
+
+
+def _anonymous(request: Request) -> Authenticated:
+    mode, digest = _declared_body(request)
     if mode.is_signed_streaming:
         raise S3Error(_C.AccessDenied, "Signed aws-chunked bodies need a signed request.")
-    return Authenticated(
-        principal=ANONYMOUS, payload_mode=mode, content_sha256=_hex(mode, declared)
-    )
+    return Authenticated(principal=ANONYMOUS, payload_mode=mode, content_sha256=digest)
 
 
 def _hex(mode: PayloadMode, declared: str | None) -> str | None:
     return declared.lower() if mode is PayloadMode.SHA256 and declared else None
+
+
+def _lookup(keys: KeyLookup, access_key: str) -> tuple[Secret, Principal]:
+    found = keys.lookup(access_key)
+    if found is None:
+        raise S3Error(_C.InvalidAccessKeyId, AWSAccessKeyId=access_key)
+    return found
 
 
 def _verify(
@@ -108,10 +126,7 @@ def _verify(
             else _C.AuthorizationHeaderMalformed
         )
         raise S3Error(code, "Invalid credential date. Date is not the same as X-Amz-Date.")
-    found = keys.lookup(credential.access_key)
-    if found is None:
-        raise S3Error(_C.InvalidAccessKeyId, AWSAccessKeyId=credential.access_key)
-    secret, principal = found
+    secret, principal = _lookup(keys, credential.access_key)
     _check_time(auth, moment, clock.now())
     _check_signed_headers(request, auth)
     declared = request.headers.get("x-amz-content-sha256")
@@ -189,16 +204,20 @@ def _request_time(request: Request, auth: SignedAuth) -> tuple[str, datetime]:
         if moment is None:
             raise S3Error(_C.AccessDenied, _NO_DATE)
         return amz_date, moment
-    date = request.headers.get("date")
-    try:
-        parsed = parsedate_to_datetime(date) if date else None
-    except (TypeError, ValueError):
-        parsed = None
+    parsed = _parse_http_date(request.headers.get("date"))
     if parsed is None:
         raise S3Error(_C.AccessDenied, _NO_DATE)
-    if parsed.tzinfo is None:  # "-0000", which botocore sends, parses naive: it means UTC
-        parsed = parsed.replace(tzinfo=UTC)
     return sigv4.format_amz_date(parsed), parsed
+
+
+def _parse_http_date(value: str | None) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    if parsed is not None and parsed.tzinfo is None:  # "-0000" parses naive: it means UTC
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
 
 
 def _check_time(auth: SignedAuth, moment: datetime, now: datetime) -> None:
@@ -239,3 +258,96 @@ def _check_signed_headers(request: Request, auth: SignedAuth) -> None:
             "There were headers present in the request which were not signed",
             HeadersNotSigned=", ".join(unsigned),
         )
+
+
+# ---- Signature Version 2 -------------------------------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # how AWS writes times in SigV2 errors
+
+
+def _verify_v2_header(
+    request: Request,
+    authorization: str,
+    keys: KeyLookup,
+    clock: Clock,
+    virtual_bucket: str | None,
+) -> Authenticated:
+    access_key, signature = sigv2.parse_authorization(authorization)
+    sent = request.headers.get("x-amz-date", request.headers.get("date"))
+    moment = (sigv4.parse_amz_date(sent) or _parse_http_date(sent)) if sent else None
+    if sent is None or moment is None:
+        raise S3Error(_C.AccessDenied, _NO_DATE)
+    secret, principal = _lookup(keys, access_key)
+    now = clock.now()
+    if abs(now - moment) > MAX_CLOCK_SKEW:
+        raise S3Error(
+            _C.RequestTimeTooSkewed,
+            RequestTime=sent,
+            ServerTime=now.strftime(_ISO_FORMAT),
+            MaxAllowedSkewMilliseconds=int(MAX_CLOCK_SKEW.total_seconds() * 1000),
+        )
+    _check_v2_signature(
+        request, request.headers, None, secret, access_key, signature, virtual_bucket
+    )
+    return _v2_authenticated(request, principal)
+
+
+def _verify_v2_query(
+    request: Request, keys: KeyLookup, clock: Clock, virtual_bucket: str | None
+) -> Authenticated:
+    access_key, signature, expires = sigv2.parse_query(request.params)
+    secret, principal = _lookup(keys, access_key)
+    now = clock.now()
+    if now.timestamp() > expires:  # no upper bound: SigV2 URLs may live for years
+        raise S3Error(
+            _C.AccessDenied,
+            "Request has expired",
+            Expires=(_EPOCH + timedelta(seconds=expires)).strftime(_ISO_FORMAT),
+            ServerTime=now.strftime(_ISO_FORMAT),
+        )
+    headers = sigv2.query_headers(request.headers, request.query)
+    expires_sent = request.params["Expires"]
+    _check_v2_signature(
+        request, headers, expires_sent, secret, access_key, signature, virtual_bucket
+    )
+    return _v2_authenticated(request, principal)
+
+
+def _check_v2_signature(
+    request: Request,
+    headers: Mapping[str, str],
+    expires: str | None,
+    secret: Secret,
+    access_key: str,
+    provided: str,
+    virtual_bucket: str | None,
+) -> None:
+    """Each reading a known client signs (`sigv2.strings_to_sign`), AWS's first; which one
+    matched depends only on the request's shape, never on the secret."""
+    key = secret.reveal()
+    resources = sigv2.canonical_resources(
+        request.raw_path, request.query_string, virtual_bucket=virtual_bucket
+    )
+    first = ""
+    for resource in resources:
+        for to_sign in sigv2.strings_to_sign(request.method, headers, resource, expires=expires):
+            first = first or to_sign
+            if sigv2.signatures_equal(sigv2.sign(key, to_sign), provided):
+                return
+    raise S3Error(
+        _C.SignatureDoesNotMatch,
+        AWSAccessKeyId=access_key,
+        StringToSign=first,
+        SignatureProvided=provided,
+        StringToSignBytes=" ".join([f"{byte:02x}" for byte in first.encode()]),
+    )
+
+
+def _v2_authenticated(request: Request, principal: Principal) -> Authenticated:
+    """SigV2 signs no body hash; an x-amz-content-sha256 header (signed, as every x-amz-*
+    header is) still says how to read and check the body."""
+    mode, digest = _declared_body(request)
+    if mode.is_signed_streaming:
+        raise S3Error(_C.InvalidRequest, "Signed aws-chunked bodies need AWS4-HMAC-SHA256.")
+    return Authenticated(principal=principal, payload_mode=mode, content_sha256=digest)

@@ -15,6 +15,7 @@ from ferry.store.errors import (
 )
 from ferry.store.records import (
     Bucket,
+    BucketState,
     Grants,
     Pairs,
     VersioningStatus,
@@ -44,6 +45,17 @@ def fetch_bucket(tx: Tx, name: str) -> Bucket:
     if row is None:
         raise NoSuchBucket(bucket=name)
     return _bucket_from_row(row)
+
+
+def fetch_bucket_state(tx: Tx, name: str) -> BucketState:
+    row = tx.execute(
+        "SELECT owner_id, region, versioning FROM buckets WHERE name = ?", (name,)
+    ).fetchone()
+    if row is None:
+        raise NoSuchBucket(bucket=name)
+    return BucketState(
+        name=name, owner_id=row[0], region=row[1], versioning=VersioningStatus(row[2])
+    )
 
 
 class Buckets:

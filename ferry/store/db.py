@@ -1,19 +1,18 @@
 """The metadata database: one interface, SQLite now (PostgreSQL later, same callers).
 
-Writes go through one writer thread that *group-commits*: it takes every write waiting in its
-queue, runs each inside its own SAVEPOINT of one transaction, then COMMITs once, so a single
-fsync acknowledges many requests. A failing write rolls back only its savepoint. Reads run on
-the caller's thread against a second connection: SQLite point reads in WAL mode take
-microseconds, which is cheaper than any thread hop.
+Writes are *group-committed*: every write waiting when a transaction starts runs inside its
+own SAVEPOINT of that transaction, then one COMMIT (one fsync) acknowledges them all; a write
+that fails rolls back only its savepoint. The statements run on the event loop thread (they
+take microseconds, and a worker thread would spend more than that waiting for the GIL); only
+the COMMIT, which waits for the disk, runs in a worker thread, and new writes queue up behind
+it for the next transaction. Reads use a second connection, also on the loop thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import queue
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
@@ -23,7 +22,7 @@ from ferry.store.errors import Busy, StorageFull, StoreConflict
 
 T = TypeVar("T")
 Row = sqlite3.Row
-MAX_GROUP_COMMIT = 256
+MAX_GROUP_COMMIT = 512
 
 
 class Tx(Protocol):
@@ -58,15 +57,6 @@ def translate_db_errors() -> Iterator[None]:
         raise
 
 
-class _Job:
-    __slots__ = ("fn", "future", "loop")
-
-    def __init__(self, fn: Callable[[Tx], Any], future: asyncio.Future[Any]) -> None:
-        self.fn = fn
-        self.future = future
-        self.loop = future.get_loop()
-
-
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
     conn.row_factory = sqlite3.Row
@@ -79,6 +69,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+_Job = tuple[Callable[[Tx], Any], "asyncio.Future[Any]"]
+
+
 class SqliteDatabase:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,13 +79,14 @@ class SqliteDatabase:
         self._reader = _connect(path)
         self._reader.execute("PRAGMA query_only=ON")
         apply_migrations(self._writer)
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="ferry-db-writer", daemon=True)
-        self._thread.start()
+        self._pending: list[_Job] = []
+        self._committer: asyncio.Task[None] | None = None
 
     async def write(self, fn: Callable[[Tx], T]) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put(_Job(fn, future))
+        self._pending.append((fn, future))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_pending())
         return await future
 
     async def read(self, fn: Callable[[Tx], T]) -> T:
@@ -110,69 +104,64 @@ class SqliteDatabase:
             return fn(self._reader)
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=10)
         self._writer.close()
         self._reader.close()
 
-    # -- writer thread -------------------------------------------------------------------
-
-    def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < MAX_GROUP_COMMIT:
-                try:
-                    job = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if job is None:
-                    self._queue.put(None)
-                    break
-                batch.append(job)
-            self._commit_batch(batch)
-
-    def _commit_batch(self, batch: list[_Job]) -> None:
-        conn = self._writer
-        results: list[tuple[_Job, bool, Any]] = []
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            for job in batch:
-                conn.execute("SAVEPOINT job")
+    async def _commit_pending(self) -> None:
+        """Runs while writes are waiting: one transaction per batch, one fsync per batch."""
+        while self._pending:
+            batch = self._pending[:MAX_GROUP_COMMIT]
+            del self._pending[:MAX_GROUP_COMMIT]
+            results = self._run_batch(batch)
+            if results is not None:
                 try:
                     with translate_db_errors():
-                        value = job.fn(conn)
-                except BaseException as exc:  # the job's error belongs to its caller
-                    conn.execute("ROLLBACK TO job")
-                    conn.execute("RELEASE job")
-                    results.append((job, False, exc))
-                else:
-                    conn.execute("RELEASE job")
-                    results.append((job, True, value))
-            with translate_db_errors():
-                conn.execute("COMMIT")
-        except BaseException as exc:  # the commit itself failed: nobody's write happened
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            results = [(job, False, exc) for job in batch]
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Job, bool, Any]]] = {}
-        for item in results:
-            by_loop.setdefault(item[0].loop, []).append(item)
-        for loop, items in by_loop.items():
-            with contextlib.suppress(RuntimeError):  # loop closed during shutdown
-                loop.call_soon_threadsafe(_resolve, items)
+                        # The disk wait happens off the loop; the GIL is released meanwhile.
+                        await asyncio.shield(asyncio.to_thread(self._writer.execute, "COMMIT"))
+                except BaseException as exc:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._writer.execute("ROLLBACK")
+                    results = [(False, exc)] * len(batch)
+                    if isinstance(exc, asyncio.CancelledError):
+                        _resolve(batch, results)
+                        raise
+            else:
+                results = [(False, Busy())] * len(batch)
+            _resolve(batch, results)
+
+    def _run_batch(self, batch: list[_Job]) -> list[tuple[bool, Any]] | None:
+        conn = self._writer
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:
+            return None
+        results: list[tuple[bool, Any]] = []
+        for fn, future in batch:
+            if future.done():  # the caller went away (cancelled): skip its write
+                results.append((False, None))
+                continue
+            conn.execute("SAVEPOINT job")
+            try:
+                with translate_db_errors():
+                    value = fn(conn)
+            except Exception as exc:  # the job's error belongs to its caller
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+                results.append((False, exc))
+            else:
+                conn.execute("RELEASE job")
+                results.append((True, value))
+        return results
 
 
-def _resolve(items: list[tuple[_Job, bool, Any]]) -> None:
-    for job, ok, value in items:
-        if job.future.done():
+def _resolve(batch: list[_Job], results: list[tuple[bool, Any]]) -> None:
+    for (_, future), (ok, value) in zip(batch, results, strict=True):
+        if future.done():
             continue
         if ok:
-            job.future.set_result(value)
+            future.set_result(value)
         else:
-            job.future.set_exception(value)
+            future.set_exception(value)
 
 
 def apply_migrations(conn: sqlite3.Connection) -> list[str]:

@@ -11,13 +11,12 @@ from typing import Any
 
 from ferry.store.buckets import fetch_bucket
 from ferry.store.db import Database, Tx
-from ferry.store.records import VERSION_COLUMNS, Version, version_from_row
+from ferry.store.records import VERSION_COLUMNS_WITHOUT_BODY, Version, version_from_row
 
 _BATCH = 1000
 _MAX_CODE_POINT = 0x10FFFF
 
-# Listings never need the inline body: select a NULL in its place.
-_LIST_COLUMNS = VERSION_COLUMNS.replace("body_inline", "NULL")
+_LIST_COLUMNS = VERSION_COLUMNS_WITHOUT_BODY
 
 
 @dataclass(slots=True, kw_only=True)

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ferry.core.clock import Clock, epoch_ms, from_epoch_ms
 from ferry.core.ids import new_upload_id
 from ferry.store.blobs import FileBlobStore, Payload
-from ferry.store.buckets import fetch_bucket
+from ferry.store.buckets import fetch_bucket_state
 from ferry.store.db import Database, Tx
 from ferry.store.errors import EntityTooSmall, InvalidPart, InvalidPartOrder, NoSuchUpload
 from ferry.store.hooks import VersionHooks
+from ferry.store.listing import prefix_successor
 from ferry.store.records import (
     Body,
     ObjectAttributes,
@@ -116,7 +117,7 @@ class Uploads:
         now = self._clock.now()
 
         def write(tx: Tx) -> Upload:
-            fetch_bucket(tx, bucket)
+            fetch_bucket_state(tx, bucket)
             tx.execute(
                 f"INSERT INTO uploads ({_UPLOAD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -132,7 +133,7 @@ class Uploads:
 
     async def get(self, bucket: str, key: str, upload_id: str) -> Upload:
         def read(tx: Tx) -> Upload:
-            fetch_bucket(tx, bucket)
+            fetch_bucket_state(tx, bucket)
             return fetch_upload(tx, bucket, key, upload_id)
 
         return await self._db.read(read)
@@ -141,14 +142,14 @@ class Uploads:
         self, bucket: str, key: str, upload_id: str, part_number: int, payload: Payload | None,
         *, body: Body | None = None, md5_hex: str | None = None,
     ) -> Part:  # fmt: skip
-        """Store one part (from a payload, or an already-written body for UploadPartCopy)."""
-        upload = await self.get(bucket, key, upload_id)
+        """Store one part (from a payload, or an already-written body for UploadPartCopy).
+
+        Callers check the upload exists (`get()`) before reading the body."""
         checksum_value = None
         if payload is not None:
             body, digest = await self._blobs.write(payload, inline_max=-1)
             md5_hex = digest.md5_hex
             checksum_value = digest.checksum_value
-            del upload
         assert body is not None and md5_hex is not None
         segment = body.segments[0]
         now = self._clock.now()
@@ -182,7 +183,7 @@ class Uploads:
         self, bucket: str, key: str, upload_id: str, *, after: int = 0, limit: int = 1000
     ) -> tuple[Upload, list[Part], bool]:
         def read(tx: Tx) -> tuple[Upload, list[Part], bool]:
-            fetch_bucket(tx, bucket)
+            fetch_bucket_state(tx, bucket)
             upload = fetch_upload(tx, bucket, key, upload_id)
             rows = tx.execute(
                 f"SELECT {_PART_COLUMNS} FROM parts WHERE upload_id = ? AND part_number > ? "
@@ -207,7 +208,7 @@ class Uploads:
         now = self._clock.now()
 
         def write(tx: Tx) -> tuple[Version, list[str]]:
-            bucket_row = fetch_bucket(tx, bucket)
+            bucket_row = fetch_bucket_state(tx, bucket)
             upload = fetch_upload(tx, bucket, key, upload_id)
             stored = {
                 p.part_number: p
@@ -247,7 +248,7 @@ class Uploads:
 
     async def abort(self, bucket: str, key: str, upload_id: str) -> None:
         def write(tx: Tx) -> list[str]:
-            fetch_bucket(tx, bucket)
+            fetch_bucket_state(tx, bucket)
             fetch_upload(tx, bucket, key, upload_id)
             blobs = [
                 r[0]
@@ -259,31 +260,92 @@ class Uploads:
         self._blobs.delete(await self._db.write(write))
 
     async def list_uploads(
-        self, bucket: str, *, prefix: str = "", key_marker: str = "", upload_id_marker: str = "",
-        limit: int = 1000,
-    ) -> tuple[list[Upload], bool]:  # fmt: skip
-        """In-progress uploads ordered by key then initiation time (delimiters: caller)."""
+        self, bucket: str, *, prefix: str = "", delimiter: str = "", key_marker: str = "",
+        upload_id_marker: str = "", limit: int = 1000,
+    ) -> UploadListing:  # fmt: skip
+        """In-progress uploads by key then initiation; keys under a delimiter roll up into
+        common prefixes, each counted once against `limit`."""
 
-        def read(tx: Tx) -> tuple[list[Upload], bool]:
-            fetch_bucket(tx, bucket)
-            if upload_id_marker:
-                where = "bucket = ? AND (key > ? OR (key = ? AND upload_id > ?))"
-                params: tuple[Any, ...] = (bucket, key_marker, key_marker, upload_id_marker)
-            else:
-                where = "bucket = ? AND key > ?"
-                params = (bucket, key_marker)
-            if prefix:
-                where += " AND key >= ? AND substr(key, 1, ?) = ?"
-                params += (prefix, len(prefix), prefix)
-            rows = tx.execute(
-                f"SELECT {_UPLOAD_COLUMNS} FROM uploads WHERE {where} "
-                "ORDER BY key, initiated_ms, upload_id LIMIT ?",
-                (*params, limit + 1),
-            ).fetchall()
-            uploads = [_upload_from_row(r) for r in rows]
-            return uploads[:limit], len(uploads) > limit
+        def read(tx: Tx) -> UploadListing:
+            fetch_bucket_state(tx, bucket)
+            return list_uploads(
+                tx, bucket, prefix=prefix, delimiter=delimiter, key_marker=key_marker,
+                upload_id_marker=upload_id_marker, limit=limit,
+            )  # fmt: skip
 
         return await self._db.read(read)
+
+
+@dataclass(slots=True, kw_only=True)
+class UploadListing:
+    uploads: list[Upload] = field(default_factory=list)
+    common_prefixes: list[str] = field(default_factory=list)
+    is_truncated: bool = False
+    next_key_marker: str | None = None
+    next_upload_id_marker: str | None = None
+
+
+def list_uploads(
+    tx: Tx, bucket: str, *, prefix: str, delimiter: str, key_marker: str,
+    upload_id_marker: str, limit: int,
+) -> UploadListing:  # fmt: skip
+    listing = UploadListing()
+    if limit <= 0:
+        return listing
+    lower, inclusive = key_marker, False
+    if key_marker and delimiter:
+        rolled = _rolled_up(key_marker, prefix, delimiter)
+        if rolled == key_marker and (successor := prefix_successor(rolled)) is not None:
+            lower, inclusive = successor, True
+    after_id = upload_id_marker if key_marker and not inclusive else ""
+    if prefix > lower:
+        lower, inclusive, after_id = prefix, True, ""
+    count = 0
+    while True:
+        if after_id:
+            where = "bucket = ? AND (key > ? OR (key = ? AND upload_id > ?))"
+            params: tuple[Any, ...] = (bucket, lower, lower, after_id)
+        else:
+            where = f"bucket = ? AND key {'>=' if inclusive else '>'} ?"
+            params = (bucket, lower)
+        rows = tx.execute(
+            f"SELECT {_UPLOAD_COLUMNS} FROM uploads WHERE {where} "
+            "ORDER BY key, upload_id LIMIT 1000",
+            params,
+        ).fetchall()
+        jumped = False
+        for row in rows:
+            upload = _upload_from_row(row)
+            if not upload.key.startswith(prefix):
+                return listing
+            if count == limit:
+                listing.is_truncated = True
+                return listing
+            count += 1
+            common = _rolled_up(upload.key, prefix, delimiter)
+            if common is not None:
+                listing.common_prefixes.append(common)
+                listing.next_key_marker, listing.next_upload_id_marker = common, None
+                successor = prefix_successor(common)
+                if successor is None:
+                    return listing
+                lower, inclusive, after_id, jumped = successor, True, "", True
+                break
+            listing.uploads.append(upload)
+            listing.next_key_marker = upload.key
+            listing.next_upload_id_marker = upload.upload_id
+        if not jumped:
+            if len(rows) < 1000:
+                return listing
+            last = _upload_from_row(rows[-1])
+            lower, inclusive, after_id = last.key, True, last.upload_id
+
+
+def _rolled_up(key: str, prefix: str, delimiter: str) -> str | None:
+    if not delimiter or not key.startswith(prefix):
+        return None
+    index = key.find(delimiter, len(prefix))
+    return key[: index + len(delimiter)] if index >= 0 else None
 
 
 def _validate_parts(requested: list[CompletedPart], stored: dict[int, Part]) -> list[Part]:

@@ -61,6 +61,16 @@ class Bucket:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BucketState:
+    """What the object write path needs of a bucket (cheap to read on every request)."""
+
+    name: str
+    owner_id: str
+    region: str
+    versioning: VersioningStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Segment:
     """A blob file holding a contiguous run of an object's bytes (one per multipart part)."""
 
@@ -152,6 +162,10 @@ VERSION_COLUMNS = (
     "size, etag, storage_class, content_headers, user_metadata, tags, acl, checksum_algorithm, "
     "checksum_value, checksum_type, parts, body_inline, segments, replication_status"
 )
+
+
+# Metadata-only reads: the inline body is replaced by NULL.
+VERSION_COLUMNS_WITHOUT_BODY = VERSION_COLUMNS.replace("body_inline", "NULL")
 
 
 def version_from_row(row: Any) -> Version:

@@ -17,7 +17,7 @@ from datetime import datetime
 from ferry.core.clock import Clock, epoch_ms
 from ferry.core.ids import NULL_VERSION_ID, new_version_id
 from ferry.store.blobs import INLINE_MAX_BYTES, FileBlobStore, Payload, PayloadDigest
-from ferry.store.buckets import fetch_bucket
+from ferry.store.buckets import fetch_bucket_state
 from ferry.store.db import Database, Tx
 from ferry.store.errors import (
     DeleteMarkerHit,
@@ -29,8 +29,9 @@ from ferry.store.hooks import VersionHooks
 from ferry.store.records import (
     EMPTY_BODY,
     VERSION_COLUMNS,
+    VERSION_COLUMNS_WITHOUT_BODY,
     Body,
-    Bucket,
+    BucketState,
     Grants,
     ObjectAttributes,
     Pairs,
@@ -52,17 +53,21 @@ class DeleteOutcome:
     delete_marker: bool  # a marker was created, or the removed version was a marker
 
 
-def fetch_latest(tx: Tx, bucket: str, key: str) -> Version | None:
+def fetch_latest(tx: Tx, bucket: str, key: str, *, with_body: bool = True) -> Version | None:
+    columns = VERSION_COLUMNS if with_body else VERSION_COLUMNS_WITHOUT_BODY
     row = tx.execute(
-        f"SELECT {VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND is_latest = 1",
+        f"SELECT {columns} FROM versions WHERE bucket = ? AND key = ? AND is_latest = 1",
         (bucket, key),
     ).fetchone()
     return version_from_row(row) if row else None
 
 
-def fetch_version(tx: Tx, bucket: str, key: str, version_id: str) -> Version | None:
+def fetch_version(
+    tx: Tx, bucket: str, key: str, version_id: str, *, with_body: bool = True
+) -> Version | None:
+    columns = VERSION_COLUMNS if with_body else VERSION_COLUMNS_WITHOUT_BODY
     row = tx.execute(
-        f"SELECT {VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
+        f"SELECT {columns} FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
         (bucket, key, version_id),
     ).fetchone()
     return version_from_row(row) if row else None
@@ -124,7 +129,7 @@ def _json_str(value: str | None) -> str:
 def commit_version(
     tx: Tx,
     hooks: VersionHooks,
-    bucket: Bucket,
+    bucket: BucketState,
     key: str,
     *,
     now: datetime,
@@ -135,7 +140,7 @@ def commit_version(
     condition: WriteCondition | None = None,
 ) -> tuple[Version, list[str]]:
     """Make a new latest version of `key`; returns it and the blob IDs it made garbage."""
-    old = fetch_latest(tx, bucket.name, key)
+    old = fetch_latest(tx, bucket.name, key, with_body=False)
     if condition is not None:
         condition(old)
     garbage: list[str] = []
@@ -143,7 +148,11 @@ def commit_version(
         version_id = new_version_id()
     else:
         version_id = NULL_VERSION_ID
-        previous_null = fetch_version(tx, bucket.name, key, NULL_VERSION_ID)
+        previous_null = (
+            old
+            if old is not None and old.version_id == NULL_VERSION_ID
+            else fetch_version(tx, bucket.name, key, NULL_VERSION_ID, with_body=False)
+        )
         if previous_null is not None:
             tx.execute("DELETE FROM versions WHERE seq = ?", (previous_null.seq,))
             garbage += _garbage(previous_null)
@@ -165,7 +174,7 @@ def commit_version(
 
 
 def delete_version(
-    tx: Tx, hooks: VersionHooks, bucket: Bucket, key: str, version_id: str
+    tx: Tx, hooks: VersionHooks, bucket: BucketState, key: str, version_id: str
 ) -> tuple[DeleteOutcome, list[str]]:
     """Permanently remove one version; promote the next newest if it was the latest."""
     victim = fetch_version(tx, bucket.name, key, version_id)
@@ -202,8 +211,8 @@ class Objects:
     def blobs(self) -> FileBlobStore:
         return self._blobs
 
-    async def bucket(self, name: str) -> Bucket:
-        return await self._db.read(lambda tx: fetch_bucket(tx, name))
+    async def bucket(self, name: str) -> BucketState:
+        return await self._db.read(lambda tx: fetch_bucket_state(tx, name))
 
     async def put(
         self,
@@ -215,8 +224,10 @@ class Objects:
         attrs: ObjectAttributes,
         condition: WriteCondition | None = None,
     ) -> Version:
-        """Receive the body durably, then commit the version; nothing visible on failure."""
-        await self.bucket(bucket)  # NoSuchBucket before reading a byte of the body
+        """Receive the body durably, then commit the version; nothing visible on failure.
+
+        Callers check the bucket exists first (`bucket()`), so that a request for a missing
+        bucket fails before a byte of its body is read."""
         body, digest = await self._blobs.write(payload)
         return await self.commit(
             bucket, key, owner_id=owner_id, attrs=attrs_with_digest(attrs, digest), body=body,
@@ -239,7 +250,7 @@ class Objects:
 
         def write(tx: Tx) -> tuple[Version, list[str]]:
             return commit_version(
-                tx, self._hooks, fetch_bucket(tx, bucket), key, now=now, owner_id=owner_id,
+                tx, self._hooks, fetch_bucket_state(tx, bucket), key, now=now, owner_id=owner_id,
                 attrs=attrs, body=body, delete_marker=delete_marker, condition=condition,
             )  # fmt: skip
 
@@ -255,7 +266,7 @@ class Objects:
         """The version a GET would serve; delete markers raise as S3 answers them."""
 
         def read(tx: Tx) -> Version:
-            fetch_bucket(tx, bucket)
+            fetch_bucket_state(tx, bucket)
             if version_id is None:
                 version = fetch_latest(tx, bucket, key)
                 if version is None:
@@ -276,7 +287,7 @@ class Objects:
         now = self._clock.now()
 
         def write(tx: Tx) -> tuple[DeleteOutcome, list[str]]:
-            bucket_row = fetch_bucket(tx, bucket)
+            bucket_row = fetch_bucket_state(tx, bucket)
             if version_id is not None:
                 return delete_version(tx, self._hooks, bucket_row, key, version_id)
             if bucket_row.versioning is VersioningStatus.UNVERSIONED:
@@ -307,7 +318,7 @@ class Objects:
         """Change a version's tags or ACL in place (S3 does not mint a version for these)."""
 
         def write(tx: Tx) -> Version:
-            fetch_bucket(tx, bucket)
+            fetch_bucket_state(tx, bucket)
             if version_id is None:
                 old = fetch_latest(tx, bucket, key)
                 if old is None or old.is_delete_marker:

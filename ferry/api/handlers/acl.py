@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from ferry.api.context import RequestContext
 from ferry.api.handlers import views
 from ferry.protocol import xml
@@ -22,5 +24,11 @@ def grants_from_headers(ctx: RequestContext, owner_id: str) -> Grants:
     if explicit:
         grants = xml.parse_grant_headers(headers)
         return views.grants_of(xml.AccessControlPolicy(owner=views.owner(owner_id), grants=grants))
-    acl = xml.parse_canned_acl(canned or "private")
+    return canned_grants(canned or "private", owner_id)
+
+
+@functools.lru_cache(maxsize=256)
+def canned_grants(name: str, owner_id: str) -> Grants:
+    # Cached: every PUT without an ACL header expands `private` for the same owner.
+    acl = xml.parse_canned_acl(name)
     return views.grants_of(xml.expand_canned_acl(acl, owner=views.owner(owner_id)))

@@ -236,45 +236,37 @@ async def list_multipart_uploads(ctx: RequestContext) -> Response:
     upload_id_marker = ctx.param("upload-id-marker") or ""
     max_uploads = parse_max_keys(ctx, "max-uploads")
     encoding = parse_encoding_type(ctx)
-    uploads, truncated = await ctx.services.uploads.list_uploads(
+    listing = await ctx.services.uploads.list_uploads(
         ctx.bucket,
         prefix=prefix,
+        delimiter=delimiter,
         key_marker=key_marker,
-        upload_id_marker=upload_id_marker if key_marker else "",
+        upload_id_marker=upload_id_marker,
         limit=max_uploads,
     )
     owner = views.owner(ctx.services.owner_id)
-    listed: list[xml.ListedUpload] = []
-    common: list[str] = []
-    for u in uploads:
-        if delimiter:
-            index = u.key.find(delimiter, len(prefix))
-            if index >= 0:
-                cp = u.key[: index + len(delimiter)]
-                if cp not in common:
-                    common.append(cp)
-                continue
-        listed.append(
-            xml.ListedUpload(
-                key=u.key, upload_id=u.upload_id, initiated=u.initiated,
-                storage_class=u.attrs.storage_class, initiator=owner, owner=owner,
-                checksum_algorithm=views.algorithm(u.attrs.checksum_algorithm),
-                checksum_type=views.checksum_type(u.attrs.checksum_type),
-            )
-        )  # fmt: skip
-    last = uploads[-1] if uploads else None
+    listed = tuple(
+        xml.ListedUpload(
+            key=u.key, upload_id=u.upload_id, initiated=u.initiated,
+            storage_class=u.attrs.storage_class, initiator=owner, owner=owner,
+            checksum_algorithm=views.algorithm(u.attrs.checksum_algorithm),
+            checksum_type=views.checksum_type(u.attrs.checksum_type),
+        )
+        for u in listing.uploads
+    )  # fmt: skip
+    truncated = listing.is_truncated
     result = xml.ListMultipartUploadsResult(
         bucket=ctx.bucket,
         prefix=prefix,
         delimiter=delimiter or None,
         key_marker=key_marker,
         upload_id_marker=upload_id_marker,
-        next_key_marker=last.key if truncated and last else None,
-        next_upload_id_marker=last.upload_id if truncated and last else None,
+        next_key_marker=listing.next_key_marker if truncated else None,
+        next_upload_id_marker=listing.next_upload_id_marker if truncated else None,
         max_uploads=max_uploads,
         is_truncated=truncated,
-        uploads=tuple(listed),
-        common_prefixes=tuple(common),
+        uploads=listed,
+        common_prefixes=tuple(listing.common_prefixes),
         encoding_type=encoding,
     )
     return xml_response(xml.render_list_multipart_uploads(result))

@@ -96,12 +96,12 @@ async def put_object(ctx: RequestContext) -> Response:
     key = parse_object_key(ctx.key)
     _check_length(ctx)
     attrs = new_object_attrs(ctx)
+    bucket = await ctx.services.objects.bucket(ctx.bucket)  # fail before reading the body
     body = RequestBody(ctx.request, ctx.auth)
     version = await ctx.services.objects.put(
         ctx.bucket, key, body, owner_id=ctx.services.owner_id, attrs=attrs,
         condition=write_condition(ctx),
     )  # fmt: skip
-    bucket = await ctx.services.objects.bucket(ctx.bucket)
     return _put_response(version, bucket.versioning)
 
 
