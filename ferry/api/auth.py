@@ -1,4 +1,5 @@
-"""Who sent this request: SigV4 header, presigned URL, or nobody.
+"""Who sent this request: SigV4 header or presigned URL, SigV2 header or presigned URL,
+or nobody.
 
 Only this module turns a request into a `Principal`; handlers receive the verified result and
 never look at signatures again (Garage's `VerifiedRequest`). Authentication reads the method,

@@ -6,13 +6,15 @@ us-east-1 and custom endpoints by default, and older tools send `Authorization: 
     StringToSign = Verb \\n Content-MD5 \\n Content-Type \\n Date-or-Expires \\n
                    CanonicalizedAmzHeaders CanonicalizedResource
 
-Clients disagree on three details, so the server tries each reading a known client signs:
+Clients disagree on some details, so the server tries every reading a known client signs:
 - which query parameters are signed sub-resources (botocore's list lacks `encryption`, ...);
 - whether an empty sub-resource value keeps its `=` (botocore: as sent; AWS's prose: bare);
+- a path-style bucket request: `/bucket` as sent (AWS's prose) or `/bucket/` (botocore);
+- a path sent with raw characters, which a client may have signed percent-encoded;
 - where x-amz-date goes. AWS's prose puts an empty Date line and signs x-amz-date as an
   x-amz-* header (boto2, the Java SDK, Ceph), but AWS's own Delete example puts its value on the
   Date line and leaves it out of the headers.
-Every reading still signs the method, the path, every x-amz-* header and the timestamp.
+Every reading still signs the method, the decoded path, every x-amz-* header and the time.
 """
 
 from __future__ import annotations

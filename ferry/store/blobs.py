@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ferry.core.ids import new_blob_id
+from ferry.store.errors import StorageFull
 from ferry.store.records import Body, Segment
 
 
@@ -69,34 +71,36 @@ class FileBlobStore:
         self, payload: Payload, *, inline_max: int = INLINE_MAX_BYTES
     ) -> tuple[Body, PayloadDigest]:
         """Receive a payload completely and durably. Inline if it fits in `inline_max`."""
-        buffer = bytearray()
+        pending: list[bytes] = []
+        pending_size = 0
         writer: _BlobWriter | None = None
         try:
             async for chunk in payload:
-                buffer += chunk
+                pending.append(chunk)
+                pending_size += len(chunk)
                 if writer is None:
-                    if len(buffer) <= inline_max:
+                    if pending_size <= inline_max:
                         continue
                     writer = await asyncio.to_thread(_BlobWriter, self, new_blob_id())
-                if len(buffer) >= WRITE_BATCH_BYTES:
-                    data = bytes(buffer)
-                    buffer.clear()
-                    await asyncio.to_thread(writer.write, data, payload)
+                if pending_size >= WRITE_BATCH_BYTES:
+                    await asyncio.to_thread(writer.write, pending, payload)
+                    pending, pending_size = [], 0
             if writer is None:
-                data = bytes(buffer)
+                data = b"".join(pending)
                 payload.update(data)
-                digest = payload.finish()
-                return Body(inline=data), digest
-            if buffer:
-                data = bytes(buffer)
-                buffer.clear()
-                await asyncio.to_thread(writer.write, data, payload)
+                return Body(inline=data), payload.finish()
+            if pending:
+                await asyncio.to_thread(writer.write, pending, payload)
             await asyncio.to_thread(writer.flush)
-            digest = payload.finish()
+            digest = payload.finish()  # verify before the blob gets its final name
             await asyncio.to_thread(writer.publish)
             segment = Segment(blob_id=writer.blob_id, size=writer.size)
             writer = None
             return Body(segments=(segment,)), digest
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFull() from exc
+            raise
         finally:
             if writer is not None:
                 await asyncio.shield(asyncio.to_thread(writer.discard))
@@ -160,14 +164,20 @@ class _BlobWriter:
         self._tmp_path = store._tmp / blob_id
         self._fd: int | None = os.open(self._tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
 
-    def write(self, data: bytes, payload: Payload) -> None:
+    def write(self, chunks: list[bytes], payload: Payload) -> None:
         assert self._fd is not None
-        payload.update(data)  # hashing here: off the event loop, hashlib releases the GIL
-        view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-        self.size += len(data)
+        for chunk in chunks:
+            payload.update(chunk)  # hashing here: off the event loop, hashlib drops the GIL
+        total = sum(len(c) for c in chunks)
+        views = [memoryview(c) for c in chunks]
+        while views:
+            written = os.writev(self._fd, views)
+            while views and written >= len(views[0]):
+                written -= len(views[0])
+                views.pop(0)
+            if views and written:
+                views[0] = views[0][written:]
+        self.size += total
 
     def flush(self) -> None:
         assert self._fd is not None
