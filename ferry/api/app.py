@@ -15,7 +15,7 @@ from ferry.api.http import ClientDisconnected, Receive, Request, Response, Scope
 from ferry.api.routing import match_route
 from ferry.core.ids import new_request_id
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.protocol.paths import BucketPath, ObjectPath, parse_s3_path
+from ferry.protocol.paths import BucketPath, ObjectPath, host_bucket, parse_s3_path
 
 log = logging.getLogger("ferry.api")
 
@@ -98,8 +98,15 @@ class S3App:
             )
         services = self._services
         host = request.headers.get("host", "")
-        path = parse_s3_path(host, request.path, services.region.virtual_host_domains)
-        auth = authenticate(request, self._keys, services.clock, services.region.name)
+        domains = services.region.virtual_host_domains
+        path = parse_s3_path(host, request.path, domains)
+        auth = authenticate(
+            request,
+            self._keys,
+            services.clock,
+            services.region.name,
+            virtual_bucket=host_bucket(host, domains),
+        )
         route = match_route(request, path)
         bucket = path.bucket if isinstance(path, BucketPath | ObjectPath) else ""
         key = path.key if isinstance(path, ObjectPath) else ""
