@@ -122,16 +122,22 @@ class FileBlobStore:
                 continue
             lo = max(start, seg_start) - seg_start
             hi = min(stop, seg_end) - seg_start
-            fd = await asyncio.to_thread(os.open, self.path_of(segment.blob_id), os.O_RDONLY)
+            # Opening and the first read share one thread hop: most bodies are one read.
+            first = min(READ_CHUNK_BYTES, hi - lo)
+            fd, data = await asyncio.to_thread(
+                _open_and_read, self.path_of(segment.blob_id), first, lo
+            )
             try:
                 position = lo
-                while position < hi:
-                    size = min(READ_CHUNK_BYTES, hi - position)
-                    data = await asyncio.to_thread(os.pread, fd, size, position)
+                while True:
                     if not data:
                         raise OSError(f"blob {segment.blob_id} is shorter than recorded")
                     position += len(data)
                     yield data
+                    if position >= hi:
+                        break
+                    size = min(READ_CHUNK_BYTES, hi - position)
+                    data = await asyncio.to_thread(os.pread, fd, size, position)
             finally:
                 os.close(fd)
 
@@ -152,6 +158,15 @@ class FileBlobStore:
                     entry.unlink(missing_ok=True)
                     removed += 1
         return removed
+
+
+def _open_and_read(path: Path, size: int, position: int) -> tuple[int, bytes]:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return fd, os.pread(fd, size, position)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 class _BlobWriter:
