@@ -1,15 +1,21 @@
-"""Ferry's settings: one region's serving parameters and the deployment's root credentials.
+"""Ferry's settings: the deployment (`ferry.toml`), its regions and its root credentials.
 
-`ferry serve` needs no file: every setting has a default, overridable by flags and the
-`FERRY_*` environment variables. (The `ferry.toml` deployment file arrives with `ferry up`.)
+A *deployment* is the set of regions listed in one `ferry.toml` (see docs/deployment.md), or
+the embedded default (`default_deployment`: us-east-1 and eu-west-1 on 127.0.0.1). `ferry serve`
+without a file runs a one-region deployment (`one_region_deployment`). Everything here is a
+frozen dataclass; every error is a `ConfigError` naming the file, the key and the problem.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ferry.core.secret import Secret
 
@@ -17,6 +23,14 @@ DEFAULT_ROOT_ACCESS_KEY = "FERRYROOTACCESSKEY00"
 DEFAULT_ROOT_SECRET_KEY = "ferry-root-secret-key-change-me"
 DEFAULT_ROOT_ACCOUNT_ID = "000000000001"
 DEFAULT_VIRTUAL_HOST_DOMAINS = ("localhost", "s3.localhost", "localhost.localstack.cloud")
+DEFAULT_DATA_DIR = Path("ferry-data")
+DEFAULT_REGIONS = (("us-east-1", 9000), ("eu-west-1", 9001))
+DEFAULT_HOST = "127.0.0.1"
+DATABASES = ("sqlite",)
+CONTROL_DIR_NAME = "control"
+
+_REGION_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+T = TypeVar("T")
 
 
 class ConfigError(Exception):
@@ -38,28 +52,334 @@ class RootCredentials:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RegionConfig:
+    """One region: where it listens, how clients reach it, where its data lives.
+
+    `endpoint` is the public endpoint clients and other regions use; it defaults to
+    `http://host:port`.
+    """
+
     name: str
-    host: str = "127.0.0.1"
+    host: str = DEFAULT_HOST
     port: int = 9000
-    data_dir: Path = Path("ferry-data/us-east-1")
+    data_dir: Path = DEFAULT_DATA_DIR / "us-east-1"
     virtual_host_domains: tuple[str, ...] = field(default=DEFAULT_VIRTUAL_HOST_DOMAINS)
+    endpoint: str = ""
+    database: str = "sqlite"
+
+    def __post_init__(self) -> None:
+        if not self.endpoint:
+            object.__setattr__(self, "endpoint", f"http://{self.host}:{self.port}")
 
     @property
-    def endpoint(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    def endpoint_host(self) -> str:
+        """The endpoint's host[:port], as S3 names it in a PermanentRedirect."""
+        return self.endpoint.split("://", 1)[-1].split("/", 1)[0]
 
 
-def root_credentials_from_env(environ: dict[str, str] | None = None) -> RootCredentials:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplicationSettings:
+    """How each region's replication engine runs."""
+
+    workers: int = 8  # concurrent transfers per region
+    retry_base_delay_s: float = 1.0
+    retry_max_delay_s: float = 60.0
+    lease_s: float = 60.0  # a claimed task returns to the queue if its worker goes silent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeploymentConfig:
+    """Every region of one deployment, and what they share (credentials, control plane)."""
+
+    data_dir: Path  # holds the control plane, and the regions' data unless they say otherwise
+    regions: tuple[RegionConfig, ...]
+    root: RootCredentials
+    replication: ReplicationSettings = field(default_factory=ReplicationSettings)
+    virtual_host_domains: tuple[str, ...] = DEFAULT_VIRTUAL_HOST_DOMAINS
+    source: Path | None = None  # the ferry.toml it came from; None when built in
+
+    @property
+    def control_dir(self) -> Path:
+        """Where the global control plane (bucket directory, later IAM) keeps its database."""
+        return self.data_dir / CONTROL_DIR_NAME
+
+    def region(self, name: str) -> RegionConfig:
+        for region in self.regions:
+            if region.name == name:
+                return region
+        known = ", ".join(r.name for r in self.regions)
+        where = str(self.source) if self.source else "the deployment"
+        raise ConfigError(f"{where}: no region named {name!r} (regions: {known})")
+
+    def find_region(self, name: str) -> RegionConfig | None:
+        return next((r for r in self.regions if r.name == name), None)
+
+
+def root_credentials_from_env(environ: Mapping[str, str] | None = None) -> RootCredentials:
+    return _root_credentials({}, os.environ if environ is None else environ, None)
+
+
+def default_deployment(
+    data_dir: Path = DEFAULT_DATA_DIR, environ: Mapping[str, str] | None = None
+) -> DeploymentConfig:
+    """The embedded default: us-east-1 on 127.0.0.1:9000 and eu-west-1 on 127.0.0.1:9001."""
     env = os.environ if environ is None else environ
+    return DeploymentConfig(
+        data_dir=data_dir,
+        regions=tuple(
+            RegionConfig(name=name, host=DEFAULT_HOST, port=port, data_dir=data_dir / name)
+            for name, port in DEFAULT_REGIONS
+        ),
+        root=_root_credentials({}, env, None),
+    )
+
+
+def one_region_deployment(region: RegionConfig, root: RootCredentials) -> DeploymentConfig:
+    """`ferry serve` without a file: the region is the whole deployment, and its control plane
+    lives in `<region data dir>/control/`."""
+    return DeploymentConfig(
+        data_dir=region.data_dir,
+        regions=(region,),
+        root=root,
+        virtual_host_domains=region.virtual_host_domains,
+    )
+
+
+def load_deployment(
+    path: Path, *, data_dir: Path | None = None, environ: Mapping[str, str] | None = None
+) -> DeploymentConfig:
+    """Read a `ferry.toml`. Relative paths in it are relative to the file's directory;
+    `data_dir` (e.g. `ferry up --data-dir`) overrides the file's `data_dir`."""
+    try:
+        with open(path, "rb") as file:
+            document = tomllib.load(file)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    env = os.environ if environ is None else environ
+    return _Reader(path).deployment(document, data_dir, env)
+
+
+class _Reader:
+    """Turns the parsed TOML document into typed settings; every error names file and key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.base = path.parent
+
+    def error(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {key}: {problem}" if key else f"{self.path}: {problem}")
+
+    def deployment(
+        self, doc: dict[str, Any], data_dir: Path | None, env: Mapping[str, str]
+    ) -> DeploymentConfig:
+        self.known(doc, "", {"data_dir", "virtual_host_domains", "root", "replication", "regions"})
+        deployment_dir = data_dir or self.path_of(doc, "", "data_dir", DEFAULT_DATA_DIR)
+        domains = self.get(
+            doc, "", "virtual_host_domains", list, list(DEFAULT_VIRTUAL_HOST_DOMAINS)
+        )
+        for index, domain in enumerate(domains):
+            if not isinstance(domain, str) or not domain:
+                raise self.error(f"virtual_host_domains[{index}]", "must be a non-empty string")
+        root = self.table(doc, "root")
+        self.known(root, "root", {"access_key", "secret_key", "account_id"})
+        for key in ("access_key", "secret_key", "account_id"):
+            self.get(root, "root", key, str, "")
+        raw_regions = doc.get("regions")
+        if raw_regions is None:
+            raise self.error("regions", "missing: list at least one [[regions]] table")
+        if not isinstance(raw_regions, list) or not raw_regions:
+            raise self.error("regions", "must be a non-empty array of [[regions]] tables")
+        regions = tuple(
+            self.region(raw, f"regions[{i}]", deployment_dir, tuple(domains))
+            for i, raw in enumerate(raw_regions)
+        )
+        self.check_unique(regions, deployment_dir / CONTROL_DIR_NAME)
+        return DeploymentConfig(
+            data_dir=deployment_dir,
+            regions=regions,
+            root=_root_credentials(root, env, self.path),
+            replication=self.replication(self.table(doc, "replication")),
+            virtual_host_domains=tuple(domains),
+            source=self.path,
+        )
+
+    def region(
+        self, raw: object, key: str, deployment_dir: Path, domains: tuple[str, ...]
+    ) -> RegionConfig:
+        if not isinstance(raw, dict):
+            raise self.error(key, f"must be a table, got {_type_name(raw)}")
+        self.known(raw, key, {"name", "host", "port", "endpoint", "data_dir", "database"})
+        if "name" not in raw:
+            raise self.error(f"{key}.name", "missing")
+        name = self.get(raw, key, "name", str, "")
+        if not _REGION_NAME.match(name) or name == CONTROL_DIR_NAME:
+            raise self.error(
+                f"{key}.name", f"{name!r} is not a region name (like us-east-1: a-z, 0-9, '-')"
+            )
+        if "port" not in raw:
+            raise self.error(f"{key}.port", "missing")
+        port = self.get(raw, key, "port", int, 0)
+        if not 1 <= port <= 65535:
+            raise self.error(f"{key}.port", f"must be between 1 and 65535, got {port}")
+        host = self.get(raw, key, "host", str, DEFAULT_HOST)
+        if not host:
+            raise self.error(f"{key}.host", "must not be empty")
+        endpoint = self.get(raw, key, "endpoint", str, "").rstrip("/")
+        if endpoint and not endpoint.startswith(("http://", "https://")):
+            raise self.error(
+                f"{key}.endpoint", f"must start with http:// or https://: {endpoint!r}"
+            )
+        database = self.get(raw, key, "database", str, "sqlite")
+        if database not in DATABASES:
+            raise self.error(
+                f"{key}.database", f"unsupported database {database!r} (supported: sqlite)"
+            )
+        return RegionConfig(
+            name=name,
+            host=host,
+            port=port,
+            endpoint=endpoint,
+            data_dir=self.path_of(raw, key, "data_dir", deployment_dir / name),
+            virtual_host_domains=domains,
+            database=database,
+        )
+
+    def replication(self, raw: dict[str, Any]) -> ReplicationSettings:
+        key = "replication"
+        self.known(raw, key, {"workers", "retry_base_delay_s", "retry_max_delay_s", "lease_s"})
+        defaults = ReplicationSettings()
+        workers = self.get(raw, key, "workers", int, defaults.workers)
+        if workers < 1:
+            raise self.error(f"{key}.workers", f"must be at least 1, got {workers}")
+        delays = {
+            name: float(self.get(raw, key, name, float, getattr(defaults, name)))
+            for name in ("retry_base_delay_s", "retry_max_delay_s", "lease_s")
+        }
+        for name, value in delays.items():
+            if value <= 0:
+                raise self.error(f"{key}.{name}", f"must be greater than 0, got {value}")
+        if delays["retry_max_delay_s"] < delays["retry_base_delay_s"]:
+            raise self.error(
+                f"{key}.retry_max_delay_s", "must not be smaller than retry_base_delay_s"
+            )
+        return ReplicationSettings(workers=workers, **delays)
+
+    def check_unique(self, regions: tuple[RegionConfig, ...], control_dir: Path) -> None:
+        seen_names: dict[str, int] = {}
+        seen_ports: dict[tuple[str, int], int] = {}
+        seen_dirs: dict[Path, int] = {}
+        for index, region in enumerate(regions):
+            key = f"regions[{index}]"
+            if region.name in seen_names:
+                first = seen_names[region.name]
+                raise self.error(
+                    f"{key}.name", f"duplicate region {region.name!r} (also regions[{first}])"
+                )
+            seen_names[region.name] = index
+            clash = next(
+                (i for (host, port), i in seen_ports.items() if _same_socket(host, port, region)),
+                None,
+            )
+            if clash is not None:
+                raise self.error(
+                    f"{key}.port", f"duplicate port {region.port} (also regions[{clash}])"
+                )
+            seen_ports[(region.host, region.port)] = index
+            data_dir = region.data_dir.resolve()
+            if data_dir in seen_dirs or data_dir == control_dir.resolve():
+                raise self.error(
+                    f"{key}.data_dir",
+                    f"{region.data_dir} is already used by another region or the control plane",
+                )
+            seen_dirs[data_dir] = index
+
+    def known(self, table: dict[str, Any], key: str, allowed: set[str]) -> None:
+        for name in table:
+            if name not in allowed:
+                expected = ", ".join(sorted(allowed))
+                raise self.error(_join(key, name), f"unknown key (expected one of: {expected})")
+
+    def table(self, doc: dict[str, Any], key: str) -> dict[str, Any]:
+        value = doc.get(key, {})
+        if not isinstance(value, dict):
+            raise self.error(key, f"must be a table, got {_type_name(value)}")
+        return value
+
+    def get(self, table: dict[str, Any], key: str, name: str, kind: type[T], default: T) -> T:
+        if name not in table:
+            return default
+        value = table[name]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return value  # type: ignore[return-value]  # TOML `1` is a fine float setting
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise self.error(
+                _join(key, name), f"must be {_type_name(kind)}, got {_type_name(value)}"
+            )
+        return value
+
+    def path_of(self, table: dict[str, Any], key: str, name: str, default: Path) -> Path:
+        raw = self.get(table, key, name, str, "")
+        if not raw:
+            if name in table:
+                raise self.error(_join(key, name), "must not be empty")
+            return default
+        path = Path(raw).expanduser()
+        return path if path.is_absolute() else self.base / path
+
+
+def _root_credentials(
+    table: Mapping[str, Any], env: Mapping[str, str], path: Path | None
+) -> RootCredentials:
+    """The file's `[root]` table; FERRY_ROOT_* variables override it."""
     access = env.get("FERRY_ROOT_ACCESS_KEY", "")
     secret = env.get("FERRY_ROOT_SECRET_KEY", "")
-    if bool(access) != bool(secret):
-        raise ConfigError("FERRY_ROOT_ACCESS_KEY and FERRY_ROOT_SECRET_KEY must be set together")
+    if access or secret:
+        if not (access and secret):
+            raise ConfigError(
+                "FERRY_ROOT_ACCESS_KEY and FERRY_ROOT_SECRET_KEY must be set together"
+            )
+        access_key_name = "FERRY_ROOT_ACCESS_KEY"
+    else:
+        access, secret = table.get("access_key", ""), table.get("secret_key", "")
+        if bool(access) != bool(secret):
+            missing = "secret_key" if access else "access_key"
+            raise ConfigError(f"{path}: root.{missing}: missing (set access_key and secret_key)")
+        access_key_name = f"{path}: root.access_key"
     if access and len(access) < 3:
-        raise ConfigError("FERRY_ROOT_ACCESS_KEY: must be at least 3 characters")
+        raise ConfigError(f"{access_key_name}: must be at least 3 characters")
+    account = env.get("FERRY_ROOT_ACCOUNT_ID") or table.get("account_id", "")
     return RootCredentials(
         access_key=access or DEFAULT_ROOT_ACCESS_KEY,
         secret_key=Secret(secret or DEFAULT_ROOT_SECRET_KEY),
-        account_id=env.get("FERRY_ROOT_ACCOUNT_ID", DEFAULT_ROOT_ACCOUNT_ID),
+        account_id=account or DEFAULT_ROOT_ACCOUNT_ID,
         defaulted=not access,
     )
+
+
+def _same_socket(host: str, port: int, region: RegionConfig) -> bool:
+    """Would the two listen on the same socket? Regions on distinct remote hosts may share a
+    port; on one machine (loopback or wildcard addresses) they may not."""
+    if port != region.port:
+        return False
+    return host == region.host or (_is_local(host) and _is_local(region.host))
+
+
+def _is_local(host: str) -> bool:
+    return host in ("localhost", "0.0.0.0", "::", "::1", "") or host.startswith("127.")
+
+
+def _join(key: str, name: str) -> str:
+    return f"{key}.{name}" if key else name
+
+
+def _type_name(value: object) -> str:
+    kind = value if isinstance(value, type) else type(value)
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        list: "an array",
+        dict: "a table",
+    }.get(kind, kind.__name__)

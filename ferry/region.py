@@ -6,22 +6,45 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import httpx
+
 from ferry.api.app import S3App
 from ferry.api.auth import Principal
-from ferry.api.context import Services
-from ferry.config import RegionConfig, RootCredentials
+from ferry.api.context import DestinationInfo, Services
+from ferry.api.destinations import DeploymentDestinationChecker
+from ferry.client import Credentials, RemoteS3
+from ferry.config import DeploymentConfig, RegionConfig, RootCredentials, one_region_deployment
+from ferry.control import (
+    CONTROL_DATABASE_NAME,
+    CONTROL_MIGRATIONS,
+    BucketDirectory,
+    DirectoryEntry,
+)
 from ferry.core.clock import Clock, SystemClock
 from ferry.core.secret import Secret
+from ferry.replication.identity import (
+    REPLICATION_ACCESS_KEY,
+    replication_role_arn,
+    replication_secret,
+)
+from ferry.replication.locator import DirectoryLocator
+from ferry.replication.planner import ReplicationPlanner
+from ferry.replication.replicator import Replicator
+from ferry.replication.retry import RetryPolicy
+from ferry.replication.worker import ReplicationWorker, WorkerSettings
 from ferry.store import (
     Buckets,
     FileBlobStore,
     Listings,
     Objects,
+    Replicas,
     SqliteDatabase,
     Uploads,
     VersionHooks,
+    VersioningStatus,
     sweep_orphaned_blobs,
 )
+from ferry.store.errors import NoSuchBucket
 
 log = logging.getLogger("ferry.region")
 
@@ -37,11 +60,40 @@ class RootKeys:
             arn=f"arn:aws:iam::{root.account_id}:root",
             is_root=True,
         )
+        self._replication_secret = replication_secret(root.secret_key)
+        self._replication = Principal(
+            access_key=REPLICATION_ACCESS_KEY,
+            account_id=root.account_id,
+            arn=replication_role_arn(root.account_id),
+        )
 
     def lookup(self, access_key: str) -> tuple[Secret, Principal] | None:
         if access_key == self._root.access_key:
             return self._root.secret_key, self._principal
+        if access_key == REPLICATION_ACCESS_KEY:
+            return self._replication_secret, self._replication
         return None
+
+
+class LocalDestinationChecker:
+    """TEMPORARY: describes replication destinations of this region only, and assumes any
+    other bucket exists, is versioned and is ours. To be replaced by the cross-region one."""
+
+    def __init__(self, buckets: Buckets, region: str, account_id: str) -> None:
+        self._buckets = buckets
+        self._region = region
+        self._account_id = account_id
+
+    async def describe(self, bucket: str) -> DestinationInfo | None:
+        try:
+            versioning = (await self._buckets.get(bucket)).versioning
+        except NoSuchBucket:
+            versioning = VersioningStatus.ENABLED  # elsewhere, presumably: let it pass
+        return DestinationInfo(
+            region=self._region,
+            versioning_enabled=versioning is VersioningStatus.ENABLED,
+            owner_account=self._account_id,
+        )
 
 
 @dataclass(slots=True)
@@ -50,31 +102,116 @@ class Region:
     db: SqliteDatabase
     services: Services
     app: S3App
+    control_db: SqliteDatabase  # the deployment's control plane, shared with the other regions
+    worker: ReplicationWorker
 
 
-def build_region(config: RegionConfig, root: RootCredentials, clock: Clock | None = None) -> Region:
+def build_region(
+    config: RegionConfig,
+    root: RootCredentials,
+    clock: Clock | None = None,
+    *,
+    deployment: DeploymentConfig | None = None,
+    remote_transport: httpx.AsyncBaseTransport | None = None,
+    run_workers: bool = True,
+) -> Region:
+    """One region of `deployment` (by default a deployment of this region alone, whose
+    control plane lives in `<data dir>/control/`)."""
     clock = clock or SystemClock()
+    deployment = deployment or one_region_deployment(config, root)
     config.data_dir.mkdir(parents=True, exist_ok=True)
     db = SqliteDatabase(config.data_dir / "metadata.sqlite3")
+    control_db = SqliteDatabase(
+        deployment.control_dir / CONTROL_DATABASE_NAME, migrations=CONTROL_MIGRATIONS
+    )
+    directory = BucketDirectory(control_db, clock)
     blobs = FileBlobStore(config.data_dir / "blobs")
     hooks = VersionHooks()
+    buckets = Buckets(db, clock, config.name)
+    objects = Objects(db, blobs, hooks, clock)
+    endpoints = {r.name: r.endpoint for r in deployment.regions}
+    client = RemoteS3(transport=remote_transport)
+    identity = Credentials(
+        access_key=REPLICATION_ACCESS_KEY,
+        secret_key=replication_secret(root.secret_key),
+        region=config.name,
+    )
+    worker = ReplicationWorker(
+        db,
+        Replicator(objects, DirectoryLocator(directory, endpoints), client, identity),
+        clock,
+        _worker_settings(deployment),
+    )
+    hooks.register(ReplicationPlanner(clock, on_enqueue=worker.wake))
+    destinations = DeploymentDestinationChecker(
+        region=config.name,
+        account_id=root.account_id,
+        buckets=buckets,
+        directory=directory,
+        endpoints=endpoints,
+        client=client,
+        credentials=identity,
+    )
     services = Services(
-        buckets=Buckets(db, clock, config.name),
-        objects=Objects(db, blobs, hooks, clock),
+        buckets=buckets,
+        objects=objects,
         uploads=Uploads(db, blobs, hooks, clock),
         listings=Listings(db),
+        replicas=Replicas(db, blobs, hooks, clock),
         clock=clock,
         region=config,
         owner_id=root.canonical_id,
+        directory=directory,
+        deployment=deployment,
+        destinations=destinations,
     )
 
     async def start() -> None:
         removed = sweep_orphaned_blobs(db, blobs)
         if removed:
             log.warning("removed orphaned blobs left by a crash", extra={"count": removed})
+        await _reconcile_directory(services)
+        if run_workers:
+            worker.start()
 
     async def stop() -> None:
+        await worker.stop()
+        await client.close()
         db.close()
+        control_db.close()
 
     app = S3App(services, RootKeys(root), on_startup=start, on_shutdown=stop)
-    return Region(config=config, db=db, services=services, app=app)
+    return Region(
+        config=config, db=db, services=services, app=app, control_db=control_db, worker=worker
+    )
+
+
+def _worker_settings(deployment: DeploymentConfig) -> WorkerSettings:
+    settings = deployment.replication
+    return WorkerSettings(
+        concurrency=settings.workers,
+        lease_s=settings.lease_s,
+        retry=RetryPolicy(
+            base_delay_s=settings.retry_base_delay_s, max_delay_s=settings.retry_max_delay_s
+        ),
+    )
+
+
+async def _reconcile_directory(services: Services) -> None:
+    """Bring the bucket directory in line with this region's buckets (a crash may have come
+    between the directory and the regional store)."""
+    region = services.region.name
+    local = [
+        DirectoryEntry(bucket=b.name, region=region, owner_id=b.owner_id, created=b.created)
+        for b in await services.buckets.list_all()
+    ]
+    outcome = await services.directory.reconcile(region, local)
+    for name in outcome.released:
+        log.warning("released a bucket name this region does not hold", extra={"bucket": name})
+    for name in outcome.claimed:
+        log.warning("recorded a bucket missing from the directory", extra={"bucket": name})
+    for entry in outcome.conflicts:
+        log.error(
+            "bucket exists here but the directory places it in another region",
+            extra={"bucket": entry.bucket, "directory_region": entry.region},
+        )

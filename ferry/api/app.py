@@ -8,14 +8,17 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from ferry.api.access import authorize
 from ferry.api.auth import KeyLookup, authenticate
 from ferry.api.context import RequestContext, Services
 from ferry.api.errors import error_response
 from ferry.api.http import ClientDisconnected, Receive, Request, Response, Scope, Send
+from ferry.api.placement import redirect_for
 from ferry.api.routing import match_route
 from ferry.core.ids import new_request_id
 from ferry.protocol.errors import S3Error, S3ErrorCode
 from ferry.protocol.paths import BucketPath, ObjectPath, host_bucket, parse_s3_path
+from ferry.store.errors import NoSuchBucket
 
 log = logging.getLogger("ferry.api")
 
@@ -110,8 +113,7 @@ class S3App:
         route = match_route(request, path)
         bucket = path.bucket if isinstance(path, BucketPath | ObjectPath) else ""
         key = path.key if isinstance(path, ObjectPath) else ""
-        if auth.principal.is_anonymous:
-            raise S3Error(S3ErrorCode.AccessDenied)
+        authorize(auth.principal, route)
         ctx = RequestContext(
             request=request,
             auth=auth,
@@ -120,7 +122,14 @@ class S3App:
             request_id=request_id,
             services=services,
         )
-        return await route.handler(ctx)
+        try:
+            return await route.handler(ctx)
+        except NoSuchBucket as exc:
+            # Not here: if another region of the deployment holds it, say so (AWS's 301).
+            redirect = await redirect_for(services, bucket, exc)
+            if redirect is None:
+                raise
+            raise redirect from exc
 
     def _ferry_endpoint(self, request: Request) -> Response:
         if request.path == "/_ferry/health" and request.method in ("GET", "HEAD"):

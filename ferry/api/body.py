@@ -294,3 +294,23 @@ class BytesPayload:
             checksum_algorithm=checksum.algorithm.value if checksum else None,
             checksum_value=checksum.b64() if checksum else None,
         )
+
+
+def verify_required_checksum(headers: Mapping[str, str], body: bytes) -> None:
+    """For operations S3 marks `requestChecksumRequired` (PutBucketReplication…): the whole
+    body must come with Content-MD5 or an x-amz-checksum-* header, and match it."""
+    content_md5 = _parse_content_md5(headers.get("content-md5"))
+    declared = declared_checksum(headers)
+    if content_md5 is None and (declared is None or declared.value is None):
+        raise S3Error(_C.InvalidRequest, "Missing required header for this request: Content-MD5")
+    if content_md5 is not None and hashlib.md5(body, usedforsecurity=False).digest() != content_md5:
+        raise S3Error(_C.BadDigest, "The Content-MD5 you specified did not match what we received.")
+    if declared is not None and declared.value is not None:
+        checksum = Checksum(declared.algorithm)
+        checksum.update(body)
+        if checksum.b64() != declared.value:
+            raise S3Error(
+                _C.BadDigest,
+                f"The {declared.algorithm.value} you specified did not match the calculated "
+                "checksum.",
+            )

@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from ferry.api.auth import Authenticated, Principal
 from ferry.api.http import Request
-from ferry.config import RegionConfig
+from ferry.config import DeploymentConfig, RegionConfig
+from ferry.control import BucketDirectory
 from ferry.core.clock import Clock
-from ferry.store import Buckets, Listings, Objects, Uploads
+from ferry.store import Buckets, Listings, Objects, Replicas, Uploads
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DestinationInfo:
+    """What PutBucketReplication must know of a destination bucket."""
+
+    region: str
+    versioning_enabled: bool
+    owner_account: str  # 12-digit account ID of the bucket's owner
+
+
+class DestinationChecker(Protocol):
+    """Describes a replication destination bucket, wherever in the deployment it lives."""
+
+    async def describe(self, bucket: str) -> DestinationInfo | None:
+        """None: no such bucket anywhere."""
+        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -19,9 +38,13 @@ class Services:
     objects: Objects
     uploads: Uploads
     listings: Listings
+    replicas: Replicas  # the destination side of replication
     clock: Clock
     region: RegionConfig
     owner_id: str  # canonical ID of the root account, shown as Owner
+    directory: BucketDirectory  # the deployment's bucket → region map (control plane)
+    deployment: DeploymentConfig  # every region of the deployment and its endpoint
+    destinations: DestinationChecker  # replication destinations, for PutBucketReplication
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,6 +6,7 @@ import logging
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
+from ferry import replication
 from ferry.api.http import Response
 from ferry.core.errors import FerryError
 from ferry.core.names import InvalidBucketName, InvalidObjectKey, KeyTooLong
@@ -37,12 +38,20 @@ ERROR_CODES: dict[type[FerryError], S3ErrorCode] = {
     store.EntityTooSmall: _C.EntityTooSmall,
     store.InvalidArgument: _C.InvalidArgument,
     store.InvalidBucketState: _C.InvalidBucketState,
+    store.VersioningNotEnabled: _C.InvalidRequest,
     store.Busy: _C.SlowDown,
     store.StorageFull: _C.StorageFull,
     store.StoreConflict: _C.OperationAborted,
+    store.DestinationUnversioned: _C.InvalidBucketState,
+    store.BadReplicaDigest: _C.BadDigest,
     InvalidBucketName: _C.InvalidBucketName,
     KeyTooLong: _C.KeyTooLongError,
     InvalidObjectKey: _C.InvalidArgument,
+    replication.InvalidReplicationConfiguration: _C.InvalidRequest,
+    replication.ReplicationConfigurationArgumentError: _C.InvalidArgument,
+    replication.MalformedReplicationConfiguration: _C.MalformedXML,
+    replication.InvalidReplicationStorageClass: _C.InvalidStorageClass,
+    replication.NoSuchReplicationConfiguration: _C.NoSuchReplicationConfiguration,
 }
 
 # Domain fields that S3 shows as extra elements of <Error>.

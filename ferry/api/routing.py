@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ferry.api.context import RequestContext
-from ferry.api.handlers import buckets, listing, multipart, objects, service, subresources
+from ferry.api.handlers import (
+    buckets,
+    listing,
+    multipart,
+    objects,
+    replicas,
+    replication,
+    service,
+    subresources,
+)
 from ferry.api.http import Request, Response
 from ferry.protocol.errors import S3Error, S3ErrorCode
 from ferry.protocol.paths import BucketPath, ObjectPath, Root, S3Path
@@ -39,6 +48,9 @@ class Op(StrEnum):
     DeleteBucketTagging = "DeleteBucketTagging"
     PutBucketAcl = "PutBucketAcl"
     GetBucketAcl = "GetBucketAcl"
+    PutBucketReplication = "PutBucketReplication"
+    GetBucketReplication = "GetBucketReplication"
+    DeleteBucketReplication = "DeleteBucketReplication"
     ListObjects = "ListObjects"
     ListObjectsV2 = "ListObjectsV2"
     ListObjectVersions = "ListObjectVersions"
@@ -61,6 +73,10 @@ class Op(StrEnum):
     CompleteMultipartUpload = "CompleteMultipartUpload"
     AbortMultipartUpload = "AbortMultipartUpload"
     ListParts = "ListParts"
+    # Ferry's replica write path (IAM: the replication role's destination actions).
+    ReplicateObject = "ReplicateObject"
+    ReplicateDelete = "ReplicateDelete"
+    ReplicateTags = "ReplicateTags"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,6 +112,15 @@ ROUTES: tuple[Route, ...] = (
           action="s3:PutBucketAcl", handler=subresources.put_bucket_acl),
     Route(method="GET", target=_B, query_key="acl", op=Op.GetBucketAcl,
           action="s3:GetBucketAcl", handler=subresources.get_bucket_acl),
+    Route(method="PUT", target=_B, query_key="replication", op=Op.PutBucketReplication,
+          action="s3:PutReplicationConfiguration",
+          handler=replication.put_bucket_replication),
+    Route(method="GET", target=_B, query_key="replication", op=Op.GetBucketReplication,
+          action="s3:GetReplicationConfiguration",
+          handler=replication.get_bucket_replication),
+    Route(method="DELETE", target=_B, query_key="replication", op=Op.DeleteBucketReplication,
+          action="s3:PutReplicationConfiguration",
+          handler=replication.delete_bucket_replication),
     Route(method="GET", target=_B, query_key="versions", op=Op.ListObjectVersions,
           action="s3:ListBucketVersions", handler=listing.list_object_versions),
     Route(method="GET", target=_B, query_key="uploads", op=Op.ListMultipartUploads,
@@ -113,6 +138,13 @@ ROUTES: tuple[Route, ...] = (
           handler=buckets.delete_bucket),
     Route(method="GET", target=_B, op=Op.ListObjects, action="s3:ListBucket",
           handler=listing.list_objects),
+    # replication writes: before everything else on objects, recognised by their header
+    Route(method="PUT", target=_O, query_key="tagging", header="x-ferry-replica",
+          op=Op.ReplicateTags, action="s3:ReplicateTags", handler=replicas.replicate_tags),
+    Route(method="PUT", target=_O, header="x-ferry-replica", op=Op.ReplicateObject,
+          action="s3:ReplicateObject", handler=replicas.replicate_object),
+    Route(method="DELETE", target=_O, header="x-ferry-replica", op=Op.ReplicateDelete,
+          action="s3:ReplicateDelete", handler=replicas.replicate_delete),
     # object sub-resources
     Route(method="PUT", target=_O, query_key="uploadId", header="x-amz-copy-source",
           op=Op.UploadPartCopy, action="s3:PutObject", handler=multipart.upload_part_copy),

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ferry.cli import serve
+from ferry.cli import serve, up
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="ferry", description="Ferry object store")
     commands = parser.add_subparsers(dest="command", required=True)
+    up.add_parser(commands)
     serve.add_parser(commands)
     args = parser.parse_args(argv)
     sys.exit(args.run(args))

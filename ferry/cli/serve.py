@@ -1,4 +1,14 @@
-"""`ferry serve`: run one region in this process."""
+"""`ferry serve`: run one region in this process.
+
+Three ways to say which region, and so which deployment it belongs to:
+- `--config FILE --region NAME`: a region of the deployment that `ferry.toml` describes;
+- `--deployment-data-dir DIR --region NAME`: a region of the embedded default deployment
+  (us-east-1 and eu-west-1) with its data under DIR (with `--config`: overrides the file's
+  `data_dir`);
+- neither: `--region R --host H --port P --data-dir DIR`, a deployment of one region whose
+  control plane lives in `DIR/control/` (the stable interface scripts and benchmarks use).
+Root credentials come from the file's `[root]` table, overridden by `FERRY_ROOT_*`.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +19,70 @@ from pathlib import Path
 
 import uvicorn
 
-from ferry.config import ConfigError, RegionConfig, root_credentials_from_env
+from ferry.config import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_HOST,
+    ConfigError,
+    DeploymentConfig,
+    RegionConfig,
+    default_deployment,
+    load_deployment,
+    one_region_deployment,
+    root_credentials_from_env,
+)
 from ferry.region import build_region
+
+DEFAULT_REGION = "us-east-1"
+DEFAULT_PORT = 9000
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("serve", help="run one region")
-    parser.add_argument("--region", default=os.environ.get("FERRY_REGION", "us-east-1"))
-    parser.add_argument("--host", default=os.environ.get("FERRY_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("FERRY_PORT", "9000")))
+    parser.add_argument("--config", type=Path, help="the deployment's ferry.toml")
+    parser.add_argument(
+        "--deployment-data-dir",
+        type=Path,
+        help="the deployment's data directory (without --config: the embedded default)",
+    )
+    parser.add_argument("--region", default=os.environ.get("FERRY_REGION"))
+    parser.add_argument("--host", default=None, help="without a deployment only")
+    parser.add_argument("--port", type=int, default=None, help="without a deployment only")
     parser.add_argument("--data-dir", type=Path, default=None, help="default ./ferry-data/REGION")
     parser.add_argument("--log-level", default=os.environ.get("FERRY_LOG_LEVEL", "warning"))
+    parser.add_argument(
+        "--no-banner", action="store_true", help="don't print the credentials banner"
+    )
     parser.set_defaults(run=run)
+
+
+def resolve(args: argparse.Namespace) -> tuple[DeploymentConfig, RegionConfig]:
+    """The deployment and the region this process serves, from flags and environment."""
+    if args.config is None and args.deployment_data_dir is None:
+        name = args.region or DEFAULT_REGION
+        region = RegionConfig(
+            name=name,
+            host=args.host or os.environ.get("FERRY_HOST", DEFAULT_HOST),
+            port=args.port or int(os.environ.get("FERRY_PORT", str(DEFAULT_PORT))),
+            data_dir=args.data_dir or DEFAULT_DATA_DIR / name,
+        )
+        return one_region_deployment(region, root_credentials_from_env()), region
+    for flag, value in (
+        ("--host", args.host),
+        ("--port", args.port),
+        ("--data-dir", args.data_dir),
+    ):
+        if value is not None:
+            raise ConfigError(f"{flag}: set it in the deployment's ferry.toml instead")
+    if args.config is not None:
+        deployment = load_deployment(args.config, data_dir=args.deployment_data_dir)
+    else:
+        deployment = default_deployment(args.deployment_data_dir)
+    if args.region is None:
+        if len(deployment.regions) != 1:
+            names = ", ".join(r.name for r in deployment.regions)
+            raise ConfigError(f"--region: which region of the deployment? ({names})")
+        return deployment, deployment.regions[0]
+    return deployment, deployment.region(args.region)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,15 +90,17 @@ def run(args: argparse.Namespace) -> int:
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     try:
-        root = root_credentials_from_env()
+        deployment, config = resolve(args)
     except ConfigError as exc:
-        print(f"ferry serve: {exc}")
+        print(f"ferry serve: {exc}", flush=True)
         return 2
-    data_dir = args.data_dir or Path("ferry-data") / args.region
-    config = RegionConfig(name=args.region, host=args.host, port=args.port, data_dir=data_dir)
-    region = build_region(config, root)
-    print(f"ferry: region {config.name} serving {config.endpoint} (data in {data_dir})", flush=True)
-    if root.defaulted:
+    root = deployment.root
+    region = build_region(config, root, deployment=deployment)
+    print(
+        f"ferry: region {config.name} serving {config.endpoint} (data in {config.data_dir})",
+        flush=True,
+    )
+    if root.defaulted and not args.no_banner:
         print(
             f"ferry: default root credentials: access key {root.access_key} "
             f"secret key {root.secret_key.reveal()} "

@@ -24,6 +24,7 @@ from ferry.store.records import (
     Version,
     VersioningStatus,
 )
+from ferry.store.replicas import Replicas
 from ferry.store.sweeper import sweep_orphaned_blobs
 from ferry.store.versions import DeleteOutcome, Objects, WriteCondition
 
@@ -47,6 +48,7 @@ __all__ = [
     "PartInfo",
     "Payload",
     "PayloadDigest",
+    "Replicas",
     "SqliteDatabase",
     "Tx",
     "Upload",

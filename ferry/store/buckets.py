@@ -1,4 +1,4 @@
-"""Bucket lifecycle and bucket-level settings: versioning, tags, ACL."""
+"""Bucket lifecycle and bucket-level settings: versioning, tags, ACL, replication document."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ferry.store.errors import (
     InvalidBucketState,
     NoSuchBucket,
     NoSuchTagSet,
+    VersioningNotEnabled,
 )
 from ferry.store.records import (
     Bucket,
@@ -25,7 +26,12 @@ from ferry.store.records import (
     pairs_to_json,
 )
 
-_COLUMNS = "name, owner_id, region, created_ms, versioning, acl, tags"
+_COLUMNS = "name, owner_id, region, created_ms, versioning, acl, tags, replication"
+_REPLICATION_BLOCKS_SUSPEND = (
+    "A replication configuration is present on this bucket, so you cannot change the "
+    "versioning state. To change the versioning state, first delete the replication "
+    "configuration."
+)
 
 
 def _bucket_from_row(row: Any) -> Bucket:
@@ -37,6 +43,7 @@ def _bucket_from_row(row: Any) -> Bucket:
         versioning=VersioningStatus(row[4]),
         acl=grants_from_json(row[5]),
         tags=pairs_from_json(row[6]) if row[6] is not None else None,
+        replication=row[7],
     )
 
 
@@ -74,7 +81,7 @@ class Buckets:
             if row is not None:
                 raise BucketAlreadyOwnedByYou(bucket=name)
             tx.execute(
-                f"INSERT INTO buckets ({_COLUMNS}) VALUES (?, ?, ?, ?, '', ?, NULL)",
+                f"INSERT INTO buckets ({_COLUMNS}) VALUES (?, ?, ?, ?, '', ?, NULL, NULL)",
                 (name, owner_id, self._region, epoch_ms(now), grants_to_json(acl)),
             )
             return fetch_bucket(tx, name)
@@ -117,7 +124,9 @@ class Buckets:
             raise InvalidBucketState(bucket=name)
 
         def update(tx: Tx) -> None:
-            fetch_bucket(tx, name)
+            bucket = fetch_bucket(tx, name)
+            if status is VersioningStatus.SUSPENDED and bucket.replication is not None:
+                raise InvalidBucketState(_REPLICATION_BLOCKS_SUSPEND, bucket=name)
             tx.execute("UPDATE buckets SET versioning = ? WHERE name = ?", (status.value, name))
 
         await self._db.write(update)
@@ -142,3 +151,19 @@ class Buckets:
             tx.execute("UPDATE buckets SET acl = ? WHERE name = ?", (grants_to_json(acl), name))
 
         await self._db.write(update)
+
+    async def set_replication(self, name: str, document: str | None) -> None:
+        """Store (or, with None, remove) the bucket's replication document. A document needs
+        versioning Enabled, checked in the same transaction as the write."""
+
+        def update(tx: Tx) -> None:
+            bucket = fetch_bucket(tx, name)
+            if document is not None and bucket.versioning is not VersioningStatus.ENABLED:
+                raise VersioningNotEnabled(bucket=name)
+            tx.execute("UPDATE buckets SET replication = ? WHERE name = ?", (document, name))
+
+        await self._db.write(update)
+
+    async def get_replication(self, name: str) -> str | None:
+        """The replication document, or None when the bucket has none."""
+        return (await self.get(name)).replication

@@ -23,6 +23,7 @@ from ferry.store.errors import Busy, StorageFull, StoreConflict
 T = TypeVar("T")
 Row = sqlite3.Row
 MAX_GROUP_COMMIT = 512
+STORE_MIGRATIONS = "ferry.store.sql"  # a package whose `migrations/` folder holds NNNN_*.sql
 
 
 class Tx(Protocol):
@@ -73,12 +74,12 @@ _Job = tuple[Callable[[Tx], Any], "asyncio.Future[Any]"]
 
 
 class SqliteDatabase:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, migrations: str = STORE_MIGRATIONS) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = _connect(path)
         self._reader = _connect(path)
         self._reader.execute("PRAGMA query_only=ON")
-        apply_migrations(self._writer)
+        apply_migrations(self._writer, migrations)
         self._pending: list[_Job] = []
         self._committer: asyncio.Task[None] | None = None
 
@@ -164,20 +165,28 @@ def _resolve(batch: list[_Job], results: list[tuple[bool, Any]]) -> None:
             future.set_exception(value)
 
 
-def apply_migrations(conn: sqlite3.Connection) -> list[str]:
-    """Apply every migration not yet applied, each in its own transaction."""
+def apply_migrations(conn: sqlite3.Connection, package: str = STORE_MIGRATIONS) -> list[str]:
+    """Apply every migration of `package` not yet applied, each in its own transaction.
+
+    `package` holds a `migrations/` folder: the regional store's, or the control plane's
+    (`ferry.control.sql`), each for its own database."""
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_ms INT)"
     )
     done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
     applied = []
-    folder = resources.files("ferry.store.sql") / "migrations"
+    folder = resources.files(package) / "migrations"
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".sql") or entry.name in done:
             continue
         script = entry.read_text(encoding="utf-8")
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Several processes may open one database at once (the control plane is shared by
+            # every region): only the first to take the write lock applies the migration.
+            if _is_applied(conn, entry.name):
+                conn.execute("COMMIT")
+                continue
             for statement in _split_sql(script):
                 conn.execute(statement)
             conn.execute(
@@ -190,6 +199,11 @@ def apply_migrations(conn: sqlite3.Connection) -> list[str]:
             raise
         applied.append(entry.name)
     return applied
+
+
+def _is_applied(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)).fetchone()
+    return row is not None
 
 
 def _split_sql(script: str) -> list[str]:

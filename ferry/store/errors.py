@@ -78,6 +78,10 @@ class InvalidBucketState(Conflict):
     """The request is not valid with the current state of the bucket."""
 
 
+class VersioningNotEnabled(Invalid):
+    """Versioning must be 'Enabled' on the bucket to apply a replication configuration"""
+
+
 class Busy(FerryError):
     """The metadata database is busy; try again."""
 
@@ -88,3 +92,11 @@ class StorageFull(FerryError):
 
 class StoreConflict(Conflict):
     """A concurrent change conflicted with this one."""
+
+
+class BadReplicaDigest(Invalid):
+    """The replica's bytes do not match the source version's size and ETag."""
+
+
+class DestinationUnversioned(Conflict):
+    """Destination bucket must have versioning enabled."""

@@ -6,15 +6,29 @@ so the store never imports either.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Protocol
 
 from ferry.store.db import Tx
 from ferry.store.records import Version
 
 
+class WriteOrigin(StrEnum):
+    """Who caused a change: a client, or the replication engine applying a replica. Changes of
+    replication origin must never be replicated again (that is what prevents loops)."""
+
+    CLIENT = "CLIENT"
+    REPLICATION = "REPLICATION"
+
+
 class VersionHook(Protocol):
-    def on_commit(self, tx: Tx, old: Version | None, new: Version | None) -> None:
-        """Called inside the transaction that replaces `old` by `new` (either may be None)."""
+    def on_commit(
+        self, tx: Tx, old: Version | None, new: Version | None, origin: WriteOrigin
+    ) -> None:
+        """Called inside the transaction that replaces `old` by `new` (either may be None).
+
+        `old` and `new` with the same `seq` mean a metadata change (tags, ACL) of one version.
+        """
         ...
 
 
@@ -25,6 +39,12 @@ class VersionHooks:
     def register(self, hook: VersionHook) -> None:
         self._hooks.append(hook)
 
-    def run(self, tx: Tx, old: Version | None, new: Version | None) -> None:
+    def run(
+        self,
+        tx: Tx,
+        old: Version | None,
+        new: Version | None,
+        origin: WriteOrigin = WriteOrigin.CLIENT,
+    ) -> None:
         for hook in self._hooks:
-            hook.on_commit(tx, old, new)
+            hook.on_commit(tx, old, new, origin)

@@ -58,6 +58,7 @@ class Bucket:
     versioning: VersioningStatus
     acl: Grants
     tags: Pairs | None  # None: no tag set (GetBucketTagging → NoSuchTagSet)
+    replication: str | None = None  # the ReplicationConfiguration document, if any
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

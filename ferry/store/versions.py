@@ -25,7 +25,7 @@ from ferry.store.errors import (
     NoSuchKey,
     NoSuchVersion,
 )
-from ferry.store.hooks import VersionHooks
+from ferry.store.hooks import VersionHooks, WriteOrigin
 from ferry.store.records import (
     EMPTY_BODY,
     VERSION_COLUMNS,
@@ -77,7 +77,7 @@ def _garbage(version: Version) -> list[str]:
     return [s.blob_id for s in version.body.segments]
 
 
-def _insert(
+def insert_version(
     tx: Tx,
     *,
     bucket: str,
@@ -88,6 +88,7 @@ def _insert(
     owner_id: str,
     attrs: ObjectAttributes,
     body: Body,
+    is_latest: bool = True,
 ) -> Version:
     parts = (
         "[" + ",".join(f"[{p.size},{_json_str(p.checksum_value)}]" for p in attrs.parts) + "]"
@@ -96,9 +97,10 @@ def _insert(
     )
     cursor = tx.execute(
         f"INSERT INTO versions ({VERSION_COLUMNS}) VALUES "
-        "(NULL, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "(NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            bucket, key, version_id, int(delete_marker), epoch_ms(last_modified), owner_id,
+            bucket, key, version_id, int(is_latest), int(delete_marker),
+            epoch_ms(last_modified), owner_id,
             attrs.size, attrs.etag, attrs.storage_class,
             pairs_to_json(attrs.content_headers), pairs_to_json(attrs.user_metadata),
             pairs_to_json(attrs.tags), grants_to_json(attrs.acl),
@@ -113,7 +115,7 @@ def _insert(
         key=key,
         version_id=version_id,
         seq=seq,
-        is_latest=True,
+        is_latest=is_latest,
         is_delete_marker=delete_marker,
         last_modified=last_modified,
         owner_id=owner_id,
@@ -158,7 +160,7 @@ def commit_version(
             garbage += _garbage(previous_null)
     if old is not None:
         tx.execute("UPDATE versions SET is_latest = 0 WHERE seq = ?", (old.seq,))
-    new = _insert(
+    new = insert_version(
         tx,
         bucket=bucket.name,
         key=key,
@@ -314,6 +316,7 @@ class Objects:
         *,
         tags: Pairs | None = None,
         acl: Grants | None = None,
+        origin: WriteOrigin = WriteOrigin.CLIENT,
     ) -> Version:
         """Change a version's tags or ACL in place (S3 does not mint a version for these)."""
 
@@ -341,10 +344,19 @@ class Objects:
                     "UPDATE versions SET acl = ? WHERE seq = ?", (grants_to_json(acl), old.seq)
                 )
             new = replace(old, attrs=attrs)
-            self._hooks.run(tx, old, new)
+            self._hooks.run(tx, old, new, origin)
             return new
 
         return await self._db.write(write)
+
+    async def version(self, bucket: str, key: str, version_id: str) -> Version | None:
+        """One version exactly as stored, delete markers included (for the replicator)."""
+
+        def read(tx: Tx) -> Version | None:
+            fetch_bucket_state(tx, bucket)
+            return fetch_version(tx, bucket, key, version_id)
+
+        return await self._db.read(read)
 
     def read_body(
         self, version: Version, start: int = 0, end: int | None = None

@@ -42,10 +42,13 @@ class S3:
         *,
         access_key: str = ACCESS_KEY,
         secret_key: str = SECRET_KEY,
+        region: str = REGION,
     ) -> None:
         self.http = http
         self.access_key = access_key
         self.secret_key = secret_key
+        self.region = region
+        self.endpoint = str(http.base_url).rstrip("/") or ENDPOINT
 
     async def request(
         self,
@@ -59,7 +62,7 @@ class S3:
         content_sha256: str | None = None,
     ) -> httpx.Response:
         """`content_sha256` overrides the payload hash that is declared and signed."""
-        url = ENDPOINT + uri_encode(path, keep_slash=True)
+        url = self.endpoint + uri_encode(path, keep_slash=True)
         raw_query = encode_query(query)
         if raw_query:
             url = f"{url}?{raw_query}"
@@ -74,7 +77,7 @@ class S3:
                     payload,
                     self.access_key,
                     self.secret_key,
-                    REGION,
+                    self.region,
                     datetime.now(UTC),
                 )
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ferry.api import placement
 from ferry.api.context import RequestContext
 from ferry.api.handlers import acl as acl_headers
 from ferry.api.http import Response, xml_response
@@ -32,7 +33,7 @@ async def create_bucket(ctx: RequestContext) -> Response:
             "endpoint this request was sent to.",
         )
     acl = acl_headers.grants_from_headers(ctx, ctx.services.owner_id)
-    await ctx.services.buckets.create(name, ctx.services.owner_id, acl)
+    await placement.create_bucket(ctx.services, name, ctx.services.owner_id, acl)
     return Response(status=200).set("location", f"/{name}")
 
 
@@ -46,7 +47,7 @@ async def head_bucket(ctx: RequestContext) -> Response:
 
 
 async def delete_bucket(ctx: RequestContext) -> Response:
-    garbage = await ctx.services.buckets.delete(ctx.bucket)
+    garbage = await placement.delete_bucket(ctx.services, ctx.bucket)
     ctx.services.objects.blobs.delete(garbage)
     return Response(status=204)
 

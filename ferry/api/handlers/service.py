@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ferry.api import placement
 from ferry.api.context import RequestContext
 from ferry.api.handlers import views
 from ferry.api.http import Response, xml_response
@@ -9,11 +10,13 @@ from ferry.protocol import xml
 
 
 async def list_buckets(ctx: RequestContext) -> Response:
+    """The account's buckets in every region of the deployment (from the bucket directory)."""
     prefix = ctx.param("prefix") or ""
+    region = ctx.param("bucket-region")
     listed = tuple(
-        xml.ListedBucket(name=b.name, creation_date=b.created, region=b.region)
-        for b in await ctx.services.buckets.list_all()
-        if b.name.startswith(prefix)
+        xml.ListedBucket(name=b.bucket, creation_date=b.created, region=b.region)
+        for b in await placement.list_buckets(ctx.services, ctx.services.owner_id)
+        if b.bucket.startswith(prefix) and (region is None or b.region == region)
     )
     result = xml.ListBucketsResult(
         owner=views.owner(ctx.services.owner_id), buckets=listed, prefix=prefix or None

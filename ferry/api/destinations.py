@@ -1,0 +1,74 @@
+"""PutBucketReplication's view of a destination bucket anywhere in the deployment: the bucket
+directory says where it lives; a bucket of another region is asked through its S3 endpoint."""
+
+from __future__ import annotations
+
+import logging
+
+from ferry.api.context import DestinationInfo
+from ferry.client import Credentials, RemoteS3, RemoteS3Error, TransportFailure
+from ferry.control import BucketDirectory
+from ferry.protocol.xml import parse_versioning_configuration
+from ferry.store import Buckets, VersioningStatus
+
+log = logging.getLogger("ferry.api")
+
+
+class DeploymentDestinationChecker:
+    def __init__(
+        self,
+        *,
+        region: str,
+        account_id: str,
+        buckets: Buckets,
+        directory: BucketDirectory,
+        endpoints: dict[str, str],
+        client: RemoteS3,
+        credentials: Credentials,
+    ) -> None:
+        self._region = region
+        self._account_id = account_id
+        self._buckets = buckets
+        self._directory = directory
+        self._endpoints = endpoints
+        self._client = client
+        self._credentials = credentials
+
+    async def describe(self, bucket: str) -> DestinationInfo | None:
+        entry = await self._directory.lookup(bucket)
+        if entry is None:
+            return None
+        if entry.region == self._region:
+            local = await self._buckets.get(bucket)
+            versioned = local.versioning is VersioningStatus.ENABLED
+            return DestinationInfo(
+                region=self._region, versioning_enabled=versioned, owner_account=self._account_id
+            )
+        return DestinationInfo(
+            region=entry.region,
+            versioning_enabled=await self._remote_versioning(bucket, entry.region),
+            owner_account=self._account_id,
+        )
+
+    async def _remote_versioning(self, bucket: str, region: str) -> bool:
+        endpoint = self._endpoints.get(region)
+        if endpoint is None:
+            return False
+        credentials = Credentials(
+            access_key=self._credentials.access_key,
+            secret_key=self._credentials.secret_key,
+            region=region,
+        )
+        try:
+            response = await self._client.request(
+                credentials, "GET", f"{endpoint}/{bucket}", params={"versioning": ""}
+            )
+        except (RemoteS3Error, TransportFailure) as exc:
+            # The destination region cannot say: accept the configuration, as AWS accepts
+            # what it cannot check at PUT time; the engine reports DstBucketUnversioned later.
+            log.warning(
+                "destination versioning unknown", extra={"bucket": bucket, "error": str(exc)}
+            )
+            return True
+        status = parse_versioning_configuration(response.content).status
+        return status is not None and status.value == "Enabled"

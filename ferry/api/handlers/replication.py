@@ -1,0 +1,71 @@
+"""PutBucketReplication, GetBucketReplication, DeleteBucketReplication.
+
+The document is validated by `ferry.replication`'s rules (everything that needs only the document),
+then against the source bucket (versioning Enabled) and each destination bucket, which may
+live in another region (`Services.destinations`). It is stored as Ferry renders it, with
+generated rule IDs, and returned as stored.
+"""
+
+from __future__ import annotations
+
+from ferry.api.body import verify_required_checksum
+from ferry.api.context import DestinationChecker, RequestContext
+from ferry.api.http import Response, xml_response
+from ferry.protocol import xml
+from ferry.replication import (
+    InvalidReplicationConfiguration,
+    NoSuchReplicationConfiguration,
+    ReplicationConfigurationArgumentError,
+    destination_bucket_name,
+    validate_configuration,
+    with_rule_ids,
+)
+from ferry.store import VersioningStatus
+from ferry.store.errors import VersioningNotEnabled
+
+# LocalStack, "according to AWS testing", answers a missing destination as an unversioned one.
+_DESTINATION_UNVERSIONED = "Destination bucket must have versioning enabled."
+
+
+async def check_destinations(
+    checker: DestinationChecker, config: xml.ReplicationConfiguration
+) -> None:
+    """Reference §1.5 #5, #6 and #20: each destination exists, is versioned, and belongs to
+    the account a rule names."""
+    for rule in config.rules:
+        name = destination_bucket_name(rule.destination.bucket)
+        info = await checker.describe(name)
+        if info is None or not info.versioning_enabled:
+            raise InvalidReplicationConfiguration(_DESTINATION_UNVERSIONED)
+        account = rule.destination.account
+        if account is not None and account != info.owner_account:
+            raise ReplicationConfigurationArgumentError(
+                "The AWS account specified in the <Account> element must match the "
+                "destination bucket owner."
+            )
+
+
+async def put_bucket_replication(ctx: RequestContext) -> Response:
+    bucket = await ctx.services.buckets.get(ctx.bucket)
+    body = await ctx.request.read_body()
+    verify_required_checksum(ctx.request.headers, body)
+    config = xml.parse_replication_configuration(body)
+    validate_configuration(config, source_bucket=bucket.name)
+    if bucket.versioning is not VersioningStatus.ENABLED:
+        raise VersioningNotEnabled(bucket=bucket.name)
+    await check_destinations(ctx.services.destinations, config)
+    document = xml.render_replication_configuration(with_rule_ids(config))
+    await ctx.services.buckets.set_replication(bucket.name, document.decode())
+    return Response(status=200)
+
+
+async def get_bucket_replication(ctx: RequestContext) -> Response:
+    document = await ctx.services.buckets.get_replication(ctx.bucket)
+    if document is None:
+        raise NoSuchReplicationConfiguration(bucket=ctx.bucket)
+    return xml_response(document.encode())
+
+
+async def delete_bucket_replication(ctx: RequestContext) -> Response:
+    await ctx.services.buckets.set_replication(ctx.bucket, None)
+    return Response(status=204)

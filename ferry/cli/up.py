@@ -1,0 +1,131 @@
+"""`ferry up`: run a whole deployment on this machine, one process per region.
+
+`ferry up` (the embedded default: us-east-1 on :9000 and eu-west-1 on :9001, data in
+./ferry-data/) or `ferry up --config ferry.toml`. Each region runs as
+`python -m ferry serve --config FILE --region NAME` (or `--deployment-data-dir DIR` for the
+default), so every region knows every other region's endpoint. Ctrl-C or SIGTERM stops them
+all and exits 0; a region that dies is restarted (see `cli/supervisor.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from ferry.cli.supervisor import POLL_INTERVAL_S, RegionProcess, Supervisor
+from ferry.config import (
+    DEFAULT_DATA_DIR,
+    ConfigError,
+    DeploymentConfig,
+    default_deployment,
+    load_deployment,
+)
+
+log = logging.getLogger("ferry.up")
+
+READY_TIMEOUT_S = 60.0
+RUN_DIR_NAME = "run"  # under the deployment data dir: up.pid and <region>.pid
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("up", help="run every region of a deployment")
+    parser.add_argument("--config", type=Path, help="ferry.toml (default: the embedded default)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="the deployment's data directory"
+    )
+    parser.add_argument("--log-level", default=os.environ.get("FERRY_LOG_LEVEL", "warning"))
+    parser.set_defaults(run=run)
+
+
+def region_argv(args: argparse.Namespace, region: str) -> list[str]:
+    """The command line of one region's process."""
+    argv = [sys.executable, "-m", "ferry", "serve", "--region", region, "--no-banner"]
+    if args.config is not None:
+        argv += ["--config", str(args.config.resolve())]
+    data_dir = args.data_dir
+    if args.config is None and data_dir is None:
+        data_dir = DEFAULT_DATA_DIR
+    if data_dir is not None:
+        argv += ["--deployment-data-dir", str(data_dir.resolve())]
+    return [*argv, "--log-level", args.log_level]
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level="INFO", format="%(asctime)s ferry up: %(message)s")
+    try:
+        if args.config is not None:
+            deployment = load_deployment(args.config, data_dir=args.data_dir)
+        else:
+            deployment = default_deployment(args.data_dir or DEFAULT_DATA_DIR)
+    except ConfigError as exc:
+        print(f"ferry up: {exc}", flush=True)
+        return 2
+    run_dir = deployment.data_dir / RUN_DIR_NAME
+    supervisor = Supervisor(
+        [RegionProcess(region=r, argv=region_argv(args, r.name)) for r in deployment.regions],
+        run_dir,
+    )
+    stop = _StopFlag()
+    signal.signal(signal.SIGINT, stop.set)
+    signal.signal(signal.SIGTERM, stop.set)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "up.pid").write_text(f"{os.getpid()}\n")
+    try:
+        supervisor.start_all()
+        laggards = supervisor.wait_ready(READY_TIMEOUT_S, stop.is_set)
+        if laggards and not stop.is_set():
+            log.error("regions not ready after %.0fs: %s", READY_TIMEOUT_S, ", ".join(laggards))
+            return 1
+        if not stop.is_set():
+            print(banner(deployment, supervisor), flush=True)
+        while not stop.is_set():
+            supervisor.check()
+            time.sleep(POLL_INTERVAL_S)
+        log.info("stopping every region")
+        return 0
+    finally:
+        supervisor.stop_all()
+        (run_dir / "up.pid").unlink(missing_ok=True)
+
+
+class _StopFlag:
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self, signum: int, frame: FrameType | None) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+
+def banner(deployment: DeploymentConfig, supervisor: Supervisor) -> str:
+    root = deployment.root
+    lines = [f"ferry: deployment up (data in {deployment.data_dir})"]
+    for child in supervisor.children:
+        region = child.region
+        lines.append(f"  {region.name:<16} {region.endpoint:<28} pid {child.pid}")
+    secret = root.secret_key.reveal() if root.defaulted else "<your root secret key>"
+    origin = (
+        "defaults: set FERRY_ROOT_ACCESS_KEY / FERRY_ROOT_SECRET_KEY or [root] in ferry.toml"
+        if root.defaulted
+        else "from ferry.toml or FERRY_ROOT_*"
+    )
+    lines += [
+        f"root credentials ({origin}):",
+        f"  access key {root.access_key}",
+        f"  secret key {secret}",
+        "try it:",
+        f"  export AWS_ACCESS_KEY_ID={root.access_key} AWS_SECRET_ACCESS_KEY={secret}",
+    ]
+    for index, region in enumerate(deployment.regions[:2]):
+        command = "s3 mb s3://my-first-bucket" if index == 0 else "s3 ls"
+        lines.append(f"  aws --endpoint-url {region.endpoint} --region {region.name} {command}")
+    lines.append("Ctrl-C stops every region.")
+    return "\n".join(lines)

@@ -1,0 +1,103 @@
+"""A small async S3 client: the calls replication needs, signed with SigV4."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Generator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import quote
+from xml.etree.ElementTree import ParseError
+
+import httpx
+from defusedxml.ElementTree import fromstring
+
+from ferry.client.errors import RemoteS3Error, translate_transport_errors
+from ferry.core.secret import Secret
+from ferry.protocol.sigv4 import sign_headers
+
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credentials:
+    access_key: str
+    secret_key: Secret
+    region: str  # the signing region: the destination's
+
+
+class SigV4Auth(httpx.Auth):
+    """Signs every request; bodies are streamed, so the payload is UNSIGNED-PAYLOAD."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        self._credentials = credentials
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        signed = sign_headers(
+            request.method,
+            str(request.url),
+            headers,
+            UNSIGNED_PAYLOAD,
+            self._credentials.access_key,
+            self._credentials.secret_key.reveal(),
+            self._credentials.region,
+            datetime.now(UTC),
+        )
+        request.headers.update(signed)
+        yield request
+
+
+def object_path(bucket: str, key: str) -> str:
+    return f"/{bucket}/" + quote(key, safe="-_.~/")
+
+
+class RemoteS3:
+    """One connection pool for all remote endpoints; any httpx transport (tests script it)."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        )
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def request(
+        self,
+        credentials: Credentials,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | AsyncIterator[bytes] | None = None,
+    ) -> httpx.Response:
+        """Send one request; S3 error answers raise RemoteS3Error with the remote code."""
+        with translate_transport_errors():
+            response = await self._client.request(
+                method,
+                url,
+                params=params,
+                headers=dict(headers or {}),
+                content=content,
+                auth=SigV4Auth(credentials),
+            )
+            body = await response.aread()
+        if response.status_code >= 300:
+            code, message = _error_of(body)
+            raise RemoteS3Error(
+                code or f"Http{response.status_code}", response.status_code, message
+            )
+        return response
+
+
+def _error_of(body: bytes) -> tuple[str, str]:
+    try:
+        root = fromstring(body)
+    except ParseError:
+        return "", body[:200].decode("utf-8", "replace")
+    return root.findtext("Code") or "", root.findtext("Message") or ""

@@ -1,0 +1,123 @@
+"""Ferry's replica wire format: how a replication worker tells a destination region what the
+source version is, so that the replica keeps its identity (version ID, ETag, last-modified,
+metadata, tags, ACL, parts layout).
+
+- ReplicateObject: `PUT /bucket/key` with header `x-ferry-replica: framed`; the body is a
+  4-byte big-endian length, that many bytes of JSON (the descriptor), then the object's bytes.
+  The parts layout of a multipart object can be large, hence the body rather than a header.
+- ReplicateDelete (a delete marker) and ReplicateTags (tags/ACL of a version): the descriptor
+  travels base64url-encoded in the `x-ferry-replica` header itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+from ferry.protocol.errors import S3Error, S3ErrorCode
+
+REPLICA_HEADER = "x-ferry-replica"
+FRAMED = "framed"
+MAX_DESCRIPTOR_BYTES = 4 * 1024 * 1024
+LENGTH_PREFIX = struct.Struct(">I")
+
+Pairs = tuple[tuple[str, str], ...]
+Triples = tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplicaDescriptor:
+    version_id: str
+    last_modified_ms: int
+    owner_id: str
+    is_delete_marker: bool = False
+    size: int = 0
+    etag: str = ""
+    storage_class: str = "STANDARD"
+    content_headers: Pairs = ()
+    user_metadata: Pairs = ()
+    tags: Pairs = ()
+    acl: Triples = ()  # (grantee type, grantee, permission)
+    checksum_algorithm: str | None = None
+    checksum_value: str | None = None
+    checksum_type: str | None = None
+    parts: tuple[tuple[int, str | None], ...] = field(default=())  # (size, checksum)
+
+
+def to_json(descriptor: ReplicaDescriptor) -> bytes:
+    d = descriptor
+    return json.dumps(
+        {
+            "version_id": d.version_id, "last_modified_ms": d.last_modified_ms,
+            "owner_id": d.owner_id, "is_delete_marker": d.is_delete_marker, "size": d.size,
+            "etag": d.etag, "storage_class": d.storage_class,
+            "content_headers": d.content_headers, "user_metadata": d.user_metadata,
+            "tags": d.tags, "acl": d.acl, "checksum_algorithm": d.checksum_algorithm,
+            "checksum_value": d.checksum_value, "checksum_type": d.checksum_type,
+            "parts": d.parts,
+        },
+        separators=(",", ":"),
+    ).encode()  # fmt: skip
+
+
+def from_json(data: bytes) -> ReplicaDescriptor:
+    try:
+        raw: Any = json.loads(data)
+        return ReplicaDescriptor(
+            version_id=_str(raw["version_id"]),
+            last_modified_ms=int(raw["last_modified_ms"]),
+            owner_id=_str(raw["owner_id"]),
+            is_delete_marker=bool(raw["is_delete_marker"]),
+            size=int(raw["size"]),
+            etag=_str(raw["etag"]),
+            storage_class=_str(raw["storage_class"]),
+            content_headers=tuple((_str(k), _str(v)) for k, v in raw["content_headers"]),
+            user_metadata=tuple((_str(k), _str(v)) for k, v in raw["user_metadata"]),
+            tags=tuple((_str(k), _str(v)) for k, v in raw["tags"]),
+            acl=tuple((_str(t), _str(g), _str(p)) for t, g, p in raw["acl"]),
+            checksum_algorithm=_opt(raw["checksum_algorithm"]),
+            checksum_value=_opt(raw["checksum_value"]),
+            checksum_type=_opt(raw["checksum_type"]),
+            parts=tuple((int(s), _opt(c)) for s, c in raw["parts"]),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise S3Error(S3ErrorCode.InvalidRequest, "Malformed replica descriptor.") from exc
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None else _str(value)
+
+
+def to_header(descriptor: ReplicaDescriptor) -> str:
+    return base64.urlsafe_b64encode(to_json(descriptor)).decode("ascii")
+
+
+def from_header(value: str) -> ReplicaDescriptor:
+    try:
+        data = base64.urlsafe_b64decode(value.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise S3Error(S3ErrorCode.InvalidRequest, "Malformed replica descriptor.") from exc
+    return from_json(data)
+
+
+def frame_prefix(descriptor: ReplicaDescriptor) -> bytes:
+    """What precedes the object's bytes in a ReplicateObject body."""
+    data = to_json(descriptor)
+    return LENGTH_PREFIX.pack(len(data)) + data
+
+
+def parse_frame_length(prefix: bytes) -> int:
+    (length,) = LENGTH_PREFIX.unpack(prefix)
+    if length > MAX_DESCRIPTOR_BYTES:
+        raise S3Error(S3ErrorCode.InvalidRequest, "Replica descriptor too large.")
+    return int(length)

@@ -1,0 +1,42 @@
+"""Replication: rules (pure), the planner (a version hook), tasks, the replicator, retry
+policy (pure), workers.
+
+May import client, control, store, protocol, config and core; talks to other regions only
+through `client`, never through another region's database.
+"""
+
+from __future__ import annotations
+
+from ferry.replication.errors import (
+    InvalidReplicationConfiguration,
+    InvalidReplicationStorageClass,
+    MalformedReplicationConfiguration,
+    NoSuchReplicationConfiguration,
+    ReplicationConfigurationArgumentError,
+)
+from ferry.replication.rules import (
+    ReplicationTarget,
+    SchemaVersion,
+    destination_bucket_name,
+    destinations_for,
+    replica_modifications_enabled,
+    schema_version,
+    validate_configuration,
+    with_rule_ids,
+)
+
+__all__ = [
+    "InvalidReplicationConfiguration",
+    "InvalidReplicationStorageClass",
+    "MalformedReplicationConfiguration",
+    "NoSuchReplicationConfiguration",
+    "ReplicationConfigurationArgumentError",
+    "ReplicationTarget",
+    "SchemaVersion",
+    "destination_bucket_name",
+    "destinations_for",
+    "replica_modifications_enabled",
+    "schema_version",
+    "validate_configuration",
+    "with_rule_ids",
+]

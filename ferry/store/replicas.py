@@ -1,0 +1,138 @@
+"""Replicas: versions written by the replication engine with the source's identity.
+
+A replica keeps the source's version ID and last-modified time, is marked REPLICA, and is
+committed with WriteOrigin.REPLICATION so that no hook replicates it again. Writing the same
+replica twice is a no-op (a task may run twice after a crash: at-least-once delivery).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from ferry.core.clock import Clock
+from ferry.store.blobs import FileBlobStore, Payload
+from ferry.store.buckets import fetch_bucket_state
+from ferry.store.db import Database, Tx
+from ferry.store.errors import BadReplicaDigest, DestinationUnversioned
+from ferry.store.hooks import VersionHooks, WriteOrigin
+from ferry.store.records import (
+    EMPTY_BODY,
+    Body,
+    BucketState,
+    ObjectAttributes,
+    Version,
+    VersioningStatus,
+)
+from ferry.store.versions import fetch_latest, fetch_version, insert_version
+
+REPLICA = "REPLICA"
+
+
+def commit_replica(
+    tx: Tx,
+    hooks: VersionHooks,
+    bucket: BucketState,
+    key: str,
+    *,
+    version_id: str,
+    last_modified: datetime,
+    owner_id: str,
+    attrs: ObjectAttributes,
+    body: Body,
+    delete_marker: bool,
+) -> tuple[Version, list[str]]:
+    """Insert the replica unless that version is already here; returns it and garbage blobs."""
+    if bucket.versioning is not VersioningStatus.ENABLED:
+        raise DestinationUnversioned(bucket=bucket.name)
+    existing = fetch_version(tx, bucket.name, key, version_id, with_body=False)
+    if existing is not None:
+        return existing, [s.blob_id for s in body.segments]
+    latest = fetch_latest(tx, bucket.name, key, with_body=False)
+    # A replica that arrives late (retries) must not hide a newer version written meanwhile.
+    becomes_latest = latest is None or last_modified >= latest.last_modified
+    if becomes_latest and latest is not None:
+        tx.execute("UPDATE versions SET is_latest = 0 WHERE seq = ?", (latest.seq,))
+    new = insert_version(
+        tx,
+        bucket=bucket.name,
+        key=key,
+        version_id=version_id,
+        delete_marker=delete_marker,
+        last_modified=last_modified,
+        owner_id=owner_id,
+        attrs=replace(attrs, replication_status=REPLICA),
+        body=body,
+        is_latest=becomes_latest,
+    )
+    hooks.run(tx, latest if becomes_latest else None, new, WriteOrigin.REPLICATION)
+    return new, []
+
+
+class Replicas:
+    """The destination side of replication: store what another bucket's rule sends here."""
+
+    def __init__(
+        self, db: Database, blobs: FileBlobStore, hooks: VersionHooks, clock: Clock
+    ) -> None:
+        self._db = db
+        self._blobs = blobs
+        self._hooks = hooks
+        self._clock = clock
+
+    async def put(
+        self,
+        bucket: str,
+        key: str,
+        payload: Payload,
+        *,
+        version_id: str,
+        last_modified: datetime,
+        owner_id: str,
+        attrs: ObjectAttributes,
+    ) -> Version:
+        """Receive the replica's bytes, check them against the source's ETag, commit."""
+        state = await self._db.read(lambda tx: fetch_bucket_state(tx, bucket))
+        if state.versioning is not VersioningStatus.ENABLED:
+            raise DestinationUnversioned(bucket=bucket)
+        body, digest = await self._blobs.write(payload)
+        segments = [s.blob_id for s in body.segments]
+        if digest.size != attrs.size or ("-" not in attrs.etag and digest.md5_hex != attrs.etag):
+            self._blobs.delete(segments)
+            raise BadReplicaDigest(bucket=bucket, key=key, version_id=version_id)
+        return await self._commit(bucket, key, version_id, last_modified, owner_id, attrs, body)
+
+    async def put_delete_marker(
+        self, bucket: str, key: str, *, version_id: str, last_modified: datetime, owner_id: str
+    ) -> Version:
+        return await self._commit(
+            bucket, key, version_id, last_modified, owner_id, ObjectAttributes(), EMPTY_BODY,
+            delete_marker=True,
+        )  # fmt: skip
+
+    async def _commit(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str,
+        last_modified: datetime,
+        owner_id: str,
+        attrs: ObjectAttributes,
+        body: Body,
+        *,
+        delete_marker: bool = False,
+    ) -> Version:
+        def write(tx: Tx) -> tuple[Version, list[str]]:
+            return commit_replica(
+                tx, self._hooks, fetch_bucket_state(tx, bucket), key, version_id=version_id,
+                last_modified=last_modified, owner_id=owner_id, attrs=attrs, body=body,
+                delete_marker=delete_marker,
+            )  # fmt: skip
+
+        try:
+            version, garbage = await self._db.write(write)
+        except BaseException:
+            self._blobs.delete([s.blob_id for s in body.segments])
+            raise
+        self._blobs.delete(garbage)
+        return version
