@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 up: $(STAMP)
-	$(BIN)/ferry serve --region us-east-1 --host 127.0.0.1 --port 9000
+	$(BIN)/ferry up
 
 serve: up
 

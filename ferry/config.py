@@ -290,7 +290,7 @@ class _Reader:
             if data_dir in seen_dirs or data_dir == control_dir.resolve():
                 raise self.error(
                     f"{key}.data_dir",
-                    f"{region.data_dir} is already used by another region or the control plane",
+                    f"already used by another region or the control plane: {region.data_dir}",
                 )
             seen_dirs[data_dir] = index
 

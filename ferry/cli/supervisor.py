@@ -81,7 +81,7 @@ class Supervisor:
         """Wait until every region answers /_ferry/health with 200; returns the laggards."""
         deadline = time.monotonic() + timeout_s
         pending = list(self.children)
-        with httpx.Client(timeout=HEALTH_TIMEOUT_S) as client:
+        with httpx.Client(timeout=HEALTH_TIMEOUT_S, trust_env=False) as client:
             while pending and time.monotonic() < deadline and not stopping():
                 self.check()
                 pending = [c for c in pending if not _is_healthy(client, c)]

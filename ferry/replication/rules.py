@@ -141,7 +141,7 @@ def _validate_schema(rule: ReplicationRule) -> None:
         return
     forbidden_in_v1: dict[str, object] = {
         "DeleteMarkerReplication": rule.delete_marker_replication,
-        "ReplicaModifications": criteria and criteria.replica_modifications,
+        "ReplicaModifications": criteria.replica_modifications if criteria else None,
         "ReplicationTime": destination.replication_time,
         "Metrics": destination.metrics,
     }
@@ -321,15 +321,11 @@ def matches(rule: ReplicationRule, *, key: str, tags: Mapping[str, str]) -> bool
     return True
 
 
-def _is_enabled(status: ReplicationRuleStatus | None) -> bool:
-    return status is _ENABLED
-
-
 def _replicates_delete_markers(rule: ReplicationRule) -> bool:
     if rule_schema(rule) is SchemaVersion.V1:
         return True  # V1 always replicates (user-created) delete markers
     dmr = rule.delete_marker_replication
-    return dmr is not None and _is_enabled(dmr.status) and not _has_tag_filter(rule)
+    return dmr is not None and dmr.status is _ENABLED and not _has_tag_filter(rule)
 
 
 def _is_candidate(
@@ -340,7 +336,7 @@ def _is_candidate(
     if delete_marker:
         return not _has_tag_filter(rule)
     criteria = rule.source_selection_criteria
-    return not sse_kms or (criteria is not None and _is_enabled(criteria.sse_kms_encrypted_objects))
+    return not sse_kms or (criteria is not None and criteria.sse_kms_encrypted_objects is _ENABLED)
 
 
 def destinations_for(
@@ -385,9 +381,9 @@ def _target(bucket: str, rule: ReplicationRule) -> ReplicationTarget:
         storage_class=destination.storage_class,
         replica_kms_key_id=destination.replica_kms_key_id,
         owner_override=destination.owner_override is not None,
-        replica_modifications=criteria is not None and _is_enabled(criteria.replica_modifications),
-        replication_time=time is not None and _is_enabled(time.status),
-        metrics=metrics is not None and _is_enabled(metrics.status),
+        replica_modifications=criteria is not None and criteria.replica_modifications is _ENABLED,
+        replication_time=time is not None and time.status is _ENABLED,
+        metrics=metrics is not None and metrics.status is _ENABLED,
     )
 
 
@@ -397,6 +393,6 @@ def replica_modifications_enabled(config: ReplicationConfiguration) -> bool:
     return any(
         rule.status is _ENABLED
         and rule.source_selection_criteria is not None
-        and _is_enabled(rule.source_selection_criteria.replica_modifications)
+        and rule.source_selection_criteria.replica_modifications is _ENABLED
         for rule in config.rules
     )

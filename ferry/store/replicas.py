@@ -92,9 +92,15 @@ class Replicas:
         attrs: ObjectAttributes,
     ) -> Version:
         """Receive the replica's bytes, check them against the source's ETag, commit."""
-        state = await self._db.read(lambda tx: fetch_bucket_state(tx, bucket))
-        if state.versioning is not VersioningStatus.ENABLED:
-            raise DestinationUnversioned(bucket=bucket)
+        def read(tx: Tx) -> Version | None:
+            state = fetch_bucket_state(tx, bucket)
+            if state.versioning is not VersioningStatus.ENABLED:
+                raise DestinationUnversioned(bucket=bucket)
+            return fetch_version(tx, bucket, key, version_id, with_body=False)
+
+        existing = await self._db.read(read)
+        if existing is not None:
+            return existing  # a retried task: the replica is already here, skip the bytes
         body, digest = await self._blobs.write(payload)
         segments = [s.blob_id for s in body.segments]
         if digest.size != attrs.size or ("-" not in attrs.etag and digest.md5_hex != attrs.etag):

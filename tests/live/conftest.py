@@ -32,14 +32,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FerryServer]:
     ferry.stop()
 
 
-def make_client(endpoint: str, **config: Any) -> Any:
+def make_client(endpoint: str, *, region: str = "us-east-1", **config: Any) -> Any:
     return boto3.client(
         "s3",
         endpoint_url=endpoint,
         aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=SECRET_KEY,
-        region_name="us-east-1",
-        config=Config(retries={"max_attempts": 1}, **config),
+        region_name=region,
+        config=Config(**{"retries": {"max_attempts": 1}, **config}),
     )
 
 

@@ -230,11 +230,11 @@ def test_root_credentials_from_env() -> None:
         (
             TWO_REGIONS + "[[regions]]\nname = 'ap-south-1'\nport = 9002\ndata_dir = 'ferry-data'"
             "\n[[regions]]\nname = 'ap-east-1'\nport = 9003\ndata_dir = 'ferry-data'\n",
-            "regions[3].data_dir: ferry-data is already used",
+            "regions[3].data_dir: already used by another region",
         ),
         (
             TWO_REGIONS + "[[regions]]\nname = 'x'\nport = 9003\ndata_dir = 'ferry-data/control'\n",
-            "regions[2].data_dir: ferry-data/control is already used",
+            "regions[2].data_dir: already used by another region or the control plane",
         ),
         (TWO_REGIONS + "replication = 3\n", "regions[1].replication: unknown key"),
         ("replication = 3\n" + TWO_REGIONS, "replication: must be a table"),

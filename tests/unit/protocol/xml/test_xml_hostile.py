@@ -13,6 +13,7 @@ from ferry.protocol.xml import (
     parse_complete_multipart_upload,
     parse_create_bucket_configuration,
     parse_delete,
+    parse_replication_configuration,
     parse_tagging,
     parse_versioning_configuration,
 )
@@ -27,6 +28,7 @@ PARSERS: list[tuple[str, Parser, S3ErrorCode]] = [
     ("VersioningConfiguration", parse_versioning_configuration, S3ErrorCode.MalformedXML),
     ("CreateBucketConfiguration", parse_create_bucket_configuration, S3ErrorCode.MalformedXML),
     ("AccessControlPolicy", parse_access_control_policy, S3ErrorCode.MalformedACLError),
+    ("ReplicationConfiguration", parse_replication_configuration, S3ErrorCode.MalformedXML),
 ]
 
 
