@@ -174,7 +174,7 @@ class _Reader:
         self, doc: dict[str, Any], data_dir: Path | None, env: Mapping[str, str]
     ) -> DeploymentConfig:
         self.known(doc, "", {"data_dir", "virtual_host_domains", "root", "replication", "regions"})
-        deployment_dir = data_dir or self.path_of(doc, "", "data_dir", DEFAULT_DATA_DIR)
+        deployment_dir = data_dir or self.path_of(doc, "", "data_dir", self.base / DEFAULT_DATA_DIR)
         domains = self.get(
             doc, "", "virtual_host_domains", list, list(DEFAULT_VIRTUAL_HOST_DOMAINS)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ferry.cli import serve, up
+from ferry.cli import serve, up, worker
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -13,6 +13,7 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     up.add_parser(commands)
     serve.add_parser(commands)
+    worker.add_parser(commands)
     args = parser.parse_args(argv)
     sys.exit(args.run(args))
 

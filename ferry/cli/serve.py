@@ -52,6 +52,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--no-banner", action="store_true", help="don't print the credentials banner"
     )
+    parser.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="serve S3 only; replication runs in separate `ferry worker` processes",
+    )
     parser.set_defaults(run=run)
 
 
@@ -95,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"ferry serve: {exc}", flush=True)
         return 2
     root = deployment.root
-    region = build_region(config, root, deployment=deployment)
+    region = build_region(config, root, deployment=deployment, run_workers=not args.no_workers)
     print(
         f"ferry: region {config.name} serving {config.endpoint} (data in {config.data_dir})",
         flush=True,

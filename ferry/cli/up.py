@@ -57,7 +57,8 @@ def region_argv(args: argparse.Namespace, region: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level="INFO", format="%(asctime)s ferry up: %(message)s")
+    logging.basicConfig(level="WARNING", format="%(asctime)s ferry up: %(message)s")
+    log.setLevel(logging.INFO)  # our own events; libraries (httpx) stay quiet
     try:
         if args.config is not None:
             deployment = load_deployment(args.config, data_dir=args.data_dir)

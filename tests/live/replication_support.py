@@ -61,7 +61,7 @@ class Deployment:
             self.start_region(region)
         return self
 
-    def start_region(self, region: str) -> None:
+    def start_region(self, region: str, *extra: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FERRY_ROOT_")}
         with open(self.root / f"{region}.log", "ab") as log:
             self.processes[region] = subprocess.Popen(
@@ -74,6 +74,7 @@ class Deployment:
                     str(self.config_path),
                     "--region",
                     region,
+                    *extra,
                 ],
                 env=env,
                 stdout=log,
@@ -91,6 +92,24 @@ class Deployment:
                 pass
             time.sleep(0.05)
         raise RuntimeError(f"{region} did not become ready")
+
+    def start_worker(self, region: str) -> subprocess.Popen[bytes]:
+        """A separate `ferry worker` process for `region`; the caller stops it."""
+        with open(self.root / f"{region}-worker.log", "ab") as log:
+            return subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "ferry",
+                    "worker",
+                    "--config",
+                    str(self.config_path),
+                    "--region",
+                    region,
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def kill_region(self, region: str) -> None:
         process = self.processes[region]

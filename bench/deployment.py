@@ -1,0 +1,211 @@
+"""A two-region Ferry deployment for the replication benchmark, one process per region.
+
+Each region runs `python -m ferry serve --config FILE --region NAME` in its own session (so
+killing it kills nothing else), on an ephemeral port, from a generated `ferry.toml` in the
+benchmark's temp dir; its log is `<root>/<region>.log`. The benchmark decides when a region
+dies (SIGKILL) and when it comes back. Setup calls (buckets, versioning, the replication rule)
+go through boto3, the way a user would make them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.loadgen import TRANSPORT_ERRORS, Connection
+from bench.s3client import Endpoint
+from bench.servers import HOST, REPO_ROOT, free_port, log_tail
+
+SOURCE_REGION = "us-east-1"
+DESTINATION_REGION = "eu-west-1"
+ACCOUNT_ID = "000000000001"
+BENCH_ACCESS_KEY = "ferrybenchroot"
+BENCH_SECRET_KEY = "ferry-bench-root-secret"
+HEALTH_PATH = "/_ferry/health"
+READY_TIMEOUT_S = 60.0
+HEALTH_POLL_S = 0.02
+HEALTH_TIMEOUT_S = 1.0
+STOP_TIMEOUT_S = 15.0
+KILL_WAIT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplicationSettings:
+    """The `[replication]` table written to ferry.toml (Ferry's documented defaults)."""
+
+    workers: int = 8
+    retry_base_delay_s: float = 1.0
+    retry_max_delay_s: float = 60.0
+    lease_s: float = 60.0
+
+
+def root_credentials() -> tuple[str, str]:
+    """FERRY_ROOT_ACCESS_KEY / _SECRET_KEY when both are set, else the benchmark's own."""
+    access = os.environ.get("FERRY_ROOT_ACCESS_KEY", "")
+    secret = os.environ.get("FERRY_ROOT_SECRET_KEY", "")
+    return (access, secret) if access and secret else (BENCH_ACCESS_KEY, BENCH_SECRET_KEY)
+
+
+@dataclass
+class Deployment:
+    root: Path
+    settings: ReplicationSettings
+    log_level: str = "warning"
+    regions: tuple[str, ...] = (SOURCE_REGION, DESTINATION_REGION)
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    credentials: tuple[str, str] = field(default_factory=root_credentials)
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "ferry.toml"
+
+    def log_path(self, region: str) -> Path:
+        return self.root / f"{region}.log"
+
+    def endpoint(self, region: str) -> Endpoint:
+        access, secret = self.credentials
+        return Endpoint(
+            host=HOST, port=self.ports[region], access_key=access, secret_key=secret, region=region
+        )
+
+    def url(self, region: str) -> str:
+        return f"http://{HOST}:{self.ports[region]}"
+
+    def write_config(self) -> None:
+        access, secret = self.credentials
+        s = self.settings
+        lines = [
+            'data_dir = "data"',
+            "[root]",
+            f'access_key = "{access}"',
+            f'secret_key = "{secret}"',
+            f'account_id = "{ACCOUNT_ID}"',
+            "[replication]",
+            f"workers = {s.workers}",
+            f"retry_base_delay_s = {s.retry_base_delay_s}",
+            f"retry_max_delay_s = {s.retry_max_delay_s}",
+            f"lease_s = {s.lease_s}",
+        ]
+        for region in self.regions:
+            self.ports.setdefault(region, free_port())
+            lines += ["[[regions]]", f'name = "{region}"', f'host = "{HOST}"']
+            lines.append(f"port = {self.ports[region]}")
+        self.config_path.write_text("\n".join(lines) + "\n")
+
+    def spawn(self, region: str) -> None:
+        """Start the region's process (not waiting for it): the caller awaits `wait_healthy`."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FERRY_ROOT_")}
+        argv = [sys.executable, "-m", "ferry", "serve", "--config", str(self.config_path)]
+        argv += ["--region", region, "--log-level", self.log_level, "--no-banner"]
+        with self.log_path(region).open("ab") as log:
+            self.processes[region] = subprocess.Popen(
+                argv,
+                cwd=REPO_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    async def wait_healthy(self, region: str) -> float:
+        """Poll GET /_ferry/health until 200; return the perf_counter() of that answer."""
+        deadline = time.perf_counter() + READY_TIMEOUT_S
+        conn = Connection(HOST, self.ports[region])
+        try:
+            while time.perf_counter() < deadline:
+                process = self.processes[region]
+                if process.poll() is not None:
+                    tail = log_tail(self.log_path(region))
+                    raise RuntimeError(f"{region} exited with {process.returncode}:\n{tail}")
+                with contextlib.suppress(*TRANSPORT_ERRORS):
+                    async with asyncio.timeout(HEALTH_TIMEOUT_S):
+                        headers = {"host": f"{HOST}:{self.ports[region]}"}
+                        reply = await conn.request("GET", HEALTH_PATH, headers)
+                    if reply.status == 200:
+                        return time.perf_counter()
+                conn.close()  # refused or not ready: a fresh connection next time
+                await asyncio.sleep(HEALTH_POLL_S)
+        finally:
+            conn.close()
+        raise RuntimeError(f"{region} not healthy after {READY_TIMEOUT_S:.0f}s")
+
+    async def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.write_config()
+        for region in self.regions:
+            self.spawn(region)
+        for region in self.regions:
+            await self.wait_healthy(region)
+
+    def kill(self, region: str) -> None:
+        """SIGKILL the region's process group and reap it."""
+        process = self.processes[region]
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=KILL_WAIT_S)
+
+    def stop(self) -> None:
+        """SIGTERM every region, SIGKILL whatever is left after STOP_TIMEOUT_S."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for region, process in self.processes.items():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.kill(region)
+
+    def boto3_client(self, region: str) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        access, secret = self.credentials
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url(region),
+            region_name=region,
+            aws_access_key_id=access,
+            aws_secret_access_key=secret,
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3}),
+        )
+
+    def create_bucket(self, region: str, bucket: str, *, versioned: bool = True) -> None:
+        s3 = self.boto3_client(region)
+        kwargs: dict[str, Any] = {}
+        if region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3.create_bucket(Bucket=bucket, **kwargs)
+        if versioned:
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+    def replicate(self, source: str, destination: str) -> None:
+        """One V2 rule: every key (Filter {}), delete markers not replicated. boto3 adds the
+        Content-MD5 / x-amz-checksum-* header PutBucketReplication requires."""
+        rule = {
+            "ID": "bench",
+            "Priority": 1,
+            "Status": "Enabled",
+            "Filter": {},
+            "DeleteMarkerReplication": {"Status": "Disabled"},
+            "Destination": {"Bucket": f"arn:aws:s3:::{destination}"},
+        }
+        self.boto3_client(SOURCE_REGION).put_bucket_replication(
+            Bucket=source,
+            ReplicationConfiguration={
+                "Role": f"arn:aws:iam::{ACCOUNT_ID}:role/ferry-replication",
+                "Rules": [rule],
+            },
+        )

@@ -1,0 +1,59 @@
+"""`ferry worker`: replication workers for one region, as a process of their own.
+
+It claims tasks from the region's database alongside (or instead of) the workers inside
+`ferry serve`; leases keep two processes from running the same task at once. It serves no
+HTTP and never sweeps blobs (the region's `ferry serve` owns its data directory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from ferry.cli.serve import resolve
+from ferry.config import ConfigError
+from ferry.region import Region, build_region
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("worker", help="run replication workers for one region")
+    parser.add_argument("--config", type=Path, help="the deployment's ferry.toml")
+    parser.add_argument("--deployment-data-dir", type=Path)
+    parser.add_argument("--region", default=None)
+    parser.add_argument("--host", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--log-level", default="warning")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    try:
+        deployment, config = resolve(args)
+    except ConfigError as exc:
+        print(f"ferry worker: {exc}", flush=True)
+        return 2
+    region = build_region(config, deployment.root, deployment=deployment, run_workers=False)
+    print(f"ferry: replication workers for region {config.name}", flush=True)
+    asyncio.run(_work(region))
+    return 0
+
+
+async def _work(region: Region) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    region.worker.start()
+    try:
+        await stop.wait()
+    finally:
+        await region.worker.stop()
+        region.db.close()
+        region.control_db.close()
