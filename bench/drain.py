@@ -51,6 +51,9 @@ class DrainResult:
     first_arrival_s: float | None = None
     timed_out: bool = False
     probe_errors: list[str] = field(default_factory=list)
+    list_requests: int = 0
+    head_requests: int = 0
+    watch_busy_s: float = 0.0  # time spent waiting on listings and HEADs
     samples: list[tuple[float, int]] = field(default_factory=list)
 
     def figures(self, size: int) -> dict[str, Any]:
@@ -67,6 +70,9 @@ class DrainResult:
             "mb_per_s": None if rate is None else rate * size / MB,
             "timed_out": self.timed_out,
             "probe_errors": self.probe_errors[:5],
+            "list_requests": self.list_requests,
+            "head_requests": self.head_requests,
+            "watch_busy_fraction": self.watch_busy_s / drain if drain else None,
             "samples": self.samples[:MAX_SAMPLES_KEPT],
         }
 
@@ -114,14 +120,18 @@ async def watch_arrivals(
     try:
         while missing and time.perf_counter() < deadline:
             began = time.perf_counter()
+            listed_before = lister.requests
             try:
                 if len(missing) > HEAD_THRESHOLD:
                     missing -= await lister.keys(bucket, prefix)
                 else:
+                    result.head_requests += len(missing)
                     missing -= await _present_by_head(probe, conns, bucket, sorted(missing))
             except (httpx.HTTPError, ListingFailed, *TRANSPORT_ERRORS) as exc:
                 result.probe_errors.append(f"{type(exc).__name__}: {exc}"[:240])
             now = time.perf_counter()
+            result.list_requests += lister.requests - listed_before
+            result.watch_busy_s += now - began
             arrived = len(keys) - len(missing)
             result.samples.append((round(now - since, 4), arrived))
             if arrived and result.first_arrival_s is None:

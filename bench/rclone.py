@@ -2,7 +2,8 @@
 
 rclone is configured entirely through environment variables (one S3 remote per region,
 provider Other, path-style, the region's endpoint and keys); `RCLONE_CONFIG` points at a file
-in the temp dir that does not exist, so no user configuration leaks in. The benchmark never
+in the temp dir that does not exist, and RCLONE_* / AWS_* variables of the caller are dropped,
+so no user configuration leaks in. The benchmark never
 installs rclone: `check_rclone()` says how when it is missing.
 """
 
@@ -101,7 +102,9 @@ async def copy(
 ) -> dict[str, Any]:
     """Run one `rclone copy` in its own session; kill it on timeout or cancellation."""
     argv = [info.path, "copy", source, destination, "--s3-no-check-bucket", *extra_flags]
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RCLONE_")}
+    # AWS_* variables are dropped too: rclone's AWS SDK fails on AWS_CA_BUNDLE ("unable to
+    # load custom CA bundle, HTTPClient's transport unsupported type"), even for http://.
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("RCLONE_", "AWS_"))}
     full_env.update(env, RCLONE_CONFIG=str(workdir / "rclone.conf"))
     log_path = workdir / f"rclone-{destination.replace(':', '-').replace('/', '-')}.log"
     started = time.perf_counter()

@@ -34,6 +34,10 @@ def with_ratios(doc: dict[str, Any]) -> None:
     }  # fmt: skip
 
 
+def _pct(fraction: float | None) -> float | None:
+    return None if fraction is None else fraction * 100
+
+
 def _n(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
@@ -92,6 +96,12 @@ def _drains(doc: dict[str, Any]) -> list[str]:
              _n(d["objects_per_s"]), _n(d["mb_per_s"]), str(d["missing"])]
         )  # fmt: skip
     notes = [
+        f"  {b['label']} watcher: {b['drain']['list_requests']} listings + "
+        f"{b['drain']['head_requests']} HEADs, busy {_n(_pct(b['drain']['watch_busy_fraction']))}%"
+        " of the drain"
+        for b in doc["backlogs"]
+    ]
+    notes += [
         f"  {b['label']} write errors: {b['write']['errors']} {b['write']['error_samples'][:1]}"
         for b in doc["backlogs"]
         if b["write"]["errors"]

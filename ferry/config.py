@@ -83,7 +83,7 @@ class ReplicationSettings:
     workers: int = 8  # concurrent transfers per region
     retry_base_delay_s: float = 1.0
     retry_max_delay_s: float = 60.0
-    lease_s: float = 60.0  # a claimed task returns to the queue if its worker goes silent
+    lease_s: float = 15.0  # a claimed task returns to the queue if its worker goes silent
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,8 +24,7 @@ class ReplicationConfigurationArgumentError(InvalidReplicationConfiguration):
 
 
 class MalformedReplicationConfiguration(InvalidReplicationConfiguration):
-    """The XML you provided was not well-formed or did not validate against our published
-    schema"""
+    """The XML you provided was not well-formed or did not validate against our published schema"""
 
 
 class InvalidReplicationStorageClass(InvalidReplicationConfiguration):

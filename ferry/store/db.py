@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
@@ -23,6 +24,7 @@ from ferry.store.errors import Busy, StorageFull, StoreConflict
 T = TypeVar("T")
 Row = sqlite3.Row
 MAX_GROUP_COMMIT = 512
+LOCK_WAIT_S = 30.0
 STORE_MIGRATIONS = "ferry.store.sql"  # a package whose `migrations/` folder holds NNNN_*.sql
 
 
@@ -80,6 +82,8 @@ class SqliteDatabase:
         self._reader = _connect(path)
         self._reader.execute("PRAGMA query_only=ON")
         apply_migrations(self._writer, migrations)
+        # From here on the writer never waits inside SQLite: see `_try_begin`.
+        self._writer.execute("PRAGMA busy_timeout=0")
         self._pending: list[_Job] = []
         self._committer: asyncio.Task[None] | None = None
 
@@ -111,9 +115,10 @@ class SqliteDatabase:
     async def _commit_pending(self) -> None:
         """Runs while writes are waiting: one transaction per batch, one fsync per batch."""
         while self._pending:
+            began = self._try_begin() or await asyncio.to_thread(self._begin_waiting)
             batch = self._pending[:MAX_GROUP_COMMIT]
             del self._pending[:MAX_GROUP_COMMIT]
-            results = self._run_batch(batch)
+            results = self._run_batch(batch) if began else None
             if results is not None:
                 try:
                     with translate_db_errors():
@@ -130,12 +135,26 @@ class SqliteDatabase:
                 results = [(False, Busy())] * len(batch)
             _resolve(batch, results)
 
-    def _run_batch(self, batch: list[_Job]) -> list[tuple[bool, Any]] | None:
-        conn = self._writer
+    def _try_begin(self) -> bool:
+        """Take the write lock without waiting (the common case: this process is the only
+        writer). Another process may hold it (a `ferry worker`, another region on the shared
+        control plane): then `_begin_waiting` waits in a thread, never on the event loop."""
         try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error:
-            return None
+            self._writer.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False
+        return True
+
+    def _begin_waiting(self) -> bool:
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while time.monotonic() < deadline:
+            if self._try_begin():
+                return True
+            time.sleep(0.002)
+        return False
+
+    def _run_batch(self, batch: list[_Job]) -> list[tuple[bool, Any]]:
+        conn = self._writer
         results: list[tuple[bool, Any]] = []
         for fn, future in batch:
             if future.done():  # the caller went away (cancelled): skip its write

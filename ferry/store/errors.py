@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ferry.core.errors import Conflict, FerryError, Invalid, NotFound
 
 
@@ -79,7 +81,13 @@ class InvalidBucketState(Conflict):
 
 
 class VersioningNotEnabled(Invalid):
-    """Versioning must be 'Enabled' on the bucket to apply a replication configuration"""
+    """The bucket's versioning is not Enabled, which a replication configuration needs."""
+
+    def __init__(self, **fields: Any) -> None:
+        super().__init__(
+            "Versioning must be 'Enabled' on the bucket to apply a replication configuration",
+            **fields,
+        )
 
 
 class Busy(FerryError):

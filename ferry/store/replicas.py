@@ -92,6 +92,7 @@ class Replicas:
         attrs: ObjectAttributes,
     ) -> Version:
         """Receive the replica's bytes, check them against the source's ETag, commit."""
+
         def read(tx: Tx) -> Version | None:
             state = fetch_bucket_state(tx, bucket)
             if state.versioning is not VersioningStatus.ENABLED:

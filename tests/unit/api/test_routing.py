@@ -18,6 +18,7 @@ PATHS: dict[Target, S3Path] = {
 }
 COPY = {"x-amz-copy-source": "/src/key.txt"}
 UPLOAD = {"uploadId": "upl-1", "partNumber": "3"}
+REPLICA = {"x-ferry-replica": "framed"}
 _S, _B, _O = Target.SERVICE, Target.BUCKET, Target.OBJECT
 
 
@@ -97,6 +98,9 @@ CASES: list[tuple[str, Target, dict[str, str], dict[str, str], Op, str]] = [
     ("POST", _O, {"uploadId": "upl-1"}, {}, Op.CompleteMultipartUpload, "s3:PutObject"),
     ("DELETE", _O, {"uploadId": "upl-1"}, {}, Op.AbortMultipartUpload, "s3:AbortMultipartUpload"),
     ("GET", _O, {"uploadId": "upl-1"}, {}, Op.ListParts, "s3:ListMultipartUploadParts"),
+    ("PUT", _O, {}, REPLICA, Op.ReplicateObject, "s3:ReplicateObject"),
+    ("DELETE", _O, {}, REPLICA, Op.ReplicateDelete, "s3:ReplicateDelete"),
+    ("PUT", _O, {"tagging": ""}, REPLICA, Op.ReplicateTags, "s3:ReplicateTags"),
 ]  # fmt: skip
 
 
