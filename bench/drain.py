@@ -2,9 +2,13 @@
 the destination back and time from its health check answering 200 until every object is there.
 
 Arrival is watched with listings of the destination prefix (ListObjectsV2, pages of 1,000 keys,
-via `bench.probe.Lister`), spaced at least LIST_GAP_FACTOR times the last listing's duration
-apart so the watcher never takes more than a small share of the destination's CPU. Once few
-keys are missing, only those are probed with HEAD, every HEAD_POLL_S, which pins the end of the
+via `bench.probe.Lister`), from the first missing key to the last (keys before the first are
+known to be there). Listing 10,000 keys costs the destination real CPU (a watcher that listed
+every 0.25 s took more of its time than replication did), so listings are spaced adaptively:
+the next one comes after half the time the current arrival rate needs to finish (at most
+MAX_LIST_GAP_S; MIN_LIST_GAP_S while nothing arrives), and never sooner than LIST_GAP_FACTOR
+times the last listing's duration, which bounds the watcher's share of the time. Once few keys
+are missing, only those are probed with HEAD, every HEAD_POLL_S, which pins the end of the
 drain to within that interval. Every sample (time, objects present) is kept for the JSON.
 """
 
@@ -23,10 +27,11 @@ from bench.probe import Lister, ListingFailed, ProbeCalls
 from bench.s3client import S3Calls
 from bench.stats import MB
 
-MIN_LIST_GAP_S = 0.25
-LIST_GAP_FACTOR = 3.0
-HEAD_THRESHOLD = 16
-HEAD_POLL_S = 0.05
+MIN_LIST_GAP_S = 0.1
+MAX_LIST_GAP_S = 3.0
+LIST_GAP_FACTOR = 2.0
+HEAD_THRESHOLD = 32
+HEAD_POLL_S = 0.1
 HEAD_TIMEOUT_S = 5.0
 MAX_SAMPLES_KEPT = 5000
 
@@ -114,6 +119,8 @@ async def watch_arrivals(
     """Wait until every key is at `bucket` (or timeout_s after `since`); times from `since`."""
     result = DrainResult(expected=len(keys))
     missing = set(keys)
+    ordered = sorted(keys)
+    position = {key: index for index, key in enumerate(ordered)}
     conns = [Connection(probe.endpoint.host, probe.endpoint.port) for _ in range(HEAD_THRESHOLD)]
     previous = 0.0
     deadline = since + timeout_s
@@ -123,7 +130,11 @@ async def watch_arrivals(
             listed_before = lister.requests
             try:
                 if len(missing) > HEAD_THRESHOLD:
-                    missing -= await lister.keys(bucket, prefix)
+                    first = min(missing)  # keys before it are known to be there: skip them
+                    start_after = ordered[position[first] - 1] if position[first] else ""
+                    missing -= await lister.keys(
+                        bucket, prefix, start_after=start_after, stop_at=max(missing)
+                    )
                 else:
                     result.head_requests += len(missing)
                     missing -= await _present_by_head(probe, conns, bucket, sorted(missing))
@@ -140,14 +151,25 @@ async def watch_arrivals(
                 result.drain_s, result.resolution_s = now - since, now - since - previous
                 break
             previous = now - since
-            gap = HEAD_POLL_S if len(missing) <= HEAD_THRESHOLD else MIN_LIST_GAP_S
-            await asyncio.sleep(max(gap, LIST_GAP_FACTOR * (now - began)))
+            await asyncio.sleep(_gap(result.samples, len(missing), now - began))
     finally:
         for conn in conns:
             conn.close()
     result.arrived = len(keys) - len(missing)
     result.timed_out = bool(missing)
     return result
+
+
+def _gap(samples: list[tuple[float, int]], missing: int, last_probe_s: float) -> float:
+    """Seconds until the next look: see the module docstring."""
+    if missing <= HEAD_THRESHOLD:
+        return HEAD_POLL_S
+    rate = 0.0
+    if len(samples) > 1:
+        (t0, n0), (t1, n1) = samples[-2], samples[-1]
+        rate = (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
+    gap = MIN_LIST_GAP_S if rate <= 0 else min(missing / rate / 2, MAX_LIST_GAP_S)
+    return max(MIN_LIST_GAP_S, LIST_GAP_FACTOR * last_probe_s, gap)
 
 
 async def _present_by_head(

@@ -7,7 +7,13 @@ late each PUT started is recorded. After its PUT is acknowledged, an object's pr
 to the destination every `poll_s` through a bounded pool of connections until 200 or until
 `timeout_s` have passed (the object is then counted as never arrived). The lag is measured to
 the moment the successful HEAD's answer was read, so it overstates the true lag by at most one
-poll interval plus one HEAD round trip.
+poll interval (the effective one, see below) plus one HEAD round trip.
+
+All probes share one pacer of `max_head_rate` HEADs per second. Bounded concurrency alone does
+not bound the rate: once lag grows, thousands of objects are outstanding and 16 connections
+polling them every 10 ms kept the destination busy with ~2,000 HEAD/s, which slowed its
+replica writes, which grew the lag further. With the pacer, an object is polled less often
+when many are outstanding; the mean interval actually achieved is reported.
 """
 
 from __future__ import annotations
@@ -38,8 +44,23 @@ class SteadyPlan:
     seconds: float
     size: int
     poll_s: float
+    max_head_rate: float
     timeout_s: float
     window_s: float
+
+
+class Pacer:
+    """At most `rate` acquisitions per second, granted in call order."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = 0.0
+
+    async def acquire(self) -> None:
+        now = time.perf_counter()
+        slot = max(now, self._next)
+        self._next = slot + self._interval
+        await asyncio.sleep(slot - now)
 
 
 @dataclass(slots=True)
@@ -77,6 +98,7 @@ async def run_steady(
     for _ in range(HEAD_CONNECTIONS):
         e = destination.endpoint
         heads.put_nowait(Connection(e.host, e.port))
+    pacer = Pacer(plan.max_head_rate)
     start = time.perf_counter()
 
     async def one(record: ObjectLag, due: float) -> None:
@@ -100,10 +122,11 @@ async def run_steady(
             result.record_error(f"PUT {key}: HTTP {reply.status}: {reply.sample!r}")
             return
         record.acked_at_s, record.put_s = acked - start, acked - began
-        record.lag_s = await _probe(plan, destination, heads, key, acked, record, result)
+        record.lag_s = await _probe(plan, destination, heads, pacer, key, acked, record, result)
 
     tasks: list[asyncio.Task[None]] = []
     count = int(plan.rate_per_s * plan.seconds)
+    budget = PUT_TIMEOUT_S + plan.timeout_s + FINISH_GRACE_S
     try:
         for index in range(count):
             due = start + index / plan.rate_per_s
@@ -111,9 +134,10 @@ async def run_steady(
             record = ObjectLag(index)
             result.objects.append(record)
             tasks.append(asyncio.create_task(one(record, due)))
-        budget = PUT_TIMEOUT_S + plan.timeout_s + FINISH_GRACE_S
         async with asyncio.timeout(budget):
             await asyncio.gather(*tasks)
+    except TimeoutError:  # probes still running are cancelled: their objects count as lost
+        result.record_error(f"phase did not finish within {budget:g} s of its last PUT")
     finally:
         for task in tasks:
             task.cancel()
@@ -129,6 +153,7 @@ async def _probe(
     plan: SteadyPlan,
     destination: ProbeCalls,
     pool: asyncio.Queue[Connection],
+    pacer: Pacer,
     key: str,
     acked: float,
     record: ObjectLag,
@@ -137,6 +162,7 @@ async def _probe(
     """HEAD the destination every poll_s until 200; the lag, or None after timeout_s."""
     deadline = acked + plan.timeout_s
     while True:
+        await pacer.acquire()
         conn = await pool.get()
         status = 0
         try:
@@ -186,6 +212,8 @@ def summarise_steady(plan: SteadyPlan, result: SteadyResult) -> dict[str, Any]:
     puts = sorted(r.put_s for r in acked if r.put_s is not None)
     late = sorted(r.late_s for r in result.objects)
     p99_put, p99_late = percentile(puts, 0.99), percentile(late, 0.99)
+    heads = sum(r.heads for r in acked)
+    waited = sum(plan.timeout_s if r.lag_s is None else r.lag_s for r in acked)
     return {
         "planned": int(plan.rate_per_s * plan.seconds),
         "acked": len(acked),
@@ -194,7 +222,8 @@ def summarise_steady(plan: SteadyPlan, result: SteadyResult) -> dict[str, Any]:
         "achieved_put_per_s": len(acked) / plan.seconds if plan.seconds else 0.0,
         "put_p99_ms": None if p99_put is None else p99_put * 1000,
         "start_late_p99_ms": None if p99_late is None else p99_late * 1000,
-        "head_requests": sum(r.heads for r in result.objects),
+        "head_requests": heads,
+        "mean_head_interval_ms": waited / heads * 1000 if heads else None,
         "head_errors": result.head_errors,
         "error_samples": result.error_samples,
         **_lag_figures(lags),

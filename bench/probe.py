@@ -75,15 +75,17 @@ class Lister:
             raise ListingFailed(f"HTTP {response.status_code}: {response.text[:240]}")
         return response.content
 
-    async def keys(self, bucket: str, prefix: str = "") -> set[str]:
-        """Every key under `prefix` (current versions), bounded by MAX_LIST_PAGES pages."""
+    async def keys(
+        self, bucket: str, prefix: str = "", *, start_after: str = "", stop_at: str | None = None
+    ) -> set[str]:
+        """Keys under `prefix` (current versions) after `start_after`, until a page reaches
+        `stop_at` (None: to the end); at most MAX_LIST_PAGES pages."""
         found: set[str] = set()
-        start_after = ""
         for _ in range(MAX_LIST_PAGES):
             body = await self._page(bucket, prefix, start_after)
             page = [match.decode() for match in _KEY.findall(body)]
             found.update(page)
-            if _TRUNCATED not in body or not page:
+            if _TRUNCATED not in body or not page or (stop_at is not None and page[-1] >= stop_at):
                 break
             start_after = page[-1]
         return found

@@ -32,11 +32,13 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+import httpx
+
 from bench import rclone
 from bench.deployment import DESTINATION_REGION, SOURCE_REGION, Deployment, ReplicationSettings
 from bench.drain import Backlog, backlog_keys, measure_drain, write_backlog
 from bench.lag import SteadyPlan, run_steady, summarise_steady
-from bench.probe import Lister, ProbeCalls
+from bench.probe import Lister, ListingFailed, ProbeCalls
 from bench.replication_report import render, with_ratios
 from bench.s3client import S3Calls
 from bench.signer import load_signer
@@ -56,6 +58,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--steady-seconds", type=float, help="steady phase length (default 60; 15)")
     p.add_argument("--window-seconds", type=float, help="lag window (default 30; --quick 5)")
     p.add_argument("--poll-ms", type=float, default=10.0, help="HEAD interval per object")
+    p.add_argument("--max-head-rate", type=float, default=300.0, help="HEAD/s cap, all objects")
     p.add_argument("--lag-timeout", type=float, default=30.0, help="s before 'never arrived'")
     p.add_argument("--small-count", type=int, help="4 KiB backlog (default 10000; 2000)")
     p.add_argument("--large-count", type=int, help="64 MiB backlog (default 100; 20)")
@@ -78,6 +81,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             setattr(args, name, short if quick else full)
     if min(args.rate, args.steady_seconds, args.window_seconds, args.poll_ms) <= 0:
         p.error("--rate, --steady-seconds, --window-seconds and --poll-ms must be positive")
+    if args.max_head_rate <= 0:
+        p.error("--max-head-rate must be positive")
     if args.small_count < 1 or args.large_count < 1 or args.workers < 1:
         p.error("--small-count, --large-count and --workers must be at least 1")
     return args
@@ -90,6 +95,11 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
         on_sigint(signal.SIGINT, frame)
     else:  # SIGINT ignored (e.g. a background job): unwind through `finally` directly
         raise KeyboardInterrupt
+
+
+def _note_load(doc: dict[str, Any], phase: str) -> None:
+    """The 1-minute load average as a phase starts: other work on the machine shows here."""
+    doc["meta"]["loadavg_1m"][phase] = round(os.getloadavg()[0], 2)
 
 
 def _log(text: str) -> None:
@@ -124,14 +134,17 @@ async def _run(args: argparse.Namespace, deployment: Deployment, doc: dict[str, 
         plan = SteadyPlan(
             bucket_src=SOURCE_BUCKET, bucket_dst=DESTINATION_BUCKET, prefix="steady/",
             rate_per_s=args.rate, seconds=args.steady_seconds, size=4 * KiB,
-            poll_s=args.poll_ms / 1000, timeout_s=args.lag_timeout,
+            poll_s=args.poll_ms / 1000, max_head_rate=args.max_head_rate,
+            timeout_s=args.lag_timeout,
             window_s=args.window_seconds,
         )  # fmt: skip
         _log(f"steady: {args.rate:g} PUT/s for {args.steady_seconds:g} s")
+        _note_load(doc, "steady")
         steady = await run_steady(plan, east, west, os.urandom(plan.size))
         doc["steady"] = summarise_steady(plan, steady)
         doc["steady_raw"] = [[r.index, r.acked_at_s, r.lag_s] for r in steady.objects]
         for backlog in _backlogs(args):
+            _note_load(doc, backlog.label)
             doc["backlogs"].append(await _backlog(args, deployment, backlog, east, west, lister))
             doc["backlogs"][-1]["rclone"] = await _rclone_runs(
                 args, info, deployment, backlog, lister
@@ -200,12 +213,11 @@ async def _rclone_runs(
             destination=f"west:{bucket}", extra_flags=flags, env=env,
             workdir=deployment.root, timeout_s=args.drain_timeout,
         )  # fmt: skip
-        run.update(
-            name=name,
-            transfers=transfers,
-            checkers=info.default_checkers,
-            copied=len(await lister.keys(bucket)),
-        )
+        try:
+            copied = len(await lister.keys(bucket))
+        except (httpx.HTTPError, ListingFailed) as exc:
+            copied, run["list_error"] = 0, f"{type(exc).__name__}: {exc}"
+        run.update(name=name, transfers=transfers, checkers=info.default_checkers, copied=copied)
         run["mb_per_s"] = run["copied"] * backlog.size / run["elapsed_s"] / 1e6
         _log(f"{backlog.label}: rclone {name}: {run['elapsed_s']:.1f} s, {run['copied']} copied")
         runs.append(run)
@@ -263,6 +275,7 @@ def _meta(args: argparse.Namespace, settings: ReplicationSettings) -> dict[str, 
         "python": sys.version,
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
+        "loadavg_1m": {"start": round(os.getloadavg()[0], 2)},
     }
 
 

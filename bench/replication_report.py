@@ -57,8 +57,8 @@ def _steady(doc: dict[str, Any]) -> list[str]:
         return ["steady phase: not run"]
     title = (
         f"Steady lag: {args['rate']:g} PUT/s of 4 KiB for {args['steady_seconds']:g} s, HEAD on "
-        f"the destination every {args['poll_ms']:g} ms per object, "
-        f"timeout {args['lag_timeout']:g} s"
+        f"the destination every {args['poll_ms']:g} ms per object (at most "
+        f"{args['max_head_rate']:g} HEAD/s in all), timeout {args['lag_timeout']:g} s"
     )
     header = ["window", "acked", "arrived", "never", "p50 ms", "p99 ms", "max ms"]
     rows = [
@@ -76,8 +76,8 @@ def _steady(doc: dict[str, Any]) -> list[str]:
         *_table(header, rows),
         f"PUTs: {s['acked']}/{s['planned']} acknowledged ({_n(s['achieved_put_per_s'])}/s), "
         f"{s['put_errors']} errors, PUT p99 {_n(s['put_p99_ms'])} ms, start late p99 "
-        f"{_n(s['start_late_p99_ms'])} ms; HEADs sent {s['head_requests']:,}, errors "
-        f"{s['head_errors']}",
+        f"{_n(s['start_late_p99_ms'])} ms; HEADs sent {s['head_requests']:,} (one per "
+        f"{_n(s['mean_head_interval_ms'])} ms per object on average), errors {s['head_errors']}",
         *(f"  error: {e}" for e in s["error_samples"]),
         f"target p99 < 1 s with none lost: {'met' if v['lag_p99_under_1s'] else 'NOT met'}; "
         f"p99 last window / first window: {_n(v['lag_p99_last_over_first_window'], 2)}",
@@ -96,7 +96,7 @@ def _drains(doc: dict[str, Any]) -> list[str]:
              _n(d["objects_per_s"]), _n(d["mb_per_s"]), str(d["missing"])]
         )  # fmt: skip
     notes = [
-        f"  {b['label']} watcher: {b['drain']['list_requests']} listings + "
+        f"  {b['label']} watcher: {b['drain']['list_requests']} list pages + "
         f"{b['drain']['head_requests']} HEADs, busy {_n(_pct(b['drain']['watch_busy_fraction']))}%"
         " of the drain"
         for b in doc["backlogs"]
@@ -139,7 +139,7 @@ def _rclone(doc: dict[str, Any]) -> list[str]:
     met = doc["verdicts"]["drain_at_least_as_fast_as_rclone"]
     failed = [r for b in doc["backlogs"] for r in b.get("rclone", []) if not r["complete"]]
     return [
-        f"rclone copy of the same source objects ({info['version']}; east:src/<prefix> → "
+        f"rclone copy of the same source objects ({info['version']}; east:bench-src/<prefix> → "
         "west:<fresh versioned bucket>, --s3-no-check-bucket)",
         *_table(header, rows),
         *(f"  {r['name']} incomplete; output tail:\n{r['output_tail'][-600:]}" for r in failed),
@@ -157,5 +157,7 @@ def render(doc: dict[str, Any]) -> str:
         f"ferry.toml [replication]: workers {s['workers']}, retry {s['retry_base_delay_s']:g} s"
         f" doubling to {s['retry_max_delay_s']:g} s, lease {s['lease_s']:g} s; "
         f"client signer {m.get('signer')}",
+        "1-minute load average as each phase began: "
+        + ", ".join(f"{k} {v:g}" for k, v in m["loadavg_1m"].items()),
     ]
     return "\n".join([*head, "", *_steady(doc), "", *_drains(doc), "", *_rclone(doc)])

@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -87,6 +88,45 @@ class ReplicationSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EventSettings:
+    """How each region delivers bucket notifications from its outbox (`[events]`)."""
+
+    retry_base_delay_s: float = 1.0
+    retry_max_delay_s: float = 60.0
+    timeout_s: float = 10.0  # one delivery attempt to one target
+
+
+class TargetType(StrEnum):
+    WEBHOOK = "webhook"
+    NATS = "nats"
+    AMQP = "amqp"
+    REDIS = "redis"
+
+
+# Keys each `[[notification_targets]]` type needs (besides arn and type), then may have.
+_TARGET_KEYS: dict[TargetType, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    TargetType.WEBHOOK: (("url",), ()),
+    TargetType.NATS: (("servers", "subject"), ("stream",)),
+    TargetType.AMQP: (("url", "exchange", "routing_key"), ()),
+    TargetType.REDIS: (("url", "stream"), ()),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotificationTarget:
+    """Where bucket notifications addressed to `arn` are delivered (docs/deployment.md)."""
+
+    arn: str
+    type: TargetType
+    url: str = ""  # webhook: the POST URL; amqp: amqp://…; redis: redis://…
+    servers: tuple[str, ...] = ()  # nats: nats://host:port, …
+    subject: str = ""  # nats
+    stream: str = ""  # nats: JetStream stream (created if missing); redis: stream key
+    exchange: str = ""  # amqp ("" is the default exchange)
+    routing_key: str = ""  # amqp
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DeploymentConfig:
     """Every region of one deployment, and what they share (credentials, control plane)."""
 
@@ -96,6 +136,8 @@ class DeploymentConfig:
     replication: ReplicationSettings = field(default_factory=ReplicationSettings)
     virtual_host_domains: tuple[str, ...] = DEFAULT_VIRTUAL_HOST_DOMAINS
     source: Path | None = None  # the ferry.toml it came from; None when built in
+    notification_targets: tuple[NotificationTarget, ...] = ()
+    events: EventSettings = field(default_factory=EventSettings)
 
     @property
     def control_dir(self) -> Path:
@@ -173,7 +215,12 @@ class _Reader:
     def deployment(
         self, doc: dict[str, Any], data_dir: Path | None, env: Mapping[str, str]
     ) -> DeploymentConfig:
-        self.known(doc, "", {"data_dir", "virtual_host_domains", "root", "replication", "regions"})
+        self.known(
+            doc,
+            "",
+            {"data_dir", "virtual_host_domains", "root", "replication", "regions"}
+            | {"notification_targets", "events"},
+        )
         deployment_dir = data_dir or self.path_of(doc, "", "data_dir", self.base / DEFAULT_DATA_DIR)
         domains = self.get(
             doc, "", "virtual_host_domains", list, list(DEFAULT_VIRTUAL_HOST_DOMAINS)
@@ -202,6 +249,8 @@ class _Reader:
             replication=self.replication(self.table(doc, "replication")),
             virtual_host_domains=tuple(domains),
             source=self.path,
+            notification_targets=self.notification_targets(doc.get("notification_targets", [])),
+            events=self.events(self.table(doc, "events")),
         )
 
     def region(
@@ -264,6 +313,61 @@ class _Reader:
                 f"{key}.retry_max_delay_s", "must not be smaller than retry_base_delay_s"
             )
         return ReplicationSettings(workers=workers, **delays)
+
+    def events(self, raw: dict[str, Any]) -> EventSettings:
+        key = "events"
+        names = ("retry_base_delay_s", "retry_max_delay_s", "timeout_s")
+        self.known(raw, key, set(names))
+        defaults = EventSettings()
+        values = {n: float(self.get(raw, key, n, float, getattr(defaults, n))) for n in names}
+        for name, value in values.items():
+            if value <= 0:
+                raise self.error(f"{key}.{name}", f"must be greater than 0, got {value}")
+        if values["retry_max_delay_s"] < values["retry_base_delay_s"]:
+            raise self.error(
+                f"{key}.retry_max_delay_s", "must not be smaller than retry_base_delay_s"
+            )
+        return EventSettings(**values)
+
+    def notification_targets(self, raw: object) -> tuple[NotificationTarget, ...]:
+        if not isinstance(raw, list):
+            raise self.error("notification_targets", "must be an array of tables")
+        targets: dict[str, NotificationTarget] = {}
+        for index, table in enumerate(raw):
+            target = self.notification_target(table, f"notification_targets[{index}]")
+            if target.arn in targets:
+                raise self.error(f"notification_targets[{index}].arn", "duplicate arn")
+            targets[target.arn] = target
+        return tuple(targets.values())
+
+    def notification_target(self, raw: object, key: str) -> NotificationTarget:
+        if not isinstance(raw, dict):
+            raise self.error(key, f"must be a table, got {_type_name(raw)}")
+        for name in ("arn", "type"):
+            if not self.get(raw, key, name, str, ""):
+                raise self.error(f"{key}.{name}", "missing")
+        kinds = ", ".join(t.value for t in TargetType)
+        try:
+            kind = TargetType(raw["type"])
+        except ValueError:
+            raise self.error(f"{key}.type", f"must be one of: {kinds}") from None
+        needed, optional = _TARGET_KEYS[kind]
+        self.known(raw, key, {"arn", "type", *needed, *optional})
+        values: dict[str, Any] = {}
+        for name in (*needed, *optional):
+            if name == "servers":
+                servers = self.get(raw, key, name, list, [])
+                if not servers or not all(isinstance(s, str) and s for s in servers):
+                    raise self.error(f"{key}.servers", "must be a non-empty array of URLs")
+                values[name] = tuple(servers)
+                continue
+            value = self.get(raw, key, name, str, "")
+            if name in needed and name not in raw:
+                raise self.error(f"{key}.{name}", f"missing (needed by type {kind.value!r})")
+            if not value and name in raw and name not in ("exchange", "routing_key"):
+                raise self.error(f"{key}.{name}", "must not be empty")
+            values[name] = value
+        return NotificationTarget(arn=raw["arn"], type=kind, **values)
 
     def check_unique(self, regions: tuple[RegionConfig, ...], control_dir: Path) -> None:
         seen_names: dict[str, int] = {}

@@ -10,7 +10,7 @@ import httpx
 
 from ferry.api.app import S3App
 from ferry.api.auth import Principal
-from ferry.api.context import DestinationInfo, Services
+from ferry.api.context import Services
 from ferry.api.destinations import DeploymentDestinationChecker
 from ferry.client import Credentials, RemoteS3
 from ferry.config import DeploymentConfig, RegionConfig, RootCredentials, one_region_deployment
@@ -22,11 +22,15 @@ from ferry.control import (
 )
 from ferry.core.clock import Clock, SystemClock
 from ferry.core.secret import Secret
+from ferry.events import DeliverySettings, EventDelivery, EventOutbox, NotificationConfigs, Outbox
+from ferry.replication.failures import FailureStore
 from ferry.replication.identity import (
     REPLICATION_ACCESS_KEY,
     replication_role_arn,
     replication_secret,
 )
+from ferry.replication.job_runner import BatchJobRunner
+from ferry.replication.jobs import BatchJobs
 from ferry.replication.locator import DirectoryLocator
 from ferry.replication.planner import ReplicationPlanner
 from ferry.replication.replicator import Replicator
@@ -41,10 +45,8 @@ from ferry.store import (
     SqliteDatabase,
     Uploads,
     VersionHooks,
-    VersioningStatus,
     sweep_orphaned_blobs,
 )
-from ferry.store.errors import NoSuchBucket
 
 log = logging.getLogger("ferry.region")
 
@@ -75,27 +77,6 @@ class RootKeys:
         return None
 
 
-class LocalDestinationChecker:
-    """TEMPORARY: describes replication destinations of this region only, and assumes any
-    other bucket exists, is versioned and is ours. To be replaced by the cross-region one."""
-
-    def __init__(self, buckets: Buckets, region: str, account_id: str) -> None:
-        self._buckets = buckets
-        self._region = region
-        self._account_id = account_id
-
-    async def describe(self, bucket: str) -> DestinationInfo | None:
-        try:
-            versioning = (await self._buckets.get(bucket)).versioning
-        except NoSuchBucket:
-            versioning = VersioningStatus.ENABLED  # elsewhere, presumably: let it pass
-        return DestinationInfo(
-            region=self._region,
-            versioning_enabled=versioning is VersioningStatus.ENABLED,
-            owner_account=self._account_id,
-        )
-
-
 @dataclass(slots=True)
 class Region:
     config: RegionConfig
@@ -104,6 +85,8 @@ class Region:
     app: S3App
     control_db: SqliteDatabase  # the deployment's control plane, shared with the other regions
     worker: ReplicationWorker
+    job_runner: BatchJobRunner | None = None  # batch replication jobs
+    delivery: EventDelivery | None = None  # the event outbox's delivery loop
 
 
 def build_region(
@@ -143,6 +126,18 @@ def build_region(
         _worker_settings(deployment),
     )
     hooks.register(ReplicationPlanner(clock, on_enqueue=worker.wake))
+    job_runner = BatchJobRunner(
+        db,
+        objects,
+        clock,
+        region=config.name,
+        owner_id=root.canonical_id,
+        wake_workers=worker.wake,
+    )
+    delivery = EventDelivery(
+        db, clock, deployment.notification_targets, _delivery_settings(deployment)
+    )
+    hooks.register(EventOutbox(clock, on_enqueue=delivery.wake))
     destinations = DeploymentDestinationChecker(
         region=config.name,
         account_id=root.account_id,
@@ -164,6 +159,10 @@ def build_region(
         directory=directory,
         deployment=deployment,
         destinations=destinations,
+        failures=FailureStore(db),
+        notifications=NotificationConfigs(db, (t.arn for t in deployment.notification_targets)),
+        outbox=Outbox(db),
+        jobs=BatchJobs(db, clock, config.name, on_change=job_runner.wake),
     )
 
     async def start() -> None:
@@ -173,16 +172,36 @@ def build_region(
         await _reconcile_directory(services)
         if run_workers:
             worker.start()
+            job_runner.start()
+        delivery.start()
 
     async def stop() -> None:
+        await job_runner.stop()
         await worker.stop()
+        await delivery.stop()
         await client.close()
         db.close()
         control_db.close()
 
     app = S3App(services, RootKeys(root), on_startup=start, on_shutdown=stop)
     return Region(
-        config=config, db=db, services=services, app=app, control_db=control_db, worker=worker
+        config=config,
+        db=db,
+        services=services,
+        app=app,
+        control_db=control_db,
+        worker=worker,
+        delivery=delivery,
+        job_runner=job_runner,
+    )
+
+
+def _delivery_settings(deployment: DeploymentConfig) -> DeliverySettings:
+    settings = deployment.events
+    return DeliverySettings(
+        retry_base_delay_s=settings.retry_base_delay_s,
+        retry_max_delay_s=settings.retry_max_delay_s,
+        timeout_s=settings.timeout_s,
     )
 
 

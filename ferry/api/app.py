@@ -8,11 +8,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from ferry.api import admin
 from ferry.api.access import authorize
 from ferry.api.auth import KeyLookup, authenticate
 from ferry.api.context import RequestContext, Services
 from ferry.api.errors import error_response
 from ferry.api.http import ClientDisconnected, Receive, Request, Response, Scope, Send
+from ferry.api.jobs import handle_control, is_control_path
+from ferry.api.outbox_endpoint import OUTBOX_PATH, outbox_endpoint
 from ferry.api.placement import redirect_for
 from ferry.api.routing import match_route
 from ferry.core.ids import new_request_id
@@ -77,7 +80,13 @@ class S3App:
         try:
             request = Request.from_scope(scope, receive)
             resource = request.path
-            if request.path.startswith("/_ferry/"):
+            if admin.is_failures_path(request.path):
+                response = await admin.failures_endpoint(request, self._services, self._keys)
+            elif request.path == OUTBOX_PATH:
+                response = await outbox_endpoint(request, self._services, self._keys)
+            elif is_control_path(request.path):
+                response = await handle_control(request, request_id, self._services, self._keys)
+            elif request.path.startswith("/_ferry/"):
                 response = self._ferry_endpoint(request)
             else:
                 response = await self._s3(request, request_id)

@@ -10,6 +10,9 @@ from ferry.api.http import Request
 from ferry.config import DeploymentConfig, RegionConfig
 from ferry.control import BucketDirectory
 from ferry.core.clock import Clock
+from ferry.events import NotificationConfigs, Outbox
+from ferry.replication import FailureStore
+from ferry.replication.jobs import BatchJobs
 from ferry.store import Buckets, Listings, Objects, Replicas, Uploads
 
 
@@ -45,6 +48,10 @@ class Services:
     directory: BucketDirectory  # the deployment's bucket → region map (control plane)
     deployment: DeploymentConfig  # every region of the deployment and its endpoint
     destinations: DestinationChecker  # replication destinations, for PutBucketReplication
+    failures: FailureStore  # the replication failure store, for the admin API
+    notifications: NotificationConfigs | None = None  # bucket notification configurations
+    outbox: Outbox | None = None  # undelivered events, for the admin API
+    jobs: BatchJobs | None = None  # S3 Batch Replication jobs (S3 Control API)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

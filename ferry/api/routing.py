@@ -16,6 +16,7 @@ from ferry.api.handlers import (
     buckets,
     listing,
     multipart,
+    notification,
     objects,
     replicas,
     replication,
@@ -51,6 +52,8 @@ class Op(StrEnum):
     PutBucketReplication = "PutBucketReplication"
     GetBucketReplication = "GetBucketReplication"
     DeleteBucketReplication = "DeleteBucketReplication"
+    PutBucketNotificationConfiguration = "PutBucketNotificationConfiguration"
+    GetBucketNotificationConfiguration = "GetBucketNotificationConfiguration"
     ListObjects = "ListObjects"
     ListObjectsV2 = "ListObjectsV2"
     ListObjectVersions = "ListObjectVersions"
@@ -121,6 +124,12 @@ ROUTES: tuple[Route, ...] = (
     Route(method="DELETE", target=_B, query_key="replication", op=Op.DeleteBucketReplication,
           action="s3:PutReplicationConfiguration",
           handler=replication.delete_bucket_replication),
+    Route(method="PUT", target=_B, query_key="notification",
+          op=Op.PutBucketNotificationConfiguration, action="s3:PutBucketNotification",
+          handler=notification.put_bucket_notification_configuration),
+    Route(method="GET", target=_B, query_key="notification",
+          op=Op.GetBucketNotificationConfiguration, action="s3:GetBucketNotification",
+          handler=notification.get_bucket_notification_configuration),
     Route(method="GET", target=_B, query_key="versions", op=Op.ListObjectVersions,
           action="s3:ListBucketVersions", handler=listing.list_object_versions),
     Route(method="GET", target=_B, query_key="uploads", op=Op.ListMultipartUploads,

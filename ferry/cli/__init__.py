@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ferry.cli import serve, up, worker
+from ferry.cli import failures, serve, up, worker
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> None:
     up.add_parser(commands)
     serve.add_parser(commands)
     worker.add_parser(commands)
+    failures.add_parser(commands)
     args = parser.parse_args(argv)
     sys.exit(args.run(args))
 

@@ -14,6 +14,15 @@ from ferry.replication.errors import (
     NoSuchReplicationConfiguration,
     ReplicationConfigurationArgumentError,
 )
+from ferry.replication.failures import (
+    Failure,
+    FailureCounts,
+    FailureCursor,
+    FailureFilter,
+    FailurePage,
+    FailureState,
+    FailureStore,
+)
 from ferry.replication.rules import (
     ReplicationTarget,
     SchemaVersion,
@@ -26,6 +35,13 @@ from ferry.replication.rules import (
 )
 
 __all__ = [
+    "Failure",
+    "FailureCounts",
+    "FailureCursor",
+    "FailureFilter",
+    "FailurePage",
+    "FailureState",
+    "FailureStore",
     "InvalidReplicationConfiguration",
     "InvalidReplicationStorageClass",
     "MalformedReplicationConfiguration",

@@ -31,11 +31,15 @@ class DestinationLocator(Protocol):
 
 
 class ReplicationFailure(FerryError):
-    """A task did not complete; `reason` decides between retrying and FAILED."""
+    """A task did not complete; `reason` decides between retrying and FAILED.
+    `destination_region` is known once the destination bucket was located."""
 
-    def __init__(self, reason: FailureReason, message: str) -> None:
+    def __init__(
+        self, reason: FailureReason, message: str, *, destination_region: str | None = None
+    ) -> None:
         super().__init__(message, reason=reason)
         self.reason = reason
+        self.destination_region = destination_region
 
 
 class Replicator:
@@ -78,9 +82,15 @@ class Replicator:
                         credentials, "PUT", url, params={"tagging": ""}, headers=headers
                     )
         except RemoteS3Error as exc:
-            raise ReplicationFailure(classify_remote(exc, task.operation), str(exc)) from exc
+            raise ReplicationFailure(
+                classify_remote(exc, task.operation), str(exc),
+                destination_region=destination.region,
+            ) from exc  # fmt: skip
         except TransportFailure as exc:
-            raise ReplicationFailure(FailureReason.DstRegionUnavailable, str(exc)) from exc
+            raise ReplicationFailure(
+                FailureReason.DstRegionUnavailable, str(exc),
+                destination_region=destination.region,
+            ) from exc  # fmt: skip
 
     async def _read_source(self, task: Task) -> Version:
         try:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from ferry.events import publish_replication_failure
+from ferry.replication.failures import FailureState, record_failure, resolve_failure
 from ferry.store import Tx
 
 COMPLETED = "COMPLETED"
@@ -79,29 +81,30 @@ def enqueue_task(
     storage_class: str | None,
     on_replica: bool,
     now_ms: int,
+    job_id: str | None = None,
 ) -> None:
+    """`job_id` tags a task a batch replication job owes (None: live replication)."""
     tx.execute(
         "INSERT INTO replication_tasks (bucket, key, version_id, operation, rule_id, "
-        "destination_bucket, storage_class, on_replica, status, created_ms, due_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)",
+        "destination_bucket, storage_class, on_replica, status, created_ms, due_ms, job_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)",
         (bucket, key, version_id, operation.value, rule_id, destination_bucket, storage_class,
-         int(on_replica), now_ms, now_ms),
+         int(on_replica), now_ms, now_ms, job_id),
     )  # fmt: skip
 
 
 def claim_due_tasks(tx: Tx, *, now_ms: int, limit: int, lease_ms: int) -> list[Task]:
     """Due, unleased tasks whose key has no earlier task still pending for the same
     destination: a delete marker never overtakes the version it covers. Claimed tasks are
-    leased, so a worker that dies releases them when the lease runs out."""
-    rows = tx.execute(
-        f"SELECT {_COLUMNS} FROM replication_tasks t "
-        "WHERE t.status = 'PENDING' AND t.due_ms <= ? AND t.leased_until_ms <= ? "
-        "AND NOT EXISTS (SELECT 1 FROM replication_tasks e WHERE e.bucket = t.bucket "
-        "  AND e.key = t.key AND e.destination_bucket = t.destination_bucket "
-        "  AND e.task_id < t.task_id AND e.status = 'PENDING') "
-        "ORDER BY t.due_ms, t.task_id LIMIT ?",
-        (now_ms, now_ms, limit),
-    ).fetchall()
+    leased, so a worker that dies releases them when the lease runs out.
+
+    Live tasks (job_id NULL) and batch-job tasks are claimed separately; when both are due,
+    batch work gets at most half of the slots (rounded down), so a large job never starves
+    live replication, and takes whatever live work leaves free."""
+    live = _due(tx, "t.job_id IS NULL", now_ms=now_ms, limit=limit)
+    batch = _due(tx, "t.job_id IS NOT NULL", now_ms=now_ms, limit=limit)
+    live_share = min(len(live), limit - min(len(batch), limit // 2))
+    rows = live[:live_share] + batch[: limit - live_share]
     tasks = [_task(r) for r in rows]
     tx.executemany(
         "UPDATE replication_tasks SET leased_until_ms = ?, attempts = attempts + 1, "
@@ -111,22 +114,54 @@ def claim_due_tasks(tx: Tx, *, now_ms: int, limit: int, lease_ms: int) -> list[T
     return [replace(t, attempts=t.attempts + 1) for t in tasks]  # the attempt now under way
 
 
-def finish_task(tx: Tx, task: Task) -> None:
+def _due(tx: Tx, kind: str, *, now_ms: int, limit: int) -> list[Any]:
+    return tx.execute(
+        f"SELECT {_COLUMNS} FROM replication_tasks t "
+        f"WHERE t.status = 'PENDING' AND t.due_ms <= ? AND t.leased_until_ms <= ? AND {kind} "
+        "AND NOT EXISTS (SELECT 1 FROM replication_tasks e WHERE e.bucket = t.bucket "
+        "  AND e.key = t.key AND e.destination_bucket = t.destination_bucket "
+        "  AND e.task_id < t.task_id AND e.status = 'PENDING') "
+        "ORDER BY t.due_ms, t.task_id LIMIT ?",
+        (now_ms, now_ms, limit),
+    ).fetchall()
+
+
+def finish_task(tx: Tx, task: Task, *, now_ms: int | None = None) -> None:
     tx.execute("DELETE FROM replication_tasks WHERE task_id = ?", (task.task_id,))
     _refresh_version_status(tx, task)
+    resolve_failure(tx, task, now_ms=now_ms)  # same transaction: the failure store agrees
 
 
 def reschedule_task(
-    tx: Tx, task: Task, *, due_ms: int, reason: str, message: str, now_ms: int
+    tx: Tx,
+    task: Task,
+    *,
+    due_ms: int,
+    reason: str,
+    message: str,
+    now_ms: int,
+    destination_region: str | None = None,
 ) -> None:
     tx.execute(
         "UPDATE replication_tasks SET due_ms = ?, leased_until_ms = 0, failure_reason = ?, "
         "last_error = ?, first_failure_ms = COALESCE(first_failure_ms, ?) WHERE task_id = ?",
         (due_ms, reason, message, now_ms, task.task_id),
     )
+    record_failure(
+        tx, task, state=FailureState.RETRYING, reason=reason, message=message, now_ms=now_ms,
+        next_attempt_ms=due_ms, destination_region=destination_region,
+    )  # fmt: skip
 
 
-def fail_task(tx: Tx, task: Task, *, reason: str, message: str, now_ms: int) -> None:
+def fail_task(
+    tx: Tx,
+    task: Task,
+    *,
+    reason: str,
+    message: str,
+    now_ms: int,
+    destination_region: str | None = None,
+) -> None:
     tx.execute(
         "UPDATE replication_tasks SET status = 'FAILED', leased_until_ms = 0, "
         "failure_reason = ?, last_error = ?, first_failure_ms = COALESCE(first_failure_ms, ?) "
@@ -134,6 +169,16 @@ def fail_task(tx: Tx, task: Task, *, reason: str, message: str, now_ms: int) -> 
         (reason, message, now_ms, task.task_id),
     )
     _refresh_version_status(tx, task)
+    record_failure(
+        tx, task, state=FailureState.FAILED, reason=reason, message=message, now_ms=now_ms,
+        destination_region=destination_region,
+    )  # fmt: skip
+    publish_replication_failure(
+        tx, bucket=task.bucket, key=task.key, version_id=task.version_id,
+        operation=task.operation.value, rule_id=task.rule_id,
+        destination_bucket=task.destination_bucket, reason=reason,
+        requested_ms=task.created_ms, now_ms=now_ms,
+    )  # fmt: skip  # s3:Replication:OperationFailedReplication, in the same transaction
 
 
 def _refresh_version_status(tx: Tx, task: Task) -> None:

@@ -114,7 +114,9 @@ class ReplicationWorker:
         try:
             await self._replicator.replicate(task)
         except ReplicationFailure as failure:
-            await self._record_failure(task, failure.reason, failure.message)
+            await self._record_failure(
+                task, failure.reason, failure.message, region=failure.destination_region
+            )
             return
         except asyncio.CancelledError:
             raise
@@ -125,9 +127,13 @@ class ReplicationWorker:
             )
             await self._record_failure(task, FailureReason.InternalError, repr(exc))
             return
-        await self._db.write(lambda tx: finish_task(tx, task))
+        done_ms = epoch_ms(self._clock.now())
+        await self._db.write(lambda tx: finish_task(tx, task, now_ms=done_ms))
 
-    async def _record_failure(self, task: Task, reason: FailureReason, message: str) -> None:
+    async def _record_failure(
+        self, task: Task, reason: FailureReason, message: str, *, region: str | None = None
+    ) -> None:
+        """`region`: the destination's, when known; the failure store keeps it."""
         now_ms = epoch_ms(self._clock.now())
         decision = self._settings.retry.decide(reason, task.attempts, self._rng)
         log.info(
@@ -140,12 +146,25 @@ class ReplicationWorker:
         )  # fmt: skip
         if isinstance(decision, GiveUp):
             await self._db.write(
-                lambda tx: fail_task(tx, task, reason=reason.value, message=message, now_ms=now_ms)
+                lambda tx: fail_task(
+                    tx,
+                    task,
+                    reason=reason.value,
+                    message=message,
+                    now_ms=now_ms,
+                    destination_region=region,
+                )
             )
             return
         due_ms = now_ms + int(decision.delay_s * 1000)
         await self._db.write(
             lambda tx: reschedule_task(
-                tx, task, due_ms=due_ms, reason=reason.value, message=message, now_ms=now_ms
+                tx,
+                task,
+                due_ms=due_ms,
+                reason=reason.value,
+                message=message,
+                now_ms=now_ms,
+                destination_region=region,
             )
         )

@@ -226,5 +226,14 @@ def _is_applied(conn: sqlite3.Connection, name: str) -> bool:
 
 
 def _split_sql(script: str) -> list[str]:
+    """Statements of a migration; a trigger's `BEGIN … END` block stays one statement."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    statements: list[str] = []
+    buffer = ""
+    for piece in "\n".join(lines).split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n;"):
+                statements.append(buffer.strip())
+            buffer = ""
+    return statements

@@ -1,0 +1,175 @@
+"""`ferry failures redrive --bucket B --rule R`: re-drive a rule's FAILED versions with a batch
+replication job (S3 Control S3ReplicateObject), as the seed story's command centre does.
+
+It lists the rule's FAILED versions from the failure store (admin API), writes their CSV
+manifest to a bucket (`--manifest-bucket`, default the source bucket, under `ferry-redrive/`),
+creates the job through the region's S3 Control API, confirms it, shows its progress until it
+ends, and prints the summary and where the completion report is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import xml.etree.ElementTree as ET
+from typing import Any
+from urllib.parse import quote
+from xml.sax.saxutils import escape
+
+import httpx
+
+from ferry.cli.failures import AdminClient, CommandError, run
+from ferry.config import root_credentials_from_env
+from ferry.replication.manifest import ManifestEntry, render_csv_manifest
+
+MANIFEST_PREFIX = "ferry-redrive/"
+POLL_S = 0.5
+BAR_WIDTH = 30
+_ENDED = ("Complete", "Failed", "Cancelled")
+_NS = "{http://awss3control.amazonaws.com/doc/2018-08-20/}"
+
+
+def add_parser(
+    actions: argparse._SubParsersAction[argparse.ArgumentParser],
+    connection: argparse.ArgumentParser,
+) -> None:
+    parser = actions.add_parser(
+        "redrive", parents=[connection], help="re-drive a rule's FAILED versions (batch job)"
+    )
+    parser.add_argument("--bucket", required=True, help="source bucket")
+    parser.add_argument("--rule", required=True, help="replication rule ID")
+    parser.add_argument("--reason", help="only failures with this reason")
+    parser.add_argument("--manifest-bucket", help="bucket for the manifest and report")
+    parser.add_argument("--priority", type=int, default=10)
+    parser.add_argument("--no-wait", action="store_true", help="do not wait for the job")
+    parser.add_argument("--account-id", help="account of the job (default: the root account)")
+    parser.set_defaults(act=redrive, run=run)
+
+
+def failed_versions(client: AdminClient, args: argparse.Namespace) -> list[ManifestEntry]:
+    """Every FAILED version of the rule in the bucket, once each, oldest failure last."""
+    params = {"rule": args.rule, "bucket": args.bucket, "state": "FAILED", "limit": "1000"}
+    if args.reason:
+        params["reason"] = args.reason
+    seen: dict[tuple[str, str], ManifestEntry] = {}
+    while True:
+        page = client.call("GET", "/_ferry/failures", params)
+        for failure in page["failures"]:
+            entry = ManifestEntry(
+                bucket=failure["bucket"], key=failure["key"], version_id=failure["version_id"]
+            )
+            seen.setdefault((entry.key, entry.version_id or ""), entry)
+        if not page.get("next_cursor"):
+            return list(seen.values())
+        params["cursor"] = page["next_cursor"]
+
+
+def create_job_body(
+    *, manifest_arn: str, etag: str, report_bucket: str, token: str, priority: int, role: str,
+    description: str,
+) -> bytes:  # fmt: skip
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<CreateJobRequest xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/">'
+        "<ConfirmationRequired>true</ConfirmationRequired>"
+        "<Operation><S3ReplicateObject/></Operation>"
+        f"<Report><Bucket>arn:aws:s3:::{escape(report_bucket)}</Bucket>"
+        "<Format>Report_CSV_20180820</Format><Enabled>true</Enabled>"
+        f"<Prefix>{MANIFEST_PREFIX}reports</Prefix><ReportScope>AllTasks</ReportScope></Report>"
+        f"<ClientRequestToken>{escape(token)}</ClientRequestToken>"
+        "<Manifest><Spec><Format>S3BatchOperations_CSV_20180820</Format>"
+        "<Fields><member>Bucket</member><member>Key</member><member>VersionId</member></Fields>"
+        f"</Spec><Location><ObjectArn>{escape(manifest_arn)}</ObjectArn>"
+        f"<ETag>{escape(etag)}</ETag></Location></Manifest>"
+        f"<Description>{escape(description)}</Description>"
+        f"<Priority>{priority}</Priority><RoleArn>{escape(role)}</RoleArn>"
+        "</CreateJobRequest>"
+    ).encode()
+
+
+def _checked(response: httpx.Response) -> ET.Element:
+    if response.status_code >= 300:
+        raise CommandError(f"HTTP {response.status_code}: {response.text[:300]}")
+    return ET.fromstring(response.content) if response.content else ET.Element("empty")
+
+
+def _text(root: ET.Element, path: str) -> str:
+    found = root.find("/".join(f"{_NS}{part}" for part in path.split("/")))
+    return "" if found is None or found.text is None else found.text
+
+
+def redrive(client: AdminClient, args: argparse.Namespace) -> None:
+    entries = failed_versions(client, args)
+    if not entries:
+        print(f"no FAILED versions for rule {args.rule} in {args.bucket}")
+        return
+    http = client.http
+    account = args.account_id or root_credentials_from_env({}).account_id
+    bucket = args.manifest_bucket or args.bucket
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    key = f"{MANIFEST_PREFIX}{args.rule}-{stamp}.csv"
+    put = http.put(f"/{bucket}/{quote(key)}", content=render_csv_manifest(entries))
+    _checked(put)
+    print(f"manifest: s3://{bucket}/{key} ({len(entries)} versions)")
+    body = create_job_body(
+        manifest_arn=f"arn:aws:s3:::{bucket}/{key}", etag=put.headers["etag"],
+        report_bucket=bucket, token=f"ferry-redrive-{args.rule}-{stamp}"[:64],
+        priority=args.priority, role=f"arn:aws:iam::{account}:role/ferry-batch-replication",
+        description=f"ferry failures redrive {args.bucket} {args.rule}"[:256],
+    )  # fmt: skip
+    headers = {"x-amz-account-id": account, "content-type": "application/xml"}
+    created = _checked(http.post("/v20180820/jobs", content=body, headers=headers))
+    job_id = _text(created, "JobId")
+    print(f"job: {job_id}")
+    job = _wait_for(http, job_id, headers, ("Suspended", *_ENDED))
+    if job["status"] == "Suspended":
+        _checked(http.post(f"/v20180820/jobs/{job_id}/status",
+                           params={"requestedJobStatus": "Ready"}, headers=headers))  # fmt: skip
+        print("confirmed")
+    if args.no_wait:
+        return
+    job = _wait_for(http, job_id, headers, _ENDED, progress=True)
+    print(f"status: {job['status']}  succeeded: {job['succeeded']}  failed: {job['failed']}  "
+          f"total: {job['total']}")  # fmt: skip
+    if job["failure"]:
+        print(f"failure: {job['failure']}")
+    if job["succeeded"] + job["failed"]:
+        print(f"report: s3://{bucket}/{MANIFEST_PREFIX}reports/job-{job_id}/manifest.json")
+    if job["status"] != "Complete" or job["failed"]:
+        raise CommandError(f"job {job_id} ended {job['status']} with {job['failed']} failed")
+
+
+def _describe(http: httpx.Client, job_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    root = _checked(http.get(f"/v20180820/jobs/{job_id}", headers=headers))
+    summary = "Job/ProgressSummary/"
+    return {
+        "status": _text(root, "Job/Status"),
+        "total": int(_text(root, summary + "TotalNumberOfTasks") or 0),
+        "succeeded": int(_text(root, summary + "NumberOfTasksSucceeded") or 0),
+        "failed": int(_text(root, summary + "NumberOfTasksFailed") or 0),
+        "failure": _text(root, "Job/FailureReasons/member/FailureReason"),
+    }
+
+
+def _wait_for(
+    http: httpx.Client, job_id: str, headers: dict[str, str], statuses: tuple[str, ...],
+    *, progress: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    while True:
+        job = _describe(http, job_id, headers)
+        if progress:
+            print("\r" + progress_bar(job), end="", file=sys.stderr, flush=True)
+        if job["status"] in statuses:
+            if progress:
+                print(file=sys.stderr, flush=True)
+            return job
+        time.sleep(POLL_S)
+
+
+def progress_bar(job: dict[str, Any]) -> str:
+    done, total = job["succeeded"] + job["failed"], job["total"]
+    filled = BAR_WIDTH if total == 0 else BAR_WIDTH * done // total
+    percent = 100 if total == 0 else 100 * done // total
+    return (f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {percent:3}% {done}/{total} "
+            f"({job['failed']} failed) {job['status']}")  # fmt: skip

@@ -1,0 +1,232 @@
+"""The durable outbox: events are written in the transaction that causes them, one row per
+(event, target), and `delivery.py` sends them later (at least once).
+
+`EventOutbox` is a VersionHook (ObjectCreated / ObjectRemoved events) and
+`publish_replication_failure` is called by the replication engine inside the transaction that
+marks a task FAILED, so neither a write nor a failure can commit without its events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ferry.core.clock import Clock, epoch_ms, from_epoch_ms
+from ferry.events.config import BucketNotifications, ConfigurationCache, matching_targets
+from ferry.events.records import (
+    S3_PRINCIPAL,
+    EventSource,
+    ObjectInfo,
+    ReplicationData,
+    render_message,
+    render_record,
+)
+from ferry.store import Database, Tx, Version
+from ferry.store.hooks import WriteOrigin
+
+# Ferry's replication operations (`replication.tasks.Operation`) as `s3Operation` values.
+S3_OPERATIONS = {
+    "OBJECT": "OBJECT_PUT",
+    "DELETE_MARKER": "DELETE_MARKER_PUT",
+    "METADATA": "OBJECT_METADATA_PUT",
+}
+FAILED_REPLICATION = "s3:Replication:OperationFailedReplication"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxEvent:
+    event_id: int
+    target_arn: str
+    bucket: str
+    event_name: str
+    payload: str
+    created_ms: int
+    attempts: int
+    last_error: str | None
+
+
+def object_event_name(old: Version | None, new: Version | None) -> str | None:
+    """The S3 event a version change is, or None (metadata changes send none here)."""
+    if new is None:
+        return "s3:ObjectRemoved:Delete" if old is not None else None
+    if old is not None and old.seq == new.seq:
+        return None
+    if new.is_delete_marker:
+        return "s3:ObjectRemoved:DeleteMarkerCreated"
+    if new.attrs.parts:
+        return "s3:ObjectCreated:CompleteMultipartUpload"
+    return "s3:ObjectCreated:Put"
+
+
+class EventOutbox:
+    """VersionHook: a committed version → one outbox row per matching configuration."""
+
+    def __init__(self, clock: Clock, on_enqueue: Callable[[], None] | None = None) -> None:
+        self._clock = clock
+        self._on_enqueue = on_enqueue
+        self._cache = ConfigurationCache()
+
+    def on_commit(
+        self, tx: Tx, old: Version | None, new: Version | None, origin: WriteOrigin
+    ) -> None:
+        event_name = object_event_name(old, new)
+        version = new or old
+        if event_name is None or version is None:
+            return
+        found = self._cache.load(tx, version.bucket)
+        if found is None:
+            return
+        created = event_name.startswith("s3:ObjectCreated:")
+        obj = ObjectInfo(
+            key=version.key,
+            version_id=None if version.version_id == "null" else version.version_id,
+            sequencer=version.seq,
+            size=version.size if created else None,
+            etag=version.etag if created else None,
+        )
+        now = self._clock.now()
+        source = EventSource(
+            region=found.region, bucket=version.bucket, owner_id=found.owner_id, time=now
+        )
+        principal = S3_PRINCIPAL if origin is WriteOrigin.REPLICATION else version.owner_id
+        if enqueue_event(tx, found, event_name, source, obj, principal, None) and self._on_enqueue:
+            self._on_enqueue()
+
+
+def enqueue_event(
+    tx: Tx,
+    found: BucketNotifications,
+    event_name: str,
+    source: EventSource,
+    obj: ObjectInfo,
+    principal_id: str,
+    replication: ReplicationData | None,
+) -> int:
+    """One row per matching configuration; returns how many."""
+    now_ms = epoch_ms(source.time)
+    rows = []
+    for match in matching_targets(found.config, event_name, obj.key):
+        record = render_record(
+            event_name=event_name.removeprefix("s3:"),
+            source=source,
+            obj=obj,
+            configuration_id=match.configuration_id,
+            principal_id=principal_id,
+            replication=replication,
+        )
+        rows.append((match.arn, source.bucket, event_name, render_message(record), now_ms, now_ms))
+    tx.executemany(
+        "INSERT INTO event_outbox (target_arn, bucket, event_name, payload, created_ms, due_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    return len(rows)
+
+
+def publish_replication_failure(
+    tx: Tx,
+    *,
+    bucket: str,
+    key: str,
+    version_id: str,
+    operation: str,
+    rule_id: str,
+    destination_bucket: str,
+    reason: str,
+    requested_ms: int,
+    now_ms: int,
+) -> int:
+    """`s3:Replication:OperationFailedReplication`, inside the transaction that records the
+    failure. Returns how many outbox rows it wrote."""
+    found = ConfigurationCache().load(tx, bucket)
+    if found is None:
+        return 0
+    row = tx.execute(
+        "SELECT seq, size, etag FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
+        (bucket, key, version_id),
+    ).fetchone()
+    obj = ObjectInfo(
+        key=key,
+        version_id=None if version_id == "null" else version_id,
+        sequencer=int(row[0]) if row else 0,
+        size=int(row[1]) if row else None,
+        etag=str(row[2]) if row else None,
+    )
+    source = EventSource(
+        region=found.region, bucket=bucket, owner_id=found.owner_id, time=from_epoch_ms(now_ms)
+    )
+    data = ReplicationData(
+        rule_id=rule_id,
+        destination_bucket=destination_bucket,
+        s3_operation=S3_OPERATIONS.get(operation, operation),
+        request_time=from_epoch_ms(requested_ms),
+        failure_reason=reason,
+    )
+    return enqueue_event(tx, found, FAILED_REPLICATION, source, obj, S3_PRINCIPAL, data)
+
+
+_COLUMNS = "event_id, target_arn, bucket, event_name, payload, created_ms, attempts, last_error"
+
+
+def _event(row: Any) -> OutboxEvent:
+    return OutboxEvent(
+        event_id=row[0], target_arn=row[1], bucket=row[2], event_name=row[3], payload=row[4],
+        created_ms=row[5], attempts=row[6], last_error=row[7],
+    )  # fmt: skip
+
+
+def has_due_events(tx: Tx, *, now_ms: int) -> bool:
+    row = tx.execute(
+        "SELECT 1 FROM event_outbox WHERE due_ms <= ? AND leased_until_ms <= ? LIMIT 1",
+        (now_ms, now_ms),
+    ).fetchone()
+    return row is not None
+
+
+def claim_due_events(tx: Tx, *, now_ms: int, limit: int, lease_ms: int) -> list[OutboxEvent]:
+    rows = tx.execute(
+        f"SELECT {_COLUMNS} FROM event_outbox WHERE due_ms <= ? AND leased_until_ms <= ? "
+        "ORDER BY event_id LIMIT ?",
+        (now_ms, now_ms, limit),
+    ).fetchall()
+    tx.executemany(
+        "UPDATE event_outbox SET leased_until_ms = ?, attempts = attempts + 1, "
+        "last_attempt_ms = ? WHERE event_id = ?",
+        [(now_ms + lease_ms, now_ms, r[0]) for r in rows],
+    )
+    return [_event(r) for r in rows]
+
+
+def mark_delivered(tx: Tx, event_ids: list[int]) -> None:
+    tx.executemany("DELETE FROM event_outbox WHERE event_id = ?", [(i,) for i in event_ids])
+
+
+def reschedule_event(tx: Tx, event_id: int, *, due_ms: int, error: str) -> None:
+    tx.execute(
+        "UPDATE event_outbox SET due_ms = ?, leased_until_ms = 0, last_error = ? "
+        "WHERE event_id = ?",
+        (due_ms, error[:1000], event_id),
+    )
+
+
+def list_outbox(tx: Tx, *, limit: int) -> tuple[dict[str, int], list[OutboxEvent]]:
+    """Undelivered events: counts per target, and the oldest `limit` of them."""
+    counts = {
+        str(r[0]): int(r[1])
+        for r in tx.execute("SELECT target_arn, COUNT(*) FROM event_outbox GROUP BY target_arn")
+    }
+    rows = tx.execute(
+        f"SELECT {_COLUMNS} FROM event_outbox ORDER BY event_id LIMIT ?", (limit,)
+    ).fetchall()
+    return counts, [_event(r) for r in rows]
+
+
+class Outbox:
+    """Read-only view of the region's outbox, for operators (`GET /_ferry/events/outbox`)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def pending(self, limit: int) -> tuple[dict[str, int], list[OutboxEvent]]:
+        return await self._db.read(lambda tx: list_outbox(tx, limit=limit))

@@ -1,0 +1,207 @@
+"""A job's manifest entries and the replication tasks they become.
+
+Each function runs inside the transaction the job runner gives it, which is what makes a job
+checkpointed: an entry turns RUNNING in the transaction that enqueues its tasks, and
+SUCCEEDED/FAILED in the one that adds it to the job's counters. Tasks are the engine's own
+(`enqueue_task`, tagged with the job); a completed task's row is deleted by the worker, a
+failed one stays FAILED with its reason, so an entry whose tasks are all gone succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ferry.replication.manifest import ManifestEntry, bucket_configuration
+from ferry.replication.retry import FailureReason
+from ferry.replication.rules import destinations_for
+from ferry.replication.tasks import PENDING, REPLICA, Operation, enqueue_task
+from ferry.store import Tx
+from ferry.store.records import pairs_from_json
+
+MAX_RUNNING_ENTRIES = 256  # per job: how far ahead of the workers a job enqueues
+_NOT_FOUND_REASONS = frozenset({"SrcObjectNotFound", "SrcVersionNotFound", "SrcBucketNotFound"})
+
+
+class EntryStatus(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntryOutcome:
+    """One finished entry, as the completion report shows it."""
+
+    bucket: str
+    key: str
+    version_id: str | None
+    succeeded: bool
+    http_status: int
+    error_code: str
+    message: str
+
+
+def insert_entries(tx: Tx, job_id: str, entries: Sequence[ManifestEntry]) -> None:
+    tx.executemany(
+        "INSERT INTO batch_job_entries (job_id, seq, bucket, key, version_id, status) "
+        "VALUES (?, ?, ?, ?, ?, 'QUEUED')",
+        [(job_id, n, e.bucket, e.key, e.version_id) for n, e in enumerate(entries)],
+    )
+
+
+def count_entries(tx: Tx, job_id: str, status: EntryStatus) -> int:
+    row = tx.execute(
+        "SELECT COUNT(*) FROM batch_job_entries WHERE job_id = ? AND status = ?",
+        (job_id, status.value),
+    ).fetchone()
+    return int(row[0])
+
+
+def enqueue_entries(tx: Tx, job_id: str, *, now_ms: int) -> tuple[int, int]:
+    """Start QUEUED entries until MAX_RUNNING_ENTRIES run. Returns (started, failed at once):
+    an entry whose version is missing or not eligible fails without a task."""
+    room = MAX_RUNNING_ENTRIES - count_entries(tx, job_id, EntryStatus.RUNNING)
+    if room <= 0:
+        return 0, 0
+    rows = tx.execute(
+        "SELECT seq, bucket, key, version_id FROM batch_job_entries "
+        "WHERE job_id = ? AND status = 'QUEUED' ORDER BY seq LIMIT ?",
+        (job_id, room),
+    ).fetchall()
+    failed = 0
+    for seq, bucket, key, version_id in rows:
+        refusal = _start_entry(tx, job_id, seq, bucket, key, version_id, now_ms=now_ms)
+        if refusal is not None:
+            failed += 1
+            code, message = refusal
+            _finish_entry(tx, job_id, seq, succeeded=False, code=code, message=message)
+    if failed:
+        tx.execute("UPDATE batch_jobs SET failed = failed + ? WHERE job_id = ?", (failed, job_id))
+    return len(rows), failed
+
+
+def _start_entry(
+    tx: Tx, job_id: str, seq: int, bucket: str, key: str, version_id: str | None, *, now_ms: int
+) -> tuple[str, str] | None:
+    """Enqueue the entry's tasks; or (reason, message) when it cannot replicate."""
+    config = bucket_configuration(tx, bucket)
+    if config is None:
+        exists = tx.execute("SELECT 1 FROM buckets WHERE name = ?", (bucket,)).fetchone()
+        if exists is None:
+            return FailureReason.SrcBucketNotFound.value, f"Bucket {bucket} is not in this region."
+        return "SrcBucketReplicationConfigMissing", "The source bucket has no replication rules."
+    where, params = "version_id = ?", (bucket, key, version_id)
+    if version_id is None:
+        where, params = "is_latest = 1 AND ? IS NULL", (bucket, key, None)
+    row = tx.execute(
+        "SELECT version_id, is_delete_marker, storage_class, tags, replication_status "
+        f"FROM versions WHERE bucket = ? AND key = ? AND {where}",
+        params,
+    ).fetchone()
+    if row is None:
+        reason = "SrcVersionNotFound" if version_id is not None else "SrcObjectNotFound"
+        return reason, "The source version does not exist."
+    found_version, marker, storage_class, tags, status = row
+    targets = destinations_for(
+        config, key=key, tags=dict(pairs_from_json(tags)), is_delete_marker=bool(marker),
+        storage_class=storage_class, sse_kms=False,
+    )  # fmt: skip
+    if not targets:
+        return "SrcObjectNotEligible", "No enabled replication rule selects this version."
+    for target in targets:
+        # A FAILED task this version left behind is superseded by the job's new attempt.
+        tx.execute(
+            "DELETE FROM replication_tasks WHERE bucket = ? AND key = ? AND version_id = ? "
+            "AND destination_bucket = ? AND status = 'FAILED'",
+            (bucket, key, found_version, target.bucket),
+        )
+        enqueue_task(
+            tx, bucket=bucket, key=key, version_id=found_version,
+            operation=Operation.DELETE_MARKER if marker else Operation.OBJECT,
+            rule_id=target.rule_id, destination_bucket=target.bucket,
+            storage_class=target.storage_class, on_replica=status == REPLICA, now_ms=now_ms,
+            job_id=job_id,
+        )  # fmt: skip
+    if status != REPLICA:
+        tx.execute(
+            "UPDATE versions SET replication_status = ? WHERE bucket = ? AND key = ? "
+            "AND version_id = ?",
+            (PENDING, bucket, key, found_version),
+        )
+    tx.execute(
+        "UPDATE batch_job_entries SET status = 'RUNNING', version_id = ? "
+        "WHERE job_id = ? AND seq = ?",
+        (found_version, job_id, seq),
+    )
+    return None
+
+
+def _finish_entry(
+    tx: Tx, job_id: str, seq: int, *, succeeded: bool, code: str = "", message: str = ""
+) -> None:
+    status = EntryStatus.SUCCEEDED if succeeded else EntryStatus.FAILED
+    http = 200 if succeeded else (404 if code in _NOT_FOUND_REASONS else 400)
+    tx.execute(
+        "UPDATE batch_job_entries SET status = ?, http_status = ?, error_code = ?, message = ? "
+        "WHERE job_id = ? AND seq = ?",
+        (status.value, http, code or None, message or None, job_id, seq),
+    )
+
+
+def settle_entries(tx: Tx, job_id: str) -> tuple[int, int]:
+    """Count RUNNING entries whose tasks are over. Returns (succeeded, failed) just settled."""
+    running = tx.execute(
+        "SELECT seq, bucket, key, version_id FROM batch_job_entries "
+        "WHERE job_id = ? AND status = 'RUNNING'",
+        (job_id,),
+    ).fetchall()
+    if not running:
+        return 0, 0
+    owed: dict[tuple[str, str, str], tuple[int, int, str, str]] = {}
+    for bucket, key, version_id, pending, failed, reason, error in tx.execute(
+        "SELECT bucket, key, version_id, SUM(status = 'PENDING'), SUM(status = 'FAILED'), "
+        "MAX(failure_reason), MAX(last_error) FROM replication_tasks WHERE job_id = ? "
+        "GROUP BY bucket, key, version_id",
+        (job_id,),
+    ):
+        owed[(bucket, key, version_id)] = (pending, failed, reason or "", error or "")
+    succeeded = failed_now = 0
+    for seq, bucket, key, version_id in running:
+        pending, failed, reason, error = owed.get((bucket, key, version_id), (0, 0, "", ""))
+        if pending:
+            continue
+        if failed:
+            failed_now += 1
+            _finish_entry(tx, job_id, seq, succeeded=False, code=reason, message=error)
+        else:
+            succeeded += 1
+            _finish_entry(tx, job_id, seq, succeeded=True, message="Successful")
+    tx.execute(
+        "UPDATE batch_jobs SET succeeded = succeeded + ?, failed = failed + ? WHERE job_id = ?",
+        (succeeded, failed_now, job_id),
+    )
+    return succeeded, failed_now
+
+
+def entry_outcomes(tx: Tx, job_id: str, *, failed_only: bool) -> list[EntryOutcome]:
+    wanted = "('FAILED')" if failed_only else "('SUCCEEDED', 'FAILED')"
+    rows = tx.execute(
+        "SELECT bucket, key, version_id, status, http_status, error_code, message "
+        f"FROM batch_job_entries WHERE job_id = ? AND status IN {wanted} ORDER BY seq",
+        (job_id,),
+    ).fetchall()
+    return [
+        EntryOutcome(
+            bucket=r[0],
+            key=r[1],
+            version_id=r[2],
+            succeeded=r[3] == EntryStatus.SUCCEEDED,
+            http_status=r[4] or 0,
+            error_code=r[5] or "",
+            message=r[6] or "",
+        )
+        for r in rows
+    ]
