@@ -96,9 +96,8 @@ class EventDelivery:
             # A write of the cancelled round may still be committing in the database's thread:
             # this no-op queues behind it, so the caller can close the database safely.
             await self._db.write(_nothing)
-        publishers, self._publishers = list(self._publishers.values()), {}
-        for publisher in publishers:
-            await publisher.close()
+        for arn in list(self._publishers):
+            await self._drop_publisher(arn)
 
     async def _run(self) -> None:
         while True:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
@@ -85,6 +86,8 @@ class SqliteDatabase:
         # From here on the writer never waits inside SQLite: see `_try_begin`.
         self._writer.execute("PRAGMA busy_timeout=0")
         self._pending: list[_Job] = []
+        self._in_thread = threading.Event()  # set when no statement runs in a worker thread
+        self._in_thread.set()
         self._committer: asyncio.Task[None] | None = None
 
     async def write(self, fn: Callable[[Tx], T]) -> T:
@@ -109,13 +112,23 @@ class SqliteDatabase:
             return fn(self._reader)
 
     def close(self) -> None:
+        # A COMMIT may still be running in its worker thread (shutdown racing a write):
+        # closing the connection under it would crash the process. Wait for it.
+        self._in_thread.wait(timeout=LOCK_WAIT_S)
         self._writer.close()
         self._reader.close()
+
+    async def _in_worker_thread(self, fn: Callable[[], T]) -> T:
+        self._in_thread.clear()
+        try:
+            return await asyncio.to_thread(fn)
+        finally:
+            self._in_thread.set()
 
     async def _commit_pending(self) -> None:
         """Runs while writes are waiting: one transaction per batch, one fsync per batch."""
         while self._pending:
-            began = self._try_begin() or await asyncio.to_thread(self._begin_waiting)
+            began = self._try_begin() or await self._in_worker_thread(self._begin_waiting)
             batch = self._pending[:MAX_GROUP_COMMIT]
             del self._pending[:MAX_GROUP_COMMIT]
             results = self._run_batch(batch) if began else None
@@ -123,7 +136,7 @@ class SqliteDatabase:
                 try:
                     with translate_db_errors():
                         # The disk wait happens off the loop; the GIL is released meanwhile.
-                        await asyncio.shield(asyncio.to_thread(self._writer.execute, "COMMIT"))
+                        await asyncio.shield(self._in_worker_thread(self._commit))
                 except BaseException as exc:
                     with contextlib.suppress(sqlite3.Error):
                         self._writer.execute("ROLLBACK")
@@ -134,6 +147,9 @@ class SqliteDatabase:
             else:
                 results = [(False, Busy())] * len(batch)
             _resolve(batch, results)
+
+    def _commit(self) -> None:
+        self._writer.execute("COMMIT")
 
     def _try_begin(self) -> bool:
         """Take the write lock without waiting (the common case: this process is the only
