@@ -81,7 +81,7 @@ class RegionConfig:
 class ReplicationSettings:
     """How each region's replication engine runs."""
 
-    workers: int = 8  # concurrent transfers per region
+    workers: int = 32  # concurrent transfers per region (small objects need many in flight)
     retry_base_delay_s: float = 1.0
     retry_max_delay_s: float = 60.0
     lease_s: float = 15.0  # a claimed task returns to the queue if its worker goes silent

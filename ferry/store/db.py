@@ -131,25 +131,40 @@ class SqliteDatabase:
             began = self._try_begin() or await self._in_worker_thread(self._begin_waiting)
             batch = self._pending[:MAX_GROUP_COMMIT]
             del self._pending[:MAX_GROUP_COMMIT]
-            results = self._run_batch(batch) if began else None
-            if results is not None:
-                try:
-                    with translate_db_errors():
-                        # The disk wait happens off the loop; the GIL is released meanwhile.
-                        await asyncio.shield(self._in_worker_thread(self._commit))
-                except BaseException as exc:
-                    with contextlib.suppress(sqlite3.Error):
-                        self._writer.execute("ROLLBACK")
-                    results = [(False, exc)] * len(batch)
-                    if isinstance(exc, asyncio.CancelledError):
-                        _resolve(batch, results)
-                        raise
-            else:
-                results = [(False, Busy())] * len(batch)
-            _resolve(batch, results)
+            if not began:
+                _resolve(batch, [(False, Busy())] * len(batch))
+                continue
+            results = self._run_batch(batch)
+            # The disk wait happens off the loop (the GIL is released meanwhile). While the
+            # COMMIT runs in its thread nothing else may touch the connection, not even on
+            # cancellation: a ROLLBACK racing the COMMIT would corrupt the connection.
+            commit = asyncio.ensure_future(self._in_worker_thread(self._commit))
+            try:
+                await asyncio.shield(commit)
+            except asyncio.CancelledError:
+                await asyncio.wait([commit])
+                _resolve(batch, self._outcome(commit, batch, results))
+                raise
+            except Exception:
+                pass  # the outcome below carries the error to every caller
+            _resolve(batch, self._outcome(commit, batch, results))
+
+    def _outcome(
+        self,
+        commit: asyncio.Future[None],
+        batch: list[_Job],
+        results: list[tuple[bool, Any]],
+    ) -> list[tuple[bool, Any]]:
+        failed = commit.exception()
+        if failed is None:
+            return results
+        with contextlib.suppress(sqlite3.Error):
+            self._writer.execute("ROLLBACK")
+        return [(False, failed)] * len(batch)
 
     def _commit(self) -> None:
-        self._writer.execute("COMMIT")
+        with translate_db_errors():
+            self._writer.execute("COMMIT")
 
     def _try_begin(self) -> bool:
         """Take the write lock without waiting (the common case: this process is the only

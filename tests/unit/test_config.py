@@ -60,7 +60,7 @@ def test_minimal_file_gets_defaults_relative_to_the_file(tmp_path: Path) -> None
     assert west.data_dir == tmp_path / "ferry-data" / "eu-west-1"
     assert west.database == "sqlite"
     assert deployment.replication == ReplicationSettings(
-        workers=8, retry_base_delay_s=1.0, retry_max_delay_s=60.0, lease_s=15.0
+        workers=32, retry_base_delay_s=1.0, retry_max_delay_s=60.0, lease_s=15.0
     )
     assert deployment.root.access_key == DEFAULT_ROOT_ACCESS_KEY
     assert deployment.root.defaulted
