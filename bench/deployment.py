@@ -41,10 +41,10 @@ KILL_WAIT_S = 10.0
 class ReplicationSettings:
     """The `[replication]` table written to ferry.toml (Ferry's documented defaults)."""
 
-    workers: int = 8
+    workers: int = 32
     retry_base_delay_s: float = 1.0
     retry_max_delay_s: float = 60.0
-    lease_s: float = 60.0
+    lease_s: float = 15.0
 
 
 def root_credentials() -> tuple[str, str]:
