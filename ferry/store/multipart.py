@@ -32,7 +32,7 @@ from ferry.store.records import (
     pairs_from_json,
     pairs_to_json,
 )
-from ferry.store.versions import WriteCondition, commit_version
+from ferry.store.versions import WriteCondition, commit_version, commit_with_blobs
 
 MIN_PART_SIZE_BYTES = 5 * 1024 * 1024
 MAX_PART_NUMBER = 10_000
@@ -171,13 +171,7 @@ class Uploads:
             )  # fmt: skip
             return part, [old[0]] if old else []
 
-        try:
-            part, garbage = await self._db.write(write)
-        except BaseException:
-            self._blobs.delete([segment.blob_id])
-            raise
-        self._blobs.delete(garbage)
-        return part
+        return await commit_with_blobs(self._db, self._blobs, write, [segment.blob_id])
 
     async def list_parts(
         self, bucket: str, key: str, upload_id: str, *, after: int = 0, limit: int = 1000

@@ -24,7 +24,12 @@ from ferry.store.records import (
     Version,
     VersioningStatus,
 )
-from ferry.store.versions import fetch_latest, fetch_version, insert_version
+from ferry.store.versions import (
+    commit_with_blobs,
+    fetch_latest,
+    fetch_version,
+    insert_version,
+)
 
 REPLICA = "REPLICA"
 
@@ -136,10 +141,5 @@ class Replicas:
                 delete_marker=delete_marker,
             )  # fmt: skip
 
-        try:
-            version, garbage = await self._db.write(write)
-        except BaseException:
-            self._blobs.delete([s.blob_id for s in body.segments])
-            raise
-        self._blobs.delete(garbage)
-        return version
+        fresh = [s.blob_id for s in body.segments]
+        return await commit_with_blobs(self._db, self._blobs, write, fresh)

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 
 from ferry.core.clock import Clock, epoch_ms
 from ferry.core.ids import NULL_VERSION_ID, new_version_id
@@ -42,6 +43,8 @@ from ferry.store.records import (
     version_from_row,
 )
 from ferry.store.records import Version as Version
+
+T = TypeVar("T")
 
 # A check run inside the commit transaction against the current latest version (If-Match, ...).
 WriteCondition = Callable[["Version | None"], None]
@@ -198,6 +201,24 @@ def delete_version(
     )
 
 
+async def commit_with_blobs(
+    db: Database,
+    blobs: FileBlobStore,
+    write: Callable[[Tx], tuple[T, list[str]]],
+    fresh: list[str],
+) -> T:
+    """Run a write that commits `fresh` blobs and may free others: the fresh ones are removed
+    if the write fails, the freed ones once it has committed (a crash in between leaves only
+    orphans, which the start-up sweeper removes)."""
+    try:
+        value, garbage = await db.write(write)
+    except BaseException:
+        blobs.delete(fresh)
+        raise
+    blobs.delete(garbage)
+    return value
+
+
 class Objects:
     """Object versions of one region: write, read, delete, update tags and ACLs."""
 
@@ -256,13 +277,8 @@ class Objects:
                 attrs=attrs, body=body, delete_marker=delete_marker, condition=condition,
             )  # fmt: skip
 
-        try:
-            version, garbage = await self._db.write(write)
-        except BaseException:
-            self._blobs.delete([s.blob_id for s in body.segments])
-            raise
-        self._blobs.delete(garbage)
-        return version
+        fresh = [s.blob_id for s in body.segments]
+        return await commit_with_blobs(self._db, self._blobs, write, fresh)
 
     async def get(self, bucket: str, key: str, version_id: str | None = None) -> Version:
         """The version a GET would serve; delete markers raise as S3 answers them."""
