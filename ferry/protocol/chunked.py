@@ -148,7 +148,7 @@ class AwsChunkedDecoder:
             if header is None:
                 raise _truncated()
             size, claimed = _parse_size(header, signer is not None)
-            self._check_length(self.decoded_size + size, final=False)
+            self.check_content_length(self.decoded_size + size, final=False)
             digest = hashlib.sha256() if signer else None
             remaining = size
             while remaining:
@@ -173,10 +173,10 @@ class AwsChunkedDecoder:
                 raise _truncated()
             if end:
                 raise _malformed("chunk data longer than its declared size")
-        self._check_length(self.decoded_size, final=True)
+        self.check_content_length(self.decoded_size, final=True)
         await self._read_trailers(reader, previous)
 
-    def _check_length(self, size: int, *, final: bool) -> None:
+    def check_content_length(self, size: int, *, final: bool) -> None:
         expected = self._decoded_length
         if expected is None or (size == expected if final else size <= expected):
             return

@@ -11,7 +11,7 @@ from ferry.api.handlers import views
 from ferry.api.handlers.headers import parse_range
 from ferry.api.handlers.listing import parse_encoding_type, parse_max_keys
 from ferry.api.handlers.objects import (
-    _check_length,
+    check_content_length,
     new_object_attrs,
     read_copy_source,
     write_condition,
@@ -89,7 +89,7 @@ async def create_multipart_upload(ctx: RequestContext) -> Response:
 async def upload_part(ctx: RequestContext) -> Response:
     number = _part_number(ctx)
     upload_id = _upload_id(ctx)
-    _check_length(ctx)
+    check_content_length(ctx)
     upload = await ctx.services.uploads.get(ctx.bucket, ctx.key, upload_id)
     algorithm = upload.attrs.checksum_algorithm
     body = RequestBody(

@@ -67,7 +67,7 @@ def new_object_attrs(ctx: RequestContext) -> ObjectAttributes:
     )
 
 
-def _check_length(ctx: RequestContext) -> None:
+def check_content_length(ctx: RequestContext) -> None:
     headers = ctx.request.headers
     declared = headers.get("x-amz-decoded-content-length") or headers.get("content-length")
     if declared is None:
@@ -94,7 +94,7 @@ def _put_response(version: Version, bucket_versioning: VersioningStatus) -> Resp
 
 async def put_object(ctx: RequestContext) -> Response:
     key = parse_object_key(ctx.key)
-    _check_length(ctx)
+    check_content_length(ctx)
     attrs = new_object_attrs(ctx)
     bucket = await ctx.services.objects.bucket(ctx.bucket)  # fail before reading the body
     body = RequestBody(ctx.request, ctx.auth)
@@ -105,7 +105,7 @@ async def put_object(ctx: RequestContext) -> Response:
     return _put_response(version, bucket.versioning)
 
 
-def _version_id_param(ctx: RequestContext) -> str | None:
+def version_id_param(ctx: RequestContext) -> str | None:
     version_id = ctx.param("versionId")
     if version_id == "":
         raise InvalidArgument("Version id cannot be the empty string", argument_name="versionId")
@@ -113,7 +113,7 @@ def _version_id_param(ctx: RequestContext) -> str | None:
 
 
 async def _read_version(ctx: RequestContext) -> tuple[Version, bool]:
-    version = await ctx.services.objects.get(ctx.bucket, ctx.key, _version_id_param(ctx))
+    version = await ctx.services.objects.get(ctx.bucket, ctx.key, version_id_param(ctx))
     bucket = await ctx.services.objects.bucket(ctx.bucket)
     return version, bucket.versioning is not VersioningStatus.UNVERSIONED
 
@@ -196,7 +196,7 @@ async def head_object(ctx: RequestContext) -> Response:
 
 
 async def delete_object(ctx: RequestContext) -> Response:
-    outcome = await ctx.services.objects.delete(ctx.bucket, ctx.key, _version_id_param(ctx))
+    outcome = await ctx.services.objects.delete(ctx.bucket, ctx.key, version_id_param(ctx))
     response = Response(status=204)
     if outcome.delete_marker:
         response.set("x-amz-delete-marker", "true")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ferry.api.context import RequestContext
 from ferry.api.handlers import acl as acl_headers
 from ferry.api.handlers import views
-from ferry.api.handlers.objects import _version_id_param
+from ferry.api.handlers.objects import version_id_param
 from ferry.api.http import Response, xml_response
 from ferry.protocol import xml
 from ferry.store import Grants, Pairs
@@ -38,20 +38,20 @@ async def delete_bucket_tagging(ctx: RequestContext) -> Response:
 async def put_object_tagging(ctx: RequestContext) -> Response:
     tags = _parse_tags(await ctx.request.read_body(), xml.OBJECT_TAG_LIMIT)
     version = await ctx.services.objects.update_attrs(
-        ctx.bucket, ctx.key, _version_id_param(ctx), tags=tags
+        ctx.bucket, ctx.key, version_id_param(ctx), tags=tags
     )
     return Response(status=200).set("x-amz-version-id", version.version_id)
 
 
 async def get_object_tagging(ctx: RequestContext) -> Response:
-    version = await ctx.services.objects.get(ctx.bucket, ctx.key, _version_id_param(ctx))
+    version = await ctx.services.objects.get(ctx.bucket, ctx.key, version_id_param(ctx))
     response = xml_response(_render_tags(version.attrs.tags))
     return response.set("x-amz-version-id", version.version_id)
 
 
 async def delete_object_tagging(ctx: RequestContext) -> Response:
     version = await ctx.services.objects.update_attrs(
-        ctx.bucket, ctx.key, _version_id_param(ctx), tags=()
+        ctx.bucket, ctx.key, version_id_param(ctx), tags=()
     )
     return Response(status=204).set("x-amz-version-id", version.version_id)
 
@@ -80,12 +80,12 @@ async def get_bucket_acl(ctx: RequestContext) -> Response:
 async def put_object_acl(ctx: RequestContext) -> Response:
     grants = await _acl_from_request(ctx)
     version = await ctx.services.objects.update_attrs(
-        ctx.bucket, ctx.key, _version_id_param(ctx), acl=grants
+        ctx.bucket, ctx.key, version_id_param(ctx), acl=grants
     )
     return Response(status=200).set("x-amz-version-id", version.version_id)
 
 
 async def get_object_acl(ctx: RequestContext) -> Response:
-    version = await ctx.services.objects.get(ctx.bucket, ctx.key, _version_id_param(ctx))
+    version = await ctx.services.objects.get(ctx.bucket, ctx.key, version_id_param(ctx))
     response = xml_response(_render_acl(version.owner_id, version.attrs.acl))
     return response.set("x-amz-version-id", version.version_id)
