@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import httpx
 
 from ferry.api.app import S3App
-from ferry.api.auth import Principal
+from ferry.api.auth import Principal, PrincipalKind
 from ferry.api.context import Services
 from ferry.api.destinations import DeploymentDestinationChecker
 from ferry.client import Credentials, RemoteS3
@@ -61,12 +61,14 @@ class RootKeys:
             account_id=root.account_id,
             arn=f"arn:aws:iam::{root.account_id}:root",
             is_root=True,
+            kind=PrincipalKind.DEPLOYMENT_ROOT,
         )
         self._replication_secret = replication_secret(root.secret_key)
         self._replication = Principal(
             access_key=REPLICATION_ACCESS_KEY,
             account_id=root.account_id,
             arn=replication_role_arn(root.account_id),
+            kind=PrincipalKind.REPLICATION,
         )
 
     def lookup(self, access_key: str) -> tuple[Secret, Principal] | None:

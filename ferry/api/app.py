@@ -14,7 +14,9 @@ from ferry.api.auth import KeyLookup, authenticate
 from ferry.api.context import RequestContext, Services
 from ferry.api.errors import error_response
 from ferry.api.http import ClientDisconnected, Receive, Request, Response, Scope, Send
+from ferry.api.iam import handle_iam
 from ferry.api.jobs import handle_control, is_control_path
+from ferry.api.kms import handle_kms
 from ferry.api.outbox_endpoint import OUTBOX_PATH, outbox_endpoint
 from ferry.api.placement import redirect_for
 from ferry.api.routing import match_route
@@ -84,6 +86,12 @@ class S3App:
                 response = await admin.failures_endpoint(request, self._services, self._keys)
             elif request.path == OUTBOX_PATH:
                 response = await outbox_endpoint(request, self._services, self._keys)
+            elif (service := signing_service(request)) in ("iam", "sts"):
+                response = await handle_iam(
+                    request, request_id, self._services, self._keys, service=service
+                )
+            elif service == "kms":
+                response = await handle_kms(request, request_id, self._services, self._keys)
             elif is_control_path(request.path):
                 response = await handle_control(request, request_id, self._services, self._keys)
             elif request.path.startswith("/_ferry/"):
@@ -150,6 +158,17 @@ class S3App:
                 )  # fmt: skip
             return Response(status=503, body=b'{"status":"starting"}')
         raise S3Error(S3ErrorCode.NotImplemented, "Unknown Ferry endpoint.")
+
+
+def signing_service(request: Request) -> str | None:
+    """The SigV4 service a request was signed for (`s3`, `iam`, `sts`, `kms`…): IAM, STS and
+    KMS share the endpoint with S3 (the aws CLI's `--endpoint-url`) and differ only by it."""
+    authorization = request.headers.get("authorization", "")
+    _, found, rest = authorization.partition("Credential=")
+    if not found:
+        rest = request.params.get("X-Amz-Credential", "")
+    scope = rest.split(",", 1)[0].split("/")
+    return scope[3] if len(scope) >= 5 else None
 
 
 async def _send_response(send: Send, response: Response, request_id: str, *, head: bool) -> None:

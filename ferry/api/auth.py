@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from enum import StrEnum
 from typing import Protocol
 
 from ferry.api.http import Request
@@ -26,19 +27,29 @@ SERVICE = "s3"
 _C = S3ErrorCode
 
 
+class PrincipalKind(StrEnum):
+    ANONYMOUS = "anonymous"
+    DEPLOYMENT_ROOT = "deployment-root"  # the operator's credentials from ferry.toml
+    ACCOUNT_ROOT = "account-root"  # an account's own root user
+    USER = "user"  # an IAM user
+    ROLE = "role"  # a role, as replication workers act
+    REPLICATION = "replication"  # the internal identity workers sign with
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Principal:
     access_key: str
     account_id: str
     arn: str
-    is_root: bool = False
+    is_root: bool = False  # the deployment root: full access everywhere, admin APIs
+    kind: PrincipalKind = PrincipalKind.USER
 
     @property
     def is_anonymous(self) -> bool:
         return not self.access_key
 
 
-ANONYMOUS = Principal(access_key="", account_id="", arn="*")
+ANONYMOUS = Principal(access_key="", account_id="", arn="*", kind=PrincipalKind.ANONYMOUS)
 
 
 class KeyLookup(Protocol):
@@ -62,9 +73,13 @@ def authenticate(
     region: str,
     *,
     virtual_bucket: str | None = None,
+    service: str = SERVICE,
+    any_region: bool = False,
 ) -> Authenticated:
     """`virtual_bucket` is the bucket the Host header names (`paths.host_bucket`): a SigV2
-    signature covers it although the path does not carry it."""
+    signature covers it although the path does not carry it. `service` is the SigV4 service
+    the credential scope must name (`iam`, `sts`, `kms` for those APIs); `any_region` accepts
+    any scope region (IAM and STS are global services)."""
     authorization = request.headers.get("authorization")
     params = request.params
     presigned = "X-Amz-Algorithm" in params
@@ -81,9 +96,19 @@ def authenticate(
     if authorization is not None:
         if authorization.startswith(sigv2.SCHEME + " "):
             return _verify_v2_header(request, authorization, keys, clock, virtual_bucket)
-        return _verify(request, sigv4.parse_authorization(authorization), keys, clock, region)
+        return _verify(
+            request,
+            sigv4.parse_authorization(authorization),
+            keys,
+            clock,
+            region,
+            service,
+            any_region,
+        )
     if presigned:
-        return _verify(request, sigv4.parse_presigned(params), keys, clock, region)
+        return _verify(
+            request, sigv4.parse_presigned(params), keys, clock, region, service, any_region
+        )
     if "Signature" in params or "AWSAccessKeyId" in params:
         return _verify_v2_query(request, keys, clock, virtual_bucket)
     return _anonymous(request)
@@ -115,10 +140,17 @@ def _lookup(keys: KeyLookup, access_key: str) -> tuple[Secret, Principal]:
 
 
 def _verify(
-    request: Request, auth: SignedAuth, keys: KeyLookup, clock: Clock, region: str
+    request: Request,
+    auth: SignedAuth,
+    keys: KeyLookup,
+    clock: Clock,
+    region: str,
+    service: str = SERVICE,
+    any_region: bool = False,
 ) -> Authenticated:
     credential = auth.credential
-    sigv4.check_scope(credential, region=region, service=SERVICE, presigned=auth.presigned)
+    scope_region = credential.region if any_region else region
+    sigv4.check_scope(credential, region=scope_region, service=service, presigned=auth.presigned)
     timestamp, moment = _request_time(request, auth)
     if credential.date != timestamp[:8]:
         code = (
