@@ -39,12 +39,25 @@ KILL_WAIT_S = 10.0
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReplicationSettings:
-    """The `[replication]` table written to ferry.toml (Ferry's documented defaults)."""
+    """The `[replication]` table written to ferry.toml; None leaves a setting out, so the
+    regions run with Ferry's own default (what the benchmark measures unless told)."""
 
-    workers: int = 32
-    retry_base_delay_s: float = 1.0
-    retry_max_delay_s: float = 60.0
-    lease_s: float = 15.0
+    workers: int | None = None
+    retry_base_delay_s: float | None = None
+    retry_max_delay_s: float | None = None
+    lease_s: float | None = None
+
+    def toml_lines(self) -> list[str]:
+        return [
+            f"{name} = {value}"
+            for name, value in (
+                ("workers", self.workers),
+                ("retry_base_delay_s", self.retry_base_delay_s),
+                ("retry_max_delay_s", self.retry_max_delay_s),
+                ("lease_s", self.lease_s),
+            )
+            if value is not None
+        ]
 
 
 def root_credentials() -> tuple[str, str]:
@@ -82,7 +95,6 @@ class Deployment:
 
     def write_config(self) -> None:
         access, secret = self.credentials
-        s = self.settings
         lines = [
             'data_dir = "data"',
             "[root]",
@@ -90,10 +102,7 @@ class Deployment:
             f'secret_key = "{secret}"',
             f'account_id = "{ACCOUNT_ID}"',
             "[replication]",
-            f"workers = {s.workers}",
-            f"retry_base_delay_s = {s.retry_base_delay_s}",
-            f"retry_max_delay_s = {s.retry_max_delay_s}",
-            f"lease_s = {s.lease_s}",
+            *self.settings.toml_lines(),
         ]
         for region in self.regions:
             self.ports.setdefault(region, free_port())

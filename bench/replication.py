@@ -63,7 +63,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--small-count", type=int, help="4 KiB backlog (default 10000; 2000)")
     p.add_argument("--large-count", type=int, help="64 MiB backlog (default 100; 20)")
     p.add_argument("--drain-timeout", type=float, default=900.0, help="s per drain / rclone run")
-    p.add_argument("--workers", type=int, default=8, help="ferry.toml [replication] workers")
+    p.add_argument(
+        "--workers", type=int, help="ferry.toml [replication] workers (default: Ferry's own)"
+    )
     p.add_argument("--no-rclone", action="store_true", help="skip the rclone comparison")
     p.add_argument("--log-level", default="warning", help="the regions' --log-level")
     p.add_argument("--json", type=Path, metavar="PATH", help="write every raw figure here")
@@ -83,7 +85,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error("--rate, --steady-seconds, --window-seconds and --poll-ms must be positive")
     if args.max_head_rate <= 0:
         p.error("--max-head-rate must be positive")
-    if args.small_count < 1 or args.large_count < 1 or args.workers < 1:
+    if args.small_count < 1 or args.large_count < 1 or (args.workers or 1) < 1:
         p.error("--small-count, --large-count and --workers must be at least 1")
     return args
 

@@ -154,9 +154,9 @@ def render(doc: dict[str, Any]) -> str:
     head = [
         f"Ferry replication benchmark: us-east-1 → {DEST}, one `ferry serve` process per region"
         f" on {m['cpu_count']} cores; run took {_n(m.get('duration_s'), 0)} s",
-        f"ferry.toml [replication]: workers {s['workers']}, retry {s['retry_base_delay_s']:g} s"
-        f" doubling to {s['retry_max_delay_s']:g} s, lease {s['lease_s']:g} s; "
-        f"client signer {m.get('signer')}",
+        "ferry.toml [replication]: "
+        + (", ".join(f"{k} {v:g}" for k, v in s.items() if v is not None) or "Ferry's defaults")
+        + f"; client signer {m.get('signer')}",
         "1-minute load average as each phase began: "
         + ", ".join(f"{k} {v:g}" for k, v in m["loadavg_1m"].items()),
     ]

@@ -13,7 +13,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -66,6 +66,9 @@ class RegionConfig:
     virtual_host_domains: tuple[str, ...] = field(default=DEFAULT_VIRTUAL_HOST_DOMAINS)
     endpoint: str = ""
     database: str = "sqlite"
+    # The region master key (ferry/crypto/master_key.py); None: <data_dir>/master.key,
+    # generated on first start.
+    master_key_file: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.endpoint:
@@ -154,6 +157,17 @@ class DeploymentConfig:
 
     def find_region(self, name: str) -> RegionConfig | None:
         return next((r for r in self.regions if r.name == name), None)
+
+
+def with_master_key_from_env(
+    region: RegionConfig, environ: Mapping[str, str] | None = None
+) -> RegionConfig:
+    """`region` with FERRY_MASTER_KEY_FILE, when set, as its master key file (it overrides the
+    file's `master_key_file`, as FERRY_ROOT_* override `[root]`)."""
+    raw = (os.environ if environ is None else environ).get("FERRY_MASTER_KEY_FILE", "")
+    if not raw:
+        return region
+    return replace(region, master_key_file=Path(raw).expanduser())
 
 
 def root_credentials_from_env(environ: Mapping[str, str] | None = None) -> RootCredentials:
@@ -258,7 +272,8 @@ class _Reader:
     ) -> RegionConfig:
         if not isinstance(raw, dict):
             raise self.error(key, f"must be a table, got {_type_name(raw)}")
-        self.known(raw, key, {"name", "host", "port", "endpoint", "data_dir", "database"})
+        allowed = {"name", "host", "port", "endpoint", "data_dir", "database", "master_key_file"}
+        self.known(raw, key, allowed)
         if "name" not in raw:
             raise self.error(f"{key}.name", "missing")
         name = self.get(raw, key, "name", str, "")
@@ -292,6 +307,7 @@ class _Reader:
             data_dir=self.path_of(raw, key, "data_dir", deployment_dir / name),
             virtual_host_domains=domains,
             database=database,
+            master_key_file=self.optional_path(raw, key, "master_key_file"),
         )
 
     def replication(self, raw: dict[str, Any]) -> ReplicationSettings:
@@ -421,6 +437,9 @@ class _Reader:
                 _join(key, name), f"must be {_type_name(kind)}, got {_type_name(value)}"
             )
         return value
+
+    def optional_path(self, table: dict[str, Any], key: str, name: str) -> Path | None:
+        return self.path_of(table, key, name, Path()) if name in table else None
 
     def path_of(self, table: dict[str, Any], key: str, name: str, default: Path) -> Path:
         raw = self.get(table, key, name, str, "")

@@ -17,11 +17,24 @@ from ferry.config import DeploymentConfig, RegionConfig, RootCredentials, one_re
 from ferry.control import (
     CONTROL_DATABASE_NAME,
     CONTROL_MIGRATIONS,
+    AccessKeys,
+    Accounts,
     BucketDirectory,
     DirectoryEntry,
+    Iam,
+    IdentityPolicies,
+    KeyHolderKind,
+    Policies,
+    Roles,
+    SecretSealer,
+    StoredKeyLookup,
+    Users,
 )
 from ferry.core.clock import Clock, SystemClock
 from ferry.core.secret import Secret
+from ferry.crypto import KeyService, load_or_create_master_key
+from ferry.crypto.bucket_defaults import BucketEncryptionDefaults
+from ferry.crypto.sse import ObjectEncryption
 from ferry.events import DeliverySettings, EventDelivery, EventOutbox, NotificationConfigs, Outbox
 from ferry.replication.failures import FailureStore
 from ferry.replication.identity import (
@@ -35,12 +48,15 @@ from ferry.replication.locator import DirectoryLocator
 from ferry.replication.planner import ReplicationPlanner
 from ferry.replication.replicator import Replicator
 from ferry.replication.retry import RetryPolicy
+from ferry.replication.roles import ReplicationRoles
+from ferry.replication.source_access import SourceAuthorizer
 from ferry.replication.worker import ReplicationWorker, WorkerSettings
 from ferry.store import (
     Buckets,
     FileBlobStore,
     Listings,
     Objects,
+    Quotas,
     Replicas,
     SqliteDatabase,
     Uploads,
@@ -51,11 +67,17 @@ from ferry.store import (
 log = logging.getLogger("ferry.region")
 
 
-class RootKeys:
-    """The deployment's root credentials: the only key pair until IAM arrives."""
+DEPLOYMENT_ROOT_ACCOUNT_NAME = "deployment-root"
 
-    def __init__(self, root: RootCredentials) -> None:
+
+class DeploymentKeys:
+    """Every key the deployment accepts: the root credentials (ferry.toml), the internal
+    replication identity, and the keys stored in the control plane (account roots' and IAM
+    users', `control.keys`)."""
+
+    def __init__(self, root: RootCredentials, stored: StoredKeyLookup) -> None:
         self._root = root
+        self._stored = stored
         self._principal = Principal(
             access_key=root.access_key,
             account_id=root.account_id,
@@ -76,7 +98,16 @@ class RootKeys:
             return self._root.secret_key, self._principal
         if access_key == REPLICATION_ACCESS_KEY:
             return self._replication_secret, self._replication
-        return None
+        found = self._stored.lookup(access_key)
+        if found is None:
+            return None
+        kind = (
+            PrincipalKind.USER if found.holder is KeyHolderKind.USER else PrincipalKind.ACCOUNT_ROOT
+        )
+        principal = Principal(
+            access_key=access_key, account_id=found.account_id, arn=found.arn, kind=kind
+        )
+        return found.secret, principal
 
 
 @dataclass(slots=True)
@@ -105,11 +136,26 @@ def build_region(
     clock = clock or SystemClock()
     deployment = deployment or one_region_deployment(config, root)
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    # The root of the region's key hierarchy (docs/encryption.md): before any data is served.
+    master_key = load_or_create_master_key(config.master_key_file, config.data_dir)
     db = SqliteDatabase(config.data_dir / "metadata.sqlite3")
+    kms = KeyService(db, master_key, clock, config.name)
     control_db = SqliteDatabase(
         deployment.control_dir / CONTROL_DATABASE_NAME, migrations=CONTROL_MIGRATIONS
     )
     directory = BucketDirectory(control_db, clock)
+    sealer = SecretSealer(root.secret_key)
+    stored_keys = StoredKeyLookup(deployment.control_dir / CONTROL_DATABASE_NAME, sealer)
+    accounts = Accounts(control_db, clock, sealer)
+    policies = Policies(control_db, clock)
+    iam = Iam(
+        accounts=accounts,
+        users=Users(control_db, clock),
+        access_keys=AccessKeys(control_db, clock, sealer),
+        roles=Roles(control_db, clock),
+        policies=policies,
+        identities=IdentityPolicies(policies, accounts),
+    )
     blobs = FileBlobStore(config.data_dir / "blobs")
     hooks = VersionHooks()
     buckets = Buckets(db, clock, config.name)
@@ -126,6 +172,13 @@ def build_region(
         Replicator(objects, DirectoryLocator(directory, endpoints), client, identity),
         clock,
         _worker_settings(deployment),
+        authorizer=SourceAuthorizer(
+            db,
+            ReplicationRoles(iam.roles, iam.identities),
+            iam.identities,
+            root_account_id=root.account_id,
+            root_canonical_id=root.canonical_id,
+        ),
     )
     hooks.register(ReplicationPlanner(clock, on_enqueue=worker.wake))
     job_runner = BatchJobRunner(
@@ -148,6 +201,7 @@ def build_region(
         endpoints=endpoints,
         client=client,
         credentials=identity,
+        account_of_canonical_id=accounts.account_of_canonical_id,
     )
     services = Services(
         buckets=buckets,
@@ -165,12 +219,18 @@ def build_region(
         notifications=NotificationConfigs(db, (t.arn for t in deployment.notification_targets)),
         outbox=Outbox(db),
         jobs=BatchJobs(db, clock, config.name, on_change=job_runner.wake),
+        identities=iam.identities,
+        iam=iam,
+        quotas=Quotas(db),
+        kms=kms,
+        encryption=ObjectEncryption(objects, master_key, kms, BucketEncryptionDefaults(db)),
     )
 
     async def start() -> None:
         removed = sweep_orphaned_blobs(db, blobs)
         if removed:
             log.warning("removed orphaned blobs left by a crash", extra={"count": removed})
+        await accounts.ensure(root.account_id, DEPLOYMENT_ROOT_ACCOUNT_NAME)
         await _reconcile_directory(services)
         if run_workers:
             worker.start()
@@ -183,9 +243,11 @@ def build_region(
         await delivery.stop()
         await client.close()
         db.close()
+        stored_keys.close()
         control_db.close()
 
-    app = S3App(services, RootKeys(root), on_startup=start, on_shutdown=stop)
+    keys = DeploymentKeys(root, stored_keys)
+    app = S3App(services, keys, on_startup=start, on_shutdown=stop)
     return Region(
         config=config,
         db=db,

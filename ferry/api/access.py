@@ -1,23 +1,282 @@
-"""Who may call what, until IAM policies arrive: authenticated principals may use the S3 API;
-the internal replication identity may use only the replica write path (and the two bucket
-reads a PutBucketReplication check needs), and nobody else may use that path."""
+"""Request authorisation: every S3 request, before its handler runs (so a denied write leaves
+no trace of data).
+
+- The deployment root (ferry.toml's credentials) may do anything.
+- The internal replication identity may use only the replica write path (and the two bucket
+  reads a PutBucketReplication check needs); nobody else may use that path.
+- Everyone else is judged by `control.policy.decide()`: their identity policies (none for
+  account roots, who hold every permission of their account, nor for anonymous callers), the
+  bucket's policy, and the bucket owner's account (same account: either side may allow;
+  cross-account: both must).
+
+Decisions taken where AWS leaves room are in docs/access-control.md.
+"""
 
 from __future__ import annotations
 
-from ferry.api.auth import Principal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import unquote
+
+from ferry.api.auth import Principal, PrincipalKind
+from ferry.api.context import Services
+from ferry.api.http import Request
+from ferry.api.permissions import Permission, condition_context, required_permissions
 from ferry.api.routing import Op, Route
+from ferry.control.errors import AccessDenied
+from ferry.control.identifiers import HolderKind, parse_principal_arn
+from ferry.control.policy import (
+    ANONYMOUS_FACTS,
+    AccessRequest,
+    Context,
+    Decision,
+    Policy,
+    PolicyKind,
+    PrincipalFacts,
+    decide,
+    parse_policy,
+)
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.replication.identity import is_replication_arn
+from ferry.replication.identity import REPLICATION_ROLE_HEADER, is_replication_arn
+from ferry.store.errors import NoSuchBucket
 
-REPLICA_WRITES = frozenset({Op.ReplicateObject, Op.ReplicateDelete, Op.ReplicateTags})
+REPLICA_WRITES = frozenset(
+    {Op.ReplicateObject, Op.ReplicateDelete, Op.ReplicateTags, Op.ReplicateBatch}
+)
 REPLICATION_IDENTITY_OPS = REPLICA_WRITES | {Op.HeadBucket, Op.GetBucketVersioning}
+# The bucket owner's root may always manage the policy, whatever it says (AWS's lock-out
+# protection); other accounts may never (AWS answers 405).
+POLICY_MANAGEMENT_OPS = frozenset({Op.PutBucketPolicy, Op.GetBucketPolicy, Op.DeleteBucketPolicy})
+EXPECTED_SOURCE_OWNER = "x-amz-source-expected-bucket-owner"
+UNKNOWN_ACCOUNT = ""
+REPLICATE_OBJECT, REPLICATE_TAGS = (
+    "s3:ReplicateObject",
+    "s3:ReplicateTags",
+)  # the owner account of a bucket whose owner IAM does not know
 
 
-def authorize(principal: Principal, route: Route) -> None:
-    if principal.is_anonymous:
-        raise S3Error(S3ErrorCode.AccessDenied)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BucketAuthority:
+    """What decides access to a bucket besides the caller: its owner's account and policy."""
+
+    owner_account: str
+    policy: Policy | None
+
+
+async def authorize(
+    principal: Principal, route: Route, request: Request, bucket: str, key: str, services: Services
+) -> RequestAccess:
+    """Raises AccessDenied unless the principal may make this request; the result judges the
+    per-object permissions the handler finds later (DeleteObjects)."""
     if is_replication_arn(principal.arn):
         if route.op not in REPLICATION_IDENTITY_OPS:
             raise S3Error(S3ErrorCode.AccessDenied)
-    elif route.op in REPLICA_WRITES:
-        raise S3Error(S3ErrorCode.AccessDenied)
+        if route.op not in REPLICA_WRITES:
+            return RequestAccess.unrestricted()
+        access = await replication_role_access(principal, route, request, bucket, services)
+        if route.op is not Op.ReplicateBatch:  # a batch is judged item by item
+            await access.require_replica_write(route.action, key)
+        return access
+    if route.op in REPLICA_WRITES:
+        raise S3Error(S3ErrorCode.AccessDenied)  # the replication identity's alone, root too
+    await check_expected_owners(request, bucket, services)
+    if principal.is_root:
+        return RequestAccess.unrestricted()
+    access = RequestAccess(
+        facts=principal_facts(principal),
+        identity_policies=await identity_policies_of(principal, services),
+        context=condition_context(principal, route, request, services.clock.now()),
+        services=services,
+        bucket=bucket,
+    )
+    for permission in required_permissions(route, request, bucket, key):
+        if not await access.allows(permission, route.op):
+            raise S3Error(S3ErrorCode.AccessDenied)
+    return access
+
+
+async def check_expected_owners(request: Request, bucket: str, services: Services) -> None:
+    """`x-amz-expected-bucket-owner` (and `x-amz-source-expected-bucket-owner` for a copy's
+    source) name the account the caller believes owns the bucket; any other owner → 403."""
+    expectations = [(bucket, request.headers.get("x-amz-expected-bucket-owner"))]
+    copy_source = request.headers.get("x-amz-copy-source")
+    if copy_source:
+        source = copy_source.partition("?")[0].lstrip("/").partition("/")[0]
+        expectations.append((unquote(source), request.headers.get(EXPECTED_SOURCE_OWNER)))
+    for name, expected in expectations:
+        if expected is None or not name:
+            continue
+        authority = await bucket_authority(services, name)
+        if authority is not None and authority.owner_account != expected:
+            raise S3Error(S3ErrorCode.AccessDenied)
+
+
+class RequestAccess:
+    """One request's principal, policies and condition context, decided per permission."""
+
+    def __init__(
+        self,
+        *,
+        facts: PrincipalFacts | None,
+        identity_policies: Sequence[Policy] = (),
+        context: Context | None = None,
+        services: Services | None = None,
+        bucket: str = "",
+    ) -> None:
+        self._facts = facts  # None: unrestricted (the deployment root, replication)
+        self._identity_policies = identity_policies
+        self._context = context or {}
+        self._services = services
+        self._bucket = bucket
+        self._authorities: dict[str, BucketAuthority | None] = {}
+
+    @classmethod
+    def unrestricted(cls) -> RequestAccess:
+        return cls(facts=None)
+
+    async def require_replica_write(self, action: str, key: str) -> None:
+        """A replica write as the rule's role. `s3:ReplicateTags` is implied by
+        `s3:ReplicateObject` unless a policy denies it explicitly (reference §4.1)."""
+        decision = await self.decision(Permission(action=action, bucket=self._bucket, key=key))
+        if decision is Decision.IMPLICIT_DENY and action == REPLICATE_TAGS:
+            implied = Permission(action=REPLICATE_OBJECT, bucket=self._bucket, key=key)
+            decision = await self.decision(implied)
+        if decision is not Decision.ALLOW:
+            raise AccessDenied(bucket=self._bucket, key=key)
+
+    async def require(self, action: str, key: str) -> None:
+        permission = Permission(action=action, bucket=self._bucket, key=key)
+        if not await self.allows(permission):
+            raise AccessDenied(bucket=self._bucket, key=key)
+
+    async def allows(self, permission: Permission, op: Op | None = None) -> bool:
+        return await self.decision(permission, op) is Decision.ALLOW
+
+    async def decision(self, permission: Permission, op: Op | None = None) -> Decision:
+        facts, services = self._facts, self._services
+        if facts is None or services is None:
+            return Decision.ALLOW
+        authority: BucketAuthority | None = None
+        if permission.bucket is not None and op is not Op.CreateBucket:
+            if permission.bucket not in self._authorities:
+                self._authorities[permission.bucket] = await bucket_authority(
+                    services, permission.bucket
+                )
+            authority = self._authorities[permission.bucket]
+            if authority is None:
+                # No such bucket here: the handler answers NoSuchBucket (or AWS's 301 to the
+                # bucket's region), as AWS answers anyone about a missing bucket.
+                return Decision.ALLOW
+            if op in POLICY_MANAGEMENT_OPS:
+                if facts.is_anonymous:
+                    return Decision.IMPLICIT_DENY
+                if facts.account_id != authority.owner_account:
+                    raise S3Error(S3ErrorCode.MethodNotAllowed)
+                if facts.is_account_root:
+                    return Decision.ALLOW
+        return authorize_as(
+            facts,
+            permission=permission,
+            context=self._context,
+            identity_policies=self._identity_policies,
+            bucket=authority,
+        )
+
+
+def authorize_as(
+    facts: PrincipalFacts,
+    *,
+    permission: Permission,
+    context: Context,
+    identity_policies: Sequence[Policy],
+    bucket: BucketAuthority | None,
+) -> Decision:
+    """One permission for one principal: the seam replication uses to write a replica as the
+    rule's role (`facts` of the role, its policies, the destination bucket's authority)."""
+    return decide(
+        AccessRequest(
+            principal=facts,
+            action=permission.action,
+            resource=permission.resource,
+            context=context,
+        ),
+        identity_policies=identity_policies,
+        resource_policy=bucket.policy if bucket is not None else None,
+        resource_account=bucket.owner_account if bucket is not None else None,
+    )
+
+
+async def replication_role_access(
+    principal: Principal, route: Route, request: Request, bucket: str, services: Services
+) -> RequestAccess:
+    """The replication identity writes replicas on behalf of the rule's role, which it names
+    in `x-ferry-replication-role`: the write is judged as that role (its policies, the
+    destination bucket's policy and owner), as AWS judges a replication role's writes. The
+    source region checked that the role exists and trusts S3 before sending."""
+    role_arn = request.headers.get(REPLICATION_ROLE_HEADER, "")
+    name = parse_principal_arn(role_arn)
+    if name is None or name.kind is not HolderKind.ROLE:
+        raise S3Error(S3ErrorCode.AccessDenied, "Replica writes must name the replication role.")
+    role = Principal(
+        access_key=principal.access_key,
+        account_id=name.account_id,
+        arn=role_arn,
+        kind=PrincipalKind.ROLE,
+    )
+    return RequestAccess(
+        facts=principal_facts(role),
+        identity_policies=await identity_policies_of(role, services),
+        context=condition_context(role, route, request, services.clock.now()),
+        services=services,
+        bucket=bucket,
+    )
+
+
+def principal_facts(principal: Principal) -> PrincipalFacts:
+    if principal.is_anonymous:
+        return ANONYMOUS_FACTS
+    return PrincipalFacts(
+        arn=principal.arn,
+        account_id=principal.account_id,
+        is_account_root=principal.kind
+        in (PrincipalKind.ACCOUNT_ROOT, PrincipalKind.DEPLOYMENT_ROOT),
+    )
+
+
+async def identity_policies_of(principal: Principal, services: Services) -> Sequence[Policy]:
+    """Users and roles carry policies; roots need none and anonymous callers have none."""
+    if principal.kind not in (PrincipalKind.USER, PrincipalKind.ROLE):
+        return ()
+    if services.identities is None:
+        return ()
+    return await services.identities.identity_policies(principal.arn)
+
+
+async def bucket_authority(services: Services, bucket: str) -> BucketAuthority | None:
+    """None: the bucket is not in this region."""
+    try:
+        access = await services.buckets.get_access(bucket)
+    except NoSuchBucket:
+        return None
+    return BucketAuthority(
+        owner_account=await account_of_owner(services, access.owner_id),
+        policy=parsed_bucket_policy(access.policy) if access.policy is not None else None,
+    )
+
+
+async def account_of_owner(services: Services, canonical_id: str) -> str:
+    root = services.deployment.root
+    if canonical_id == root.canonical_id:
+        return root.account_id
+    if services.identities is not None:
+        account = await services.identities.account_of_canonical_id(canonical_id)
+        if account is not None:
+            return account
+    return UNKNOWN_ACCOUNT
+
+
+@lru_cache(maxsize=1024)
+def parsed_bucket_policy(document: str) -> Policy:
+    """Stored documents were validated by PutBucketPolicy; parsing each once is enough."""
+    return parse_policy(document, PolicyKind.RESOURCE)

@@ -10,15 +10,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from ferry.api import admin
 from ferry.api.access import authorize
+from ferry.api.accounts_endpoint import accounts_endpoint, is_accounts_path
 from ferry.api.auth import KeyLookup, authenticate
 from ferry.api.context import RequestContext, Services
 from ferry.api.errors import error_response
 from ferry.api.http import ClientDisconnected, Receive, Request, Response, Scope, Send
 from ferry.api.iam import handle_iam
 from ferry.api.jobs import handle_control, is_control_path
-from ferry.api.kms import handle_kms
+from ferry.api.kms import handle_kms, is_kms_request
 from ferry.api.outbox_endpoint import OUTBOX_PATH, outbox_endpoint
 from ferry.api.placement import redirect_for
+from ferry.api.quota_endpoint import is_quota_path, quota_endpoint
 from ferry.api.routing import match_route
 from ferry.core.ids import new_request_id
 from ferry.protocol.errors import S3Error, S3ErrorCode
@@ -84,13 +86,17 @@ class S3App:
             resource = request.path
             if admin.is_failures_path(request.path):
                 response = await admin.failures_endpoint(request, self._services, self._keys)
+            elif is_accounts_path(request.path):
+                response = await accounts_endpoint(request, self._services, self._keys)
+            elif is_quota_path(request.path):
+                response = await quota_endpoint(request, self._services, self._keys)
             elif request.path == OUTBOX_PATH:
                 response = await outbox_endpoint(request, self._services, self._keys)
             elif (service := signing_service(request)) in ("iam", "sts"):
                 response = await handle_iam(
                     request, request_id, self._services, self._keys, service=service
                 )
-            elif service == "kms":
+            elif service == "kms" or is_kms_request(request):
                 response = await handle_kms(request, request_id, self._services, self._keys)
             elif is_control_path(request.path):
                 response = await handle_control(request, request_id, self._services, self._keys)
@@ -130,7 +136,7 @@ class S3App:
         route = match_route(request, path)
         bucket = path.bucket if isinstance(path, BucketPath | ObjectPath) else ""
         key = path.key if isinstance(path, ObjectPath) else ""
-        authorize(auth.principal, route)
+        access = await authorize(auth.principal, route, request, bucket, key, services)
         ctx = RequestContext(
             request=request,
             auth=auth,
@@ -138,6 +144,7 @@ class S3App:
             key=key,
             request_id=request_id,
             services=services,
+            access=access,
         )
         try:
             return await route.handler(ctx)

@@ -75,11 +75,14 @@ def authenticate(
     virtual_bucket: str | None = None,
     service: str = SERVICE,
     any_region: bool = False,
+    body_sha256: str | None = None,
 ) -> Authenticated:
     """`virtual_bucket` is the bucket the Host header names (`paths.host_bucket`): a SigV2
     signature covers it although the path does not carry it. `service` is the SigV4 service
     the credential scope must name (`iam`, `sts`, `kms` for those APIs); `any_region` accepts
-    any scope region (IAM and STS are global services)."""
+    any scope region (IAM and STS are global services). `body_sha256` is the hex SHA-256 of a
+    body read before authenticating: SDKs sign the body of query/JSON protocol requests
+    (IAM, STS, KMS) without sending x-amz-content-sha256."""
     authorization = request.headers.get("authorization")
     params = request.params
     presigned = "X-Amz-Algorithm" in params
@@ -104,10 +107,18 @@ def authenticate(
             region,
             service,
             any_region,
+            body_sha256,
         )
     if presigned:
         return _verify(
-            request, sigv4.parse_presigned(params), keys, clock, region, service, any_region
+            request,
+            sigv4.parse_presigned(params),
+            keys,
+            clock,
+            region,
+            service,
+            any_region,
+            body_sha256,
         )
     if "Signature" in params or "AWSAccessKeyId" in params:
         return _verify_v2_query(request, keys, clock, virtual_bucket)
@@ -147,6 +158,7 @@ def _verify(
     region: str,
     service: str = SERVICE,
     any_region: bool = False,
+    body_sha256: str | None = None,
 ) -> Authenticated:
     credential = auth.credential
     scope_region = credential.region if any_region else region
@@ -162,7 +174,7 @@ def _verify(
     secret, principal = _lookup(keys, credential.access_key)
     _check_time(auth, moment, clock.now())
     _check_signed_headers(request, auth)
-    declared = request.headers.get("x-amz-content-sha256")
+    declared = request.headers.get("x-amz-content-sha256") or body_sha256
     if declared:
         mode = sigv4.parse_payload_mode(declared)
     elif auth.presigned:
@@ -218,7 +230,21 @@ def _check_signature(
         AWSAccessKeyId=auth.credential.access_key,
         StringToSign=to_sign,
         SignatureProvided=auth.signature,
-        CanonicalRequest=canonical,
+        CanonicalRequest=_redacted(canonical),
+    )
+
+
+# Signed headers whose values are secrets (SSE-C keys): an error body must not echo them.
+_SECRET_HEADERS = (
+    "x-amz-server-side-encryption-customer-key:",
+    "x-amz-copy-source-server-side-encryption-customer-key:",
+)
+
+
+def _redacted(canonical: str) -> str:
+    return "\n".join(
+        line.split(":", 1)[0] + ":<redacted>" if line.startswith(_SECRET_HEADERS) else line
+        for line in canonical.split("\n")
     )
 
 

@@ -173,6 +173,11 @@ class RequestBody:
         self._complete = False
 
     @property
+    def declared_size(self) -> int:
+        """The body's length as declared (Content-Length, or x-amz-decoded-content-length)."""
+        return self._expected_size
+
+    @property
     def trailers(self) -> Mapping[str, str]:
         """Trailing headers of an aws-chunked body, once it has been read."""
         return self._decoder.trailers if self._decoder is not None else {}

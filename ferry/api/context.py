@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from ferry.api.auth import Authenticated, Principal
 from ferry.api.http import Request
 from ferry.config import DeploymentConfig, RegionConfig
-from ferry.control import BucketDirectory
+from ferry.control import BucketDirectory, Iam
+from ferry.control.policy import Policy
 from ferry.core.clock import Clock
+from ferry.crypto import KeyService
+from ferry.crypto.sse import ObjectEncryption
 from ferry.events import NotificationConfigs, Outbox
 from ferry.replication import FailureStore
 from ferry.replication.jobs import BatchJobs
-from ferry.store import Buckets, Listings, Objects, Replicas, Uploads
+from ferry.store import Buckets, Listings, Objects, Quotas, Replicas, Uploads
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,6 +27,32 @@ class DestinationInfo:
     region: str
     versioning_enabled: bool
     owner_account: str  # 12-digit account ID of the bucket's owner
+
+
+class Identities(Protocol):
+    """IAM as request authorisation needs it (implemented by the control plane)."""
+
+    async def identity_policies(self, principal_arn: str) -> Sequence[Policy]:
+        """The user's or role's inline and attached policies; [] when it has none."""
+        ...
+
+    async def account_of_canonical_id(self, canonical_id: str) -> str | None:
+        """The 12-digit account whose canonical user ID this is; None: unknown."""
+        ...
+
+
+class ObjectAccess(Protocol):
+    """Judges permissions a handler discovers only in the body (DeleteObjects' keys)."""
+
+    async def require(self, action: str, key: str) -> None:
+        """Raises `control.errors.AccessDenied` unless `action` is allowed on the request's
+        bucket's object `key`."""
+        ...
+
+    async def require_replica_write(self, action: str, key: str) -> None:
+        """The same for a replica write (`s3:ReplicateObject`/`ReplicateDelete`/
+        `ReplicateTags`) judged as the replication role the request names."""
+        ...
 
 
 class DestinationChecker(Protocol):
@@ -52,6 +82,12 @@ class Services:
     notifications: NotificationConfigs | None = None  # bucket notification configurations
     outbox: Outbox | None = None  # undelivered events, for the admin API
     jobs: BatchJobs | None = None  # S3 Batch Replication jobs (S3 Control API)
+    quotas: Quotas | None = None  # bucket quotas, for the admin API
+    kms: KeyService | None = None  # the regional key service (KMS API, SSE-KMS)
+    encryption: ObjectEncryption | None = None  # SSE data path; None: SSE requests refused
+    # IAM users, roles and their policies; None: only roots act (see api/access.py)
+    identities: Identities | None = None
+    iam: Iam | None = None  # the IAM API's stores (control plane); None: IAM not served
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +98,7 @@ class RequestContext:
     key: str
     request_id: str
     services: Services
+    access: ObjectAccess | None = None  # None: the handler needs no per-object check
 
     @property
     def principal(self) -> Principal:

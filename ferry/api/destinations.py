@@ -4,6 +4,7 @@ directory says where it lives; a bucket of another region is asked through its S
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from ferry.api.context import DestinationInfo
 from ferry.client import Credentials, RemoteS3, RemoteS3Error, TransportFailure
@@ -25,9 +26,13 @@ class DeploymentDestinationChecker:
         endpoints: dict[str, str],
         client: RemoteS3,
         credentials: Credentials,
+        account_of_canonical_id: Callable[[str], Awaitable[str | None]] | None = None,
     ) -> None:
+        """`account_id` is the deployment root's account: the owner of a bucket whose owner
+        `account_of_canonical_id` (the control plane's accounts) does not know."""
         self._region = region
         self._account_id = account_id
+        self._account_of_canonical_id = account_of_canonical_id
         self._buckets = buckets
         self._directory = directory
         self._endpoints = endpoints
@@ -38,17 +43,23 @@ class DeploymentDestinationChecker:
         entry = await self._directory.lookup(bucket)
         if entry is None:
             return None
+        owner_account = await self._owner_account(entry.owner_id)
         if entry.region == self._region:
             local = await self._buckets.get(bucket)
             versioned = local.versioning is VersioningStatus.ENABLED
             return DestinationInfo(
-                region=self._region, versioning_enabled=versioned, owner_account=self._account_id
+                region=self._region, versioning_enabled=versioned, owner_account=owner_account
             )
         return DestinationInfo(
             region=entry.region,
             versioning_enabled=await self._remote_versioning(bucket, entry.region),
-            owner_account=self._account_id,
+            owner_account=owner_account,
         )
+
+    async def _owner_account(self, canonical_id: str) -> str:
+        if self._account_of_canonical_id is None:
+            return self._account_id
+        return await self._account_of_canonical_id(canonical_id) or self._account_id
 
     async def _remote_versioning(self, bucket: str, region: str) -> bool:
         endpoint = self._endpoints.get(region)

@@ -8,8 +8,11 @@ from xml.sax.saxutils import escape
 
 from ferry import replication
 from ferry.api.http import Response
+from ferry.control.errors import AccessDenied, MalformedPolicy
 from ferry.core.errors import FerryError
 from ferry.core.names import InvalidBucketName, InvalidObjectKey, KeyTooLong
+from ferry.crypto import errors as crypto
+from ferry.crypto import sse_errors as sse
 from ferry.protocol.errors import S3Error, S3ErrorCode
 from ferry.store import errors as store
 from ferry.store.records import Version
@@ -20,15 +23,30 @@ _C = S3ErrorCode
 
 # Walked along the exception's MRO: the most specific type wins.
 ERROR_CODES: dict[type[FerryError], S3ErrorCode] = {
+    sse.InvalidEncryptionArgument: _C.InvalidArgument,
+    sse.InvalidEncryptionAlgorithm: _C.InvalidEncryptionAlgorithmError,
+    sse.CustomerKeyMd5Mismatch: _C.InvalidArgument,
+    sse.CustomerKeyRequired: _C.InvalidRequest,
+    sse.EncryptionNotApplicable: _C.InvalidRequest,
+    sse.CustomerKeyMismatch: _C.AccessDenied,
+    sse.NoSuchEncryptionConfiguration: _C.ServerSideEncryptionConfigurationNotFoundError,
+    crypto.KmsKeyNotFound: _C.KMSNotFoundException,
+    crypto.KmsKeyDisabled: _C.KMSDisabledException,
+    crypto.KmsKeyInvalidState: _C.KMSInvalidStateException,
+    crypto.KmsAccessDenied: _C.AccessDenied,
     store.NoSuchBucket: _C.NoSuchBucket,
     store.NoSuchKey: _C.NoSuchKey,
     store.DeleteMarkerHit: _C.NoSuchKey,
     store.NoSuchVersion: _C.NoSuchVersion,
     store.NoSuchUpload: _C.NoSuchUpload,
     store.NoSuchTagSet: _C.NoSuchTagSet,
+    store.NoSuchBucketPolicy: _C.NoSuchBucketPolicy,
+    MalformedPolicy: _C.MalformedPolicy,
+    AccessDenied: _C.AccessDenied,
     store.BucketAlreadyExists: _C.BucketAlreadyExists,
     store.BucketAlreadyOwnedByYou: _C.BucketAlreadyOwnedByYou,
     store.BucketNotEmpty: _C.BucketNotEmpty,
+    store.BucketQuotaExceeded: _C.BucketQuotaExceeded,
     store.MethodNotAllowedOnDeleteMarker: _C.MethodNotAllowed,
     store.PreconditionFailed: _C.PreconditionFailed,
     store.NotModified: _C.NotModified,

@@ -14,10 +14,12 @@ from enum import StrEnum
 from ferry.api.context import RequestContext
 from ferry.api.handlers import (
     buckets,
+    encryption,
     listing,
     multipart,
     notification,
     objects,
+    policy,
     replicas,
     replication,
     service,
@@ -54,6 +56,13 @@ class Op(StrEnum):
     DeleteBucketReplication = "DeleteBucketReplication"
     PutBucketNotificationConfiguration = "PutBucketNotificationConfiguration"
     GetBucketNotificationConfiguration = "GetBucketNotificationConfiguration"
+    PutBucketPolicy = "PutBucketPolicy"
+    GetBucketPolicy = "GetBucketPolicy"
+    DeleteBucketPolicy = "DeleteBucketPolicy"
+    GetBucketPolicyStatus = "GetBucketPolicyStatus"
+    PutBucketEncryption = "PutBucketEncryption"
+    GetBucketEncryption = "GetBucketEncryption"
+    DeleteBucketEncryption = "DeleteBucketEncryption"
     ListObjects = "ListObjects"
     ListObjectsV2 = "ListObjectsV2"
     ListObjectVersions = "ListObjectVersions"
@@ -80,6 +89,7 @@ class Op(StrEnum):
     ReplicateObject = "ReplicateObject"
     ReplicateDelete = "ReplicateDelete"
     ReplicateTags = "ReplicateTags"
+    ReplicateBatch = "ReplicateBatch"  # many small replicas in one request (Ferry's own)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,6 +140,20 @@ ROUTES: tuple[Route, ...] = (
     Route(method="GET", target=_B, query_key="notification",
           op=Op.GetBucketNotificationConfiguration, action="s3:GetBucketNotification",
           handler=notification.get_bucket_notification_configuration),
+    Route(method="PUT", target=_B, query_key="policy", op=Op.PutBucketPolicy,
+          action="s3:PutBucketPolicy", handler=policy.put_bucket_policy),
+    Route(method="GET", target=_B, query_key="policy", op=Op.GetBucketPolicy,
+          action="s3:GetBucketPolicy", handler=policy.get_bucket_policy),
+    Route(method="DELETE", target=_B, query_key="policy", op=Op.DeleteBucketPolicy,
+          action="s3:DeleteBucketPolicy", handler=policy.delete_bucket_policy),
+    Route(method="GET", target=_B, query_key="policyStatus", op=Op.GetBucketPolicyStatus,
+          action="s3:GetBucketPolicyStatus", handler=policy.get_bucket_policy_status),
+    Route(method="PUT", target=_B, query_key="encryption", op=Op.PutBucketEncryption,
+          action="s3:PutEncryptionConfiguration", handler=encryption.put_bucket_encryption),
+    Route(method="GET", target=_B, query_key="encryption", op=Op.GetBucketEncryption,
+          action="s3:GetEncryptionConfiguration", handler=encryption.get_bucket_encryption),
+    Route(method="DELETE", target=_B, query_key="encryption", op=Op.DeleteBucketEncryption,
+          action="s3:PutEncryptionConfiguration", handler=encryption.delete_bucket_encryption),
     Route(method="GET", target=_B, query_key="versions", op=Op.ListObjectVersions,
           action="s3:ListBucketVersions", handler=listing.list_object_versions),
     Route(method="GET", target=_B, query_key="uploads", op=Op.ListMultipartUploads,
@@ -154,6 +178,10 @@ ROUTES: tuple[Route, ...] = (
           action="s3:ReplicateObject", handler=replicas.replicate_object),
     Route(method="DELETE", target=_O, header="x-ferry-replica", op=Op.ReplicateDelete,
           action="s3:ReplicateDelete", handler=replicas.replicate_delete),
+    # many small replicas in one request: part of the replica write path; each item is then
+    # authorised with its own action (handlers/replicas.authorize_replica_item)
+    Route(method="POST", target=_B, header="x-ferry-replica", op=Op.ReplicateBatch,
+          action="s3:ReplicateObject", handler=replicas.replicate_batch),
     # object sub-resources
     Route(method="PUT", target=_O, query_key="uploadId", header="x-amz-copy-source",
           op=Op.UploadPartCopy, action="s3:PutObject", handler=multipart.upload_part_copy),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ferry.cli import failures, serve, up, worker
+from ferry.cli import accounts, failures, quota, serve, up, worker
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_parser(commands)
     worker.add_parser(commands)
     failures.add_parser(commands)
+    accounts.add_parser(commands)
+    quota.add_parser(commands)
     args = parser.parse_args(argv)
     sys.exit(args.run(args))
 

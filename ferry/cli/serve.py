@@ -8,6 +8,8 @@ Three ways to say which region, and so which deployment it belongs to:
 - neither: `--region R --host H --port P --data-dir DIR`, a deployment of one region whose
   control plane lives in `DIR/control/` (the stable interface scripts and benchmarks use).
 Root credentials come from the file's `[root]` table, overridden by `FERRY_ROOT_*`.
+The region master key file: the region's `master_key_file`, overridden by
+`FERRY_MASTER_KEY_FILE`; neither: `<data dir>/master.key`, generated on first start.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ferry.config import (
     load_deployment,
     one_region_deployment,
     root_credentials_from_env,
+    with_master_key_from_env,
 )
 from ferry.region import build_region
 
@@ -62,6 +65,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def resolve(args: argparse.Namespace) -> tuple[DeploymentConfig, RegionConfig]:
     """The deployment and the region this process serves, from flags and environment."""
+    deployment, region = _resolve_region(args)
+    return deployment, with_master_key_from_env(region)
+
+
+def _resolve_region(args: argparse.Namespace) -> tuple[DeploymentConfig, RegionConfig]:
     if args.config is None and args.deployment_data_dir is None:
         name = args.region or DEFAULT_REGION
         region = RegionConfig(
@@ -96,11 +104,12 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         deployment, config = resolve(args)
+        root = deployment.root
+        # Building reads the region master key: a bad key file is a configuration error.
+        region = build_region(config, root, deployment=deployment, run_workers=not args.no_workers)
     except ConfigError as exc:
         print(f"ferry serve: {exc}", flush=True)
         return 2
-    root = deployment.root
-    region = build_region(config, root, deployment=deployment, run_workers=not args.no_workers)
     print(
         f"ferry: region {config.name} serving {config.endpoint} (data in {config.data_dir})",
         flush=True,
@@ -123,6 +132,9 @@ def run(args: argparse.Namespace) -> int:
             access_log=False,
             log_level=args.log_level,
             timeout_keep_alive=30,
+            # Policies judge aws:SourceIp and aws:SecureTransport: a client must not be able
+            # to choose them with X-Forwarded-* headers (uvicorn trusts 127.0.0.1 by default).
+            proxy_headers=False,
             server_header=False,
             date_header=True,
         )

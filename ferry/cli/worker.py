@@ -36,10 +36,11 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         deployment, config = resolve(args)
+        # Building reads the region master key: a bad key file is a configuration error.
+        region = build_region(config, deployment.root, deployment=deployment, run_workers=False)
     except ConfigError as exc:
         print(f"ferry worker: {exc}", flush=True)
         return 2
-    region = build_region(config, deployment.root, deployment=deployment, run_workers=False)
     print(f"ferry: replication workers for region {config.name}", flush=True)
     asyncio.run(_work(region))
     return 0

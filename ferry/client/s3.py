@@ -18,6 +18,8 @@ from ferry.protocol.sigv4 import sign_headers
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 60.0
+HEALTH_PATH = "/_ferry/health"
+PROBE_TIMEOUT_S = 2.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,6 +95,15 @@ class RemoteS3:
                 code or f"Http{response.status_code}", response.status_code, message
             )
         return response
+
+    async def is_healthy(self, endpoint: str) -> bool:
+        """Whether a Ferry region answers its health check (`GET /_ferry/health` → 200): how a
+        worker notices that a destination it could not reach is back."""
+        try:
+            response = await self._client.get(endpoint + HEALTH_PATH, timeout=PROBE_TIMEOUT_S)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
 
 
 def _error_of(body: bytes) -> tuple[str, str]:

@@ -14,6 +14,8 @@ class S3ErrorCode(StrEnum):
     BucketAlreadyExists = "BucketAlreadyExists"
     BucketAlreadyOwnedByYou = "BucketAlreadyOwnedByYou"
     BucketNotEmpty = "BucketNotEmpty"
+    # AWS has no bucket quota; MinIO's code, so MinIO-aware tools recognise it (docs/quotas.md).
+    BucketQuotaExceeded = "XMinioAdminBucketQuotaExceeded"
     EntityTooLarge = "EntityTooLarge"
     EntityTooSmall = "EntityTooSmall"
     ExpiredToken = "ExpiredToken"
@@ -38,12 +40,14 @@ class S3ErrorCode(StrEnum):
     InvalidURI = "InvalidURI"
     KeyTooLongError = "KeyTooLongError"
     MalformedACLError = "MalformedACLError"
+    MalformedPolicy = "MalformedPolicy"
     MalformedXML = "MalformedXML"
     MetadataTooLarge = "MetadataTooLarge"
     MethodNotAllowed = "MethodNotAllowed"
     MissingContentLength = "MissingContentLength"
     MissingSecurityHeader = "MissingSecurityHeader"
     NoSuchBucket = "NoSuchBucket"
+    NoSuchBucketPolicy = "NoSuchBucketPolicy"
     NoSuchKey = "NoSuchKey"
     NoSuchTagSet = "NoSuchTagSet"
     NoSuchUpload = "NoSuchUpload"
@@ -63,18 +67,29 @@ class S3ErrorCode(StrEnum):
     SlowDown = "SlowDown"
     TooManyParts = "TooManyParts"
     XAmzContentSHA256Mismatch = "XAmzContentSHA256Mismatch"
+    # server-side encryption (KMS errors keep AWS's "KMS." prefix in S3 responses)
+    InvalidEncryptionAlgorithmError = "InvalidEncryptionAlgorithmError"
+    KMSNotFoundException = "KMS.NotFoundException"
+    KMSDisabledException = "KMS.DisabledException"
+    KMSInvalidStateException = "KMS.KMSInvalidStateException"
+    ServerSideEncryptionConfigurationNotFoundError = (
+        "ServerSideEncryptionConfigurationNotFoundError"
+    )
 
 
 _C = S3ErrorCode
 
 STATUS: dict[S3ErrorCode, int] = {
     _C.AccessDenied: 403,
+    _C.MalformedPolicy: 400,
+    _C.NoSuchBucketPolicy: 404,
     _C.AuthorizationHeaderMalformed: 400,
     _C.AuthorizationQueryParametersError: 400,
     _C.BadDigest: 400,
     _C.BucketAlreadyExists: 409,
     _C.BucketAlreadyOwnedByYou: 409,
     _C.BucketNotEmpty: 409,
+    _C.BucketQuotaExceeded: 400,
     _C.EntityTooLarge: 400,
     _C.EntityTooSmall: 400,
     _C.ExpiredToken: 400,
@@ -124,10 +139,17 @@ STATUS: dict[S3ErrorCode, int] = {
     _C.SlowDown: 503,
     _C.TooManyParts: 400,
     _C.XAmzContentSHA256Mismatch: 400,
+    _C.InvalidEncryptionAlgorithmError: 400,
+    _C.KMSNotFoundException: 400,
+    _C.KMSDisabledException: 400,
+    _C.KMSInvalidStateException: 400,
+    _C.ServerSideEncryptionConfigurationNotFoundError: 404,
 }
 
 MESSAGE: dict[S3ErrorCode, str] = {
     _C.AccessDenied: "Access Denied",
+    _C.MalformedPolicy: "This policy contains invalid Json",
+    _C.NoSuchBucketPolicy: "The bucket policy does not exist",
     _C.AuthorizationHeaderMalformed: "The authorization header is malformed.",
     _C.AuthorizationQueryParametersError: "Query-string authentication parameters are invalid.",
     _C.BadDigest: "The Content-MD5 or checksum you specified did not match what we received.",
@@ -136,6 +158,7 @@ MESSAGE: dict[S3ErrorCode, str] = {
     _C.BucketAlreadyOwnedByYou: "Your previous request to create the named bucket succeeded "
     "and you already own it.",
     _C.BucketNotEmpty: "The bucket you tried to delete is not empty",
+    _C.BucketQuotaExceeded: "Bucket quota exceeded",
     _C.EntityTooLarge: "Your proposed upload exceeds the maximum allowed size",
     _C.EntityTooSmall: "Your proposed upload is smaller than the minimum allowed object size.",
     _C.ExpiredToken: "The provided token has expired.",
@@ -200,6 +223,13 @@ MESSAGE: dict[S3ErrorCode, str] = {
     _C.TooManyParts: "You have attempted to upload more parts than allowed.",
     _C.XAmzContentSHA256Mismatch: "The provided 'x-amz-content-sha256' header does not match "
     "what was computed.",
+    _C.InvalidEncryptionAlgorithmError: "The encryption request you specified is not valid. "
+    "The valid value is AES256.",
+    _C.KMSNotFoundException: "Invalid keyId",
+    _C.KMSDisabledException: "The KMS key is disabled.",
+    _C.KMSInvalidStateException: "The KMS key is pending deletion.",
+    _C.ServerSideEncryptionConfigurationNotFoundError: "The server side encryption "
+    "configuration was not found",
 }
 
 

@@ -7,6 +7,8 @@ metadata, tags, ACL, parts layout).
   The parts layout of a multipart object can be large, hence the body rather than a header.
 - ReplicateDelete (a delete marker) and ReplicateTags (tags/ACL of a version): the descriptor
   travels base64url-encoded in the `x-ferry-replica` header itself.
+- ReplicateBatch: many small replicas (objects, delete markers, tags) for one destination
+  bucket in one request; see below.
 """
 
 from __future__ import annotations
@@ -49,24 +51,30 @@ class ReplicaDescriptor:
 
 
 def to_json(descriptor: ReplicaDescriptor) -> bytes:
-    d = descriptor
-    return json.dumps(
-        {
-            "version_id": d.version_id, "last_modified_ms": d.last_modified_ms,
-            "owner_id": d.owner_id, "is_delete_marker": d.is_delete_marker, "size": d.size,
-            "etag": d.etag, "storage_class": d.storage_class,
-            "content_headers": d.content_headers, "user_metadata": d.user_metadata,
-            "tags": d.tags, "acl": d.acl, "checksum_algorithm": d.checksum_algorithm,
-            "checksum_value": d.checksum_value, "checksum_type": d.checksum_type,
-            "parts": d.parts,
-        },
-        separators=(",", ":"),
-    ).encode()  # fmt: skip
+    return json.dumps(_as_dict(descriptor), separators=(",", ":")).encode()
+
+
+def _as_dict(d: ReplicaDescriptor) -> dict[str, Any]:
+    return {
+        "version_id": d.version_id, "last_modified_ms": d.last_modified_ms,
+        "owner_id": d.owner_id, "is_delete_marker": d.is_delete_marker, "size": d.size,
+        "etag": d.etag, "storage_class": d.storage_class,
+        "content_headers": d.content_headers, "user_metadata": d.user_metadata,
+        "tags": d.tags, "acl": d.acl, "checksum_algorithm": d.checksum_algorithm,
+        "checksum_value": d.checksum_value, "checksum_type": d.checksum_type,
+        "parts": d.parts,
+    }  # fmt: skip
 
 
 def from_json(data: bytes) -> ReplicaDescriptor:
     try:
-        raw: Any = json.loads(data)
+        return _from_dict(json.loads(data))
+    except ValueError as exc:
+        raise S3Error(S3ErrorCode.InvalidRequest, "Malformed replica descriptor.") from exc
+
+
+def _from_dict(raw: Any) -> ReplicaDescriptor:
+    try:
         return ReplicaDescriptor(
             version_id=_str(raw["version_id"]),
             last_modified_ms=int(raw["last_modified_ms"]),
@@ -121,3 +129,82 @@ def parse_frame_length(prefix: bytes) -> int:
     if length > MAX_DESCRIPTOR_BYTES:
         raise S3Error(S3ErrorCode.InvalidRequest, "Replica descriptor too large.")
     return int(length)
+
+
+# -- ReplicateBatch: many small replicas to one destination bucket in one request -------------
+#
+# `POST /bucket` with header `x-ferry-replica: batch`. The body is a sequence of items, each a
+# 4-byte big-endian length, that many bytes of JSON ({"key", "op", "d": descriptor}), then, for
+# an OBJECT item only, exactly `d.size` bytes of the object. The answer is JSON: one result per
+# item, in order, so that one failed item fails only itself.
+
+BATCH = "batch"
+ITEM_OBJECT = "OBJECT"
+ITEM_DELETE_MARKER = "DELETE_MARKER"
+ITEM_METADATA = "METADATA"
+ITEM_OPERATIONS = frozenset({ITEM_OBJECT, ITEM_DELETE_MARKER, ITEM_METADATA})
+MAX_BATCH_ITEMS = 1000
+MAX_BATCH_BYTES = 32 * 1024 * 1024  # the destination holds a batch's bodies while it commits
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BatchItem:
+    key: str
+    operation: str  # one of ITEM_OPERATIONS
+    descriptor: ReplicaDescriptor
+
+    @property
+    def body_size(self) -> int:
+        """How many object bytes follow this item's header in the batch body."""
+        return self.descriptor.size if self.operation == ITEM_OBJECT else 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemResult:
+    status: int  # the HTTP status the item would have had as its own request
+    code: str = ""  # the S3 error code when status >= 300
+    message: str = ""
+    version_id: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 300
+
+
+def item_header(item: BatchItem) -> bytes:
+    doc = {"key": item.key, "op": item.operation, "d": _as_dict(item.descriptor)}
+    data = json.dumps(doc, separators=(",", ":")).encode()
+    return LENGTH_PREFIX.pack(len(data)) + data
+
+
+def parse_item_header(data: bytes) -> BatchItem:
+    try:
+        raw: Any = json.loads(data)
+        key, operation = _str(raw["key"]), _str(raw["op"])
+        descriptor = _from_dict(raw["d"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise S3Error(S3ErrorCode.InvalidRequest, "Malformed replica batch item.") from exc
+    if operation not in ITEM_OPERATIONS or not key:
+        raise S3Error(S3ErrorCode.InvalidRequest, "Malformed replica batch item.")
+    if descriptor.size < 0:
+        raise S3Error(S3ErrorCode.InvalidRequest, "Malformed replica batch item.")
+    return BatchItem(key=key, operation=operation, descriptor=descriptor)
+
+
+def results_to_json(results: list[ItemResult]) -> bytes:
+    return json.dumps(
+        {"results": [[r.status, r.code, r.message, r.version_id] for r in results]},
+        separators=(",", ":"),
+    ).encode()
+
+
+def results_from_json(data: bytes) -> list[ItemResult]:
+    """Raises ValueError when the answer is not a batch result document."""
+    try:
+        raw: Any = json.loads(data)
+        return [
+            ItemResult(status=int(s), code=_str(c), message=_str(m), version_id=_str(v))
+            for s, c, m, v in raw["results"]
+        ]
+    except (KeyError, TypeError) as exc:
+        raise ValueError("not a replica batch answer") from exc

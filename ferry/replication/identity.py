@@ -13,6 +13,8 @@ from ferry.core.secret import Secret
 
 REPLICATION_ACCESS_KEY = "FERRYREPLICATION0001"
 REPLICATION_ROLE_NAME = "ferry-replication"
+# The rule's IAM role a replica write is made for; the destination judges the write as it.
+REPLICATION_ROLE_HEADER = "x-ferry-replication-role"
 
 
 def replication_secret(root_secret: Secret) -> Secret:

@@ -1,9 +1,16 @@
-"""One task: read the source version, write it to the destination region through its S3
-endpoint (never its database), and classify what went wrong."""
+"""Tasks to transfers: read the source versions, write them to the destination region through
+its S3 endpoint (never its database), and classify what went wrong.
+
+Small replicas (objects up to BATCH_ITEM_MAX_BYTES, delete markers, tags) for one destination
+bucket travel together in one ReplicateBatch request, whose answer has one result per item;
+larger objects stream one per request. Either way each task gets its own outcome.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -12,10 +19,21 @@ from ferry.client.s3 import object_path
 from ferry.core.clock import epoch_ms
 from ferry.core.errors import FerryError
 from ferry.protocol import replica
+from ferry.replication.identity import REPLICATION_ROLE_HEADER
 from ferry.replication.retry import FailureReason
+from ferry.replication.role_access import RoleGrant
 from ferry.replication.tasks import Operation, Task
-from ferry.store import Objects, Version
+from ferry.store import Objects, Tx, Version
+from ferry.store.buckets import fetch_bucket_state
 from ferry.store.errors import NoSuchBucket
+from ferry.store.versions import fetch_version
+
+KiB, MiB = 1024, 1024 * 1024
+BATCH_ITEM_MAX_BYTES = 256 * KiB  # larger objects stream in a request of their own
+BATCH_MAX_ITEMS = 50
+BATCH_MAX_BYTES = 1 * MiB  # object bytes per batch: bounds memory on both sides
+SEND_CHUNK_BYTES = 256 * KiB
+BATCH_REFUSAL_MEMORY_S = 60.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +60,73 @@ class ReplicationFailure(FerryError):
         self.destination_region = destination_region
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    task: Task
+    failure: ReplicationFailure | None  # None: the destination has it
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """One request's worth of work for one destination bucket: several small replicas
+    (`batched`), or one task on its own, with the source versions it was planned from (read
+    without their inline bodies: see `needs_bodies`)."""
+
+    items: tuple[tuple[Task, Version], ...]
+    batched: bool
+    role_arn: str | None = None  # the rule's role the destination judges the writes as
+    untagged: frozenset[int] = frozenset()  # task IDs whose role may not read the tags
+
+    @property
+    def tasks(self) -> list[Task]:
+        return [task for task, _ in self.items]
+
+    @property
+    def is_large(self) -> bool:
+        """One object too large to batch, streamed in a request of its own."""
+        return not self.batched and any(
+            task.operation is Operation.OBJECT and source.attrs.size > BATCH_ITEM_MAX_BYTES
+            for task, source in self.items
+        )
+
+    @property
+    def needs_bodies(self) -> bool:
+        """Planned from metadata: some object's bytes live in the database row (inline)."""
+        return any(
+            task.operation is Operation.OBJECT and source.attrs.size and not source.body.segments
+            for task, source in self.items
+        )
+
+    def with_sources(
+        self, sources: Sequence[Version | ReplicationFailure]
+    ) -> tuple[Transfer | None, list[Outcome]]:
+        """The same transfer with freshly read sources; items whose source is gone by now
+        fail (the second list)."""
+        items = []
+        failed = []
+        for task, source in zip(self.tasks, sources, strict=True):
+            if isinstance(source, ReplicationFailure):
+                failed.append(Outcome(task, source))
+            else:
+                items.append((task, source))
+        transfer = (
+            Transfer(
+                tuple(items), batched=self.batched, role_arn=self.role_arn, untagged=self.untagged
+            )
+            if items
+            else None
+        )
+        return transfer, failed
+
+    def describe(self, task: Task, source: Version) -> replica.ReplicaDescriptor:
+        return describe(source, task.storage_class, include_tags=task.task_id not in self.untagged)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers every request of this transfer carries."""
+        return {REPLICATION_ROLE_HEADER: self.role_arn} if self.role_arn else {}
+
+
 class Replicator:
     def __init__(
         self,
@@ -54,55 +139,200 @@ class Replicator:
         self._locator = locator
         self._client = client
         self._credentials = credentials
+        self._endpoints: dict[str, str] = {}  # region → endpoint, as destinations were located
+        # region → until when its replicas go one per request: it refused the batch request
+        # as a whole (AccessDenied), so each item must get its own answer and reason
+        self._batch_refused_until: dict[str, float] = {}
 
-    async def replicate(self, task: Task) -> None:
-        source = await self._read_source(task)
-        destination = await self._locator.locate(task.destination_bucket)
-        if destination is None:
-            raise ReplicationFailure(
-                FailureReason.DstBucketNotFound, f"no bucket {task.destination_bucket}"
+    def plan(
+        self,
+        tasks: Sequence[Task],
+        sources: Sequence[Version | ReplicationFailure],
+        grants: Mapping[int, RoleGrant] | None = None,
+    ) -> tuple[list[Transfer], list[Outcome]]:
+        """Group tasks (with their sources, from `read_sources`, and what their rules' roles
+        allow, by task ID) into transfers. Tasks whose source is gone fail here (the second
+        list)."""
+        grants = grants or {}
+        failed: list[Outcome] = []
+        by_destination: dict[tuple[str, str | None], list[tuple[Task, Version]]] = {}
+        transfers: list[Transfer] = []
+        untagged = frozenset(i for i, grant in grants.items() if not grant.include_tags)
+        for task, source in zip(tasks, sources, strict=True):
+            grant = grants.get(task.task_id)
+            role = grant.role_arn if grant is not None else None
+            if isinstance(source, ReplicationFailure):
+                failed.append(Outcome(task, source))
+            elif _batchable(task, source):
+                key = (task.destination_bucket, role)
+                by_destination.setdefault(key, []).append((task, source))
+            else:
+                transfers.append(
+                    Transfer(((task, source),), batched=False, role_arn=role, untagged=untagged)
+                )
+        for (_, role), items in by_destination.items():
+            transfers.extend(group_transfers(items, role_arn=role, untagged=untagged))
+        return transfers, failed
+
+    async def run(self, transfer: Transfer) -> list[Outcome]:
+        """Carry out one transfer; every task of it gets its outcome, never an exception
+        (except cancellation)."""
+        try:
+            destination = await self._destination(transfer.items[0][0].destination_bucket)
+        except ReplicationFailure as failure:
+            return [Outcome(task, failure) for task in transfer.tasks]
+        if transfer.batched and not self._refuses_batches(destination.region):
+            outcomes = await self._send_batch(transfer, destination)
+            if outcomes is not None:
+                return outcomes
+        return list(
+            await asyncio.gather(
+                *(self._one(transfer, task, source, destination) for task, source in transfer.items)
             )
-        url = destination.endpoint + object_path(task.destination_bucket, task.key)
-        credentials = Credentials(
+        )
+
+    async def _one(
+        self, transfer: Transfer, task: Task, source: Version, destination: RegionEndpoint
+    ) -> Outcome:
+        try:
+            await self._replicate_one(transfer, task, source, destination)
+        except ReplicationFailure as failure:
+            return Outcome(task, failure)
+        return Outcome(task, None)
+
+    def _refuses_batches(self, region: str) -> bool:
+        until = self._batch_refused_until.get(region)
+        return until is not None and time.monotonic() < until
+
+    async def _destination(self, bucket: str) -> RegionEndpoint:
+        destination = await self._locator.locate(bucket)
+        if destination is None:
+            raise ReplicationFailure(FailureReason.DstBucketNotFound, f"no bucket {bucket}")
+        self._endpoints[destination.region] = destination.endpoint
+        return destination
+
+    async def region_is_up(self, region: str) -> bool:
+        """Whether a destination region that could not be reached answers again."""
+        endpoint = self._endpoints.get(region)
+        return endpoint is not None and await self._client.is_healthy(endpoint)
+
+    def _credentials_for(self, destination: RegionEndpoint) -> Credentials:
+        return Credentials(
             access_key=self._credentials.access_key,
             secret_key=self._credentials.secret_key,
             region=destination.region,
         )
-        descriptor = describe(source, task.storage_class)
+
+    async def _send_batch(
+        self, transfer: Transfer, destination: RegionEndpoint
+    ) -> list[Outcome] | None:
+        """Every task's outcome, or None when the destination refused the batch request itself
+        (AccessDenied): the items then go one per request, each judged on its own."""
+        bucket = transfer.items[0][0].destination_bucket
+        frames = [
+            (replica.item_header(replica.BatchItem(
+                key=task.key, operation=task.operation.value,
+                descriptor=transfer.describe(task, source),
+            )), source if task.operation is Operation.OBJECT else None)
+            for task, source in transfer.items
+        ]  # fmt: skip
+        length = sum(len(h) + (s.attrs.size if s else 0) for h, s in frames)
+        headers = {
+            replica.REPLICA_HEADER: replica.BATCH,
+            "content-length": str(length),
+            "content-type": "application/octet-stream",
+            **transfer.headers,
+        }
+        try:
+            response = await self._client.request(
+                self._credentials_for(destination), "POST",
+                destination.endpoint + object_path(bucket, "").rstrip("/"),
+                headers=headers, content=self._batch_body(frames),
+            )  # fmt: skip
+            results = replica.results_from_json(response.content)
+            if len(results) != len(frames):
+                raise ValueError("one result per item expected")
+        except RemoteS3Error as exc:
+            if exc.status == 403:
+                self._batch_refused_until[destination.region] = (
+                    time.monotonic() + BATCH_REFUSAL_MEMORY_S
+                )
+                return None
+            # the batch as a whole was refused (no such bucket, 301, ...), so was each item
+            return [
+                Outcome(task, _remote_failure(exc, task.operation, destination))
+                for task in transfer.tasks
+            ]
+        except TransportFailure as exc:
+            failure = ReplicationFailure(
+                FailureReason.DstRegionUnavailable, str(exc), destination_region=destination.region
+            )
+            return [Outcome(task, failure) for task in transfer.tasks]
+        except ValueError as exc:
+            failure = ReplicationFailure(
+                FailureReason.DstServerError, f"malformed batch answer: {exc}",
+                destination_region=destination.region,
+            )  # fmt: skip
+            return [Outcome(task, failure) for task in transfer.tasks]
+        return [
+            Outcome(task, None if result.ok else _remote_failure(
+                RemoteS3Error(result.code, result.status, result.message),
+                task.operation, destination,
+            ))
+            for task, result in zip(transfer.tasks, results, strict=True)
+        ]  # fmt: skip
+
+    async def _batch_body(
+        self, frames: Iterable[tuple[bytes, Version | None]]
+    ) -> AsyncIterator[bytes]:
+        """Each item's header, then the object's bytes (objects only), streamed in writes of
+        about SEND_CHUNK_BYTES: a socket write per tiny piece would cost more than the copy."""
+        pending: list[bytes] = []
+        size = 0
+        for header, source in frames:
+            pending.append(header)
+            size += len(header)
+            if source is not None:
+                async for chunk in self._objects.read_body(source):
+                    pending.append(chunk)
+                    size += len(chunk)
+            if size >= SEND_CHUNK_BYTES:
+                yield b"".join(pending)
+                pending, size = [], 0
+        if pending:
+            yield b"".join(pending)
+
+    async def _replicate_one(
+        self, transfer: Transfer, task: Task, source: Version, destination: RegionEndpoint
+    ) -> None:
+        url = destination.endpoint + object_path(task.destination_bucket, task.key)
+        credentials = self._credentials_for(destination)
+        descriptor = transfer.describe(task, source)
         try:
             match task.operation:
                 case Operation.OBJECT:
-                    await self._put_object(credentials, url, source, descriptor)
+                    await self._put_object(credentials, url, source, descriptor, transfer.headers)
                 case Operation.DELETE_MARKER:
-                    headers = {replica.REPLICA_HEADER: replica.to_header(descriptor)}
+                    headers = {
+                        replica.REPLICA_HEADER: replica.to_header(descriptor),
+                        **transfer.headers,
+                    }
                     await self._client.request(credentials, "DELETE", url, headers=headers)
                 case Operation.METADATA:
-                    headers = {replica.REPLICA_HEADER: replica.to_header(descriptor)}
+                    headers = {
+                        replica.REPLICA_HEADER: replica.to_header(descriptor),
+                        **transfer.headers,
+                    }
                     await self._client.request(
                         credentials, "PUT", url, params={"tagging": ""}, headers=headers
                     )
         except RemoteS3Error as exc:
-            raise ReplicationFailure(
-                classify_remote(exc, task.operation), str(exc),
-                destination_region=destination.region,
-            ) from exc  # fmt: skip
+            raise _remote_failure(exc, task.operation, destination) from exc
         except TransportFailure as exc:
             raise ReplicationFailure(
                 FailureReason.DstRegionUnavailable, str(exc),
                 destination_region=destination.region,
             ) from exc  # fmt: skip
-
-    async def _read_source(self, task: Task) -> Version:
-        try:
-            source = await self._objects.version(task.bucket, task.key, task.version_id)
-        except NoSuchBucket as exc:
-            raise ReplicationFailure(FailureReason.SrcBucketNotFound, str(exc)) from exc
-        if source is None:
-            raise ReplicationFailure(
-                FailureReason.SrcVersionNotFound,
-                f"version {task.version_id} of {task.key} no longer exists",
-            )
-        return source
 
     async def _put_object(
         self,
@@ -110,6 +340,7 @@ class Replicator:
         url: str,
         source: Version,
         descriptor: replica.ReplicaDescriptor,
+        extra_headers: Mapping[str, str],
     ) -> None:
         prefix = replica.frame_prefix(descriptor)
 
@@ -122,11 +353,80 @@ class Replicator:
             replica.REPLICA_HEADER: replica.FRAMED,
             "content-length": str(len(prefix) + source.attrs.size),
             "content-type": "application/octet-stream",
+            **extra_headers,
         }
         await self._client.request(credentials, "PUT", url, headers=headers, content=framed())
 
 
-def describe(source: Version, storage_class: str | None) -> replica.ReplicaDescriptor:
+def read_sources(
+    tx: Tx, tasks: Sequence[Task], *, with_body: bool = True
+) -> list[Version | ReplicationFailure]:
+    """Every task's source version in one read transaction (one trip to the database for a
+    whole claim, rather than one per task), or why it cannot be replicated. Without
+    `with_body`, small (inline) bodies are left out: enough to plan transfers."""
+    buckets: dict[str, bool] = {}
+    sources: list[Version | ReplicationFailure] = []
+    for task in tasks:
+        if task.bucket not in buckets:
+            try:
+                fetch_bucket_state(tx, task.bucket)
+                buckets[task.bucket] = True
+            except NoSuchBucket:
+                buckets[task.bucket] = False
+        if not buckets[task.bucket]:
+            sources.append(
+                ReplicationFailure(FailureReason.SrcBucketNotFound, f"no bucket {task.bucket}")
+            )
+            continue
+        source = fetch_version(tx, task.bucket, task.key, task.version_id, with_body=with_body)
+        sources.append(source if source is not None else _version_gone(task))
+    return sources
+
+
+def _version_gone(task: Task) -> ReplicationFailure:
+    return ReplicationFailure(
+        FailureReason.SrcVersionNotFound,
+        f"version {task.version_id} of {task.key} no longer exists",
+    )
+
+
+def _batchable(task: Task, source: Version) -> bool:
+    return task.operation is not Operation.OBJECT or source.attrs.size <= BATCH_ITEM_MAX_BYTES
+
+
+def group_transfers(
+    items: list[tuple[Task, Version]],
+    *,
+    role_arn: str | None = None,
+    untagged: frozenset[int] = frozenset(),
+) -> Iterable[Transfer]:
+    """Consecutive runs within the item and byte limits; a run of one goes on its own."""
+    run: list[tuple[Task, Version]] = []
+    size = 0
+    for task, source in items:
+        body = source.attrs.size if task.operation is Operation.OBJECT else 0
+        if run and (len(run) >= BATCH_MAX_ITEMS or size + body > BATCH_MAX_BYTES):
+            yield Transfer(tuple(run), batched=len(run) > 1, role_arn=role_arn, untagged=untagged)
+            run, size = [], 0
+        run.append((task, source))
+        size += body
+    if run:
+        yield Transfer(tuple(run), batched=len(run) > 1, role_arn=role_arn, untagged=untagged)
+
+
+def _remote_failure(
+    error: RemoteS3Error, operation: Operation, destination: RegionEndpoint
+) -> ReplicationFailure:
+    return ReplicationFailure(
+        classify_remote(error, operation), str(error), destination_region=destination.region
+    )
+
+
+def describe(
+    source: Version, storage_class: str | None, *, include_tags: bool = True
+) -> replica.ReplicaDescriptor:
+    """`include_tags` False: the role may not read the tags, and AWS then replicates the
+    object without them."""
     attrs = source.attrs
     return replica.ReplicaDescriptor(
         version_id=source.version_id,
@@ -138,7 +438,7 @@ def describe(source: Version, storage_class: str | None) -> replica.ReplicaDescr
         storage_class=storage_class or attrs.storage_class,
         content_headers=attrs.content_headers,
         user_metadata=attrs.user_metadata,
-        tags=attrs.tags,
+        tags=attrs.tags if include_tags else (),
         acl=tuple((g.grantee_type, g.grantee, g.permission) for g in attrs.acl),
         checksum_algorithm=attrs.checksum_algorithm,
         checksum_value=attrs.checksum_value,
@@ -167,6 +467,8 @@ def classify_remote(error: RemoteS3Error, operation: Operation) -> FailureReason
         return FailureReason.DstVersionNotFound
     if code == "BadDigest":
         return FailureReason.ChecksumMismatch
+    if code == "XMinioAdminBucketQuotaExceeded":  # the destination's bucket quota (MinIO's code)
+        return FailureReason.DstBucketQuotaExceeded
     if code in ("SlowDown", "ServiceUnavailable") or status == 503:
         return FailureReason.DstThrottled
     if status >= 500:

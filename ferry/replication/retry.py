@@ -14,14 +14,20 @@ from enum import StrEnum
 
 class FailureReason(StrEnum):
     # AWS's replication failure reasons (reference §5.3): permanent.
+    AssumeRoleNotPermitted = "AssumeRoleNotPermitted"
     DstBucketNotFound = "DstBucketNotFound"
     DstBucketUnversioned = "DstBucketUnversioned"
     DstPutObjectNotPermitted = "DstPutObjectNotPermitted"
     DstDelObjNotPermitted = "DstDelObjNotPermitted"
+    DstKmsKeyInvalidState = "DstKmsKeyInvalidState"
+    DstKmsKeyNotFound = "DstKmsKeyNotFound"
     DstPutTaggingNotPermitted = "DstPutTaggingNotPermitted"
     DstVersionNotFound = "DstVersionNotFound"
     SrcBucketNotFound = "SrcBucketNotFound"
+    SrcGetAclNotPermitted = "SrcGetAclNotPermitted"
+    SrcGetObjectNotPermitted = "SrcGetObjectNotPermitted"
     SrcKeyNotFound = "SrcKeyNotFound"
+    SrcKmsKeyInvalidState = "SrcKmsKeyInvalidState"
     SrcVersionNotFound = "SrcVersionNotFound"
     SrcObjectNotEligible = "SrcObjectNotEligible"
     # Ferry's own reasons. Transient: the task stays PENDING and is retried.
@@ -32,6 +38,9 @@ class FailureReason(StrEnum):
     # Permanent, not in AWS's list: the bytes did not match the version's ETag, or the
     # destination refused the write for a reason no other code names.
     ChecksumMismatch = "ChecksumMismatch"
+    # Permanent, Ferry's own (AWS has no bucket quotas): the destination bucket's quota refused
+    # the replica. Raising the quota and re-driving the rule's failures completes it.
+    DstBucketQuotaExceeded = "DstBucketQuotaExceeded"
     Unknown = "Unknown"
 
     @property

@@ -7,6 +7,7 @@ change commit together.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -201,6 +202,19 @@ def _refresh_version_status(tx: Tx, task: Task) -> None:
         "AND version_id = ?",
         (status, task.bucket, task.key, task.version_id),
     )
+
+
+def retry_now(tx: Tx, *, destination_buckets: Iterable[str], reason: str, now_ms: int) -> int:
+    """Make the tasks waiting out `reason` for these destination buckets due now (their
+    destination is back: the rest of the backoff would only delay them). Returns how many."""
+    buckets = sorted(set(destination_buckets))
+    marks = ", ".join("?" * len(buckets))
+    cursor = tx.execute(
+        "UPDATE replication_tasks SET due_ms = ? WHERE status = 'PENDING' AND due_ms > ? "
+        f"AND failure_reason = ? AND destination_bucket IN ({marks})",
+        (now_ms, now_ms, reason, *buckets),
+    )
+    return int(cursor.rowcount)
 
 
 def count_tasks(tx: Tx, status: TaskStatus) -> int:

@@ -11,9 +11,11 @@ from ferry.store.db import Database, SqliteDatabase, Tx
 from ferry.store.hooks import VersionHook, VersionHooks
 from ferry.store.listing import Listing, Listings
 from ferry.store.multipart import MIN_PART_SIZE_BYTES, CompletedPart, Uploads
+from ferry.store.quotas import BucketQuota, BucketUsage, Quotas, QuotaStatus
 from ferry.store.records import (
     Body,
     Bucket,
+    BucketAccess,
     Grant,
     Grants,
     ObjectAttributes,
@@ -32,6 +34,9 @@ __all__ = [
     "MIN_PART_SIZE_BYTES",
     "Body",
     "Bucket",
+    "BucketAccess",
+    "BucketQuota",
+    "BucketUsage",
     "Buckets",
     "CompletedPart",
     "Database",
@@ -48,6 +53,8 @@ __all__ = [
     "PartInfo",
     "Payload",
     "PayloadDigest",
+    "QuotaStatus",
+    "Quotas",
     "Replicas",
     "SqliteDatabase",
     "Tx",

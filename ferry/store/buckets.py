@@ -11,11 +11,13 @@ from ferry.store.errors import (
     BucketNotEmpty,
     InvalidBucketState,
     NoSuchBucket,
+    NoSuchBucketPolicy,
     NoSuchTagSet,
     VersioningNotEnabled,
 )
 from ferry.store.records import (
     Bucket,
+    BucketAccess,
     BucketState,
     Grants,
     Pairs,
@@ -72,6 +74,11 @@ class Buckets:
         self._db = db
         self._clock = clock
         self._region = region
+        # Owner and policy of each bucket, read on every authorised request. Only this object
+        # (one per region process) writes them; `_access_generation` keeps a read that raced
+        # a write from caching what the write replaced.
+        self._access: dict[str, BucketAccess] = {}
+        self._access_generation = 0
 
     async def create(self, name: str, owner_id: str, acl: Grants) -> Bucket:
         now = self._clock.now()
@@ -117,7 +124,9 @@ class Buckets:
             tx.execute("DELETE FROM buckets WHERE name = ?", (name,))
             return blobs
 
-        return await self._db.write(delete)
+        blobs = await self._db.write(delete)
+        self._forget_access(name)
+        return blobs
 
     async def set_versioning(self, name: str, status: VersioningStatus) -> None:
         if status is VersioningStatus.UNVERSIONED:
@@ -167,3 +176,43 @@ class Buckets:
     async def get_replication(self, name: str) -> str | None:
         """The replication document, or None when the bucket has none."""
         return (await self.get(name)).replication
+
+    async def get_access(self, name: str) -> BucketAccess:
+        """Owner and policy: what every authorised request needs; cached (see __init__)."""
+        cached = self._access.get(name)
+        if cached is not None:
+            return cached
+        generation = self._access_generation
+
+        def read(tx: Tx) -> BucketAccess:
+            row = tx.execute(
+                "SELECT owner_id, policy FROM buckets WHERE name = ?", (name,)
+            ).fetchone()
+            if row is None:
+                raise NoSuchBucket(bucket=name)
+            return BucketAccess(name=name, owner_id=row[0], policy=row[1])
+
+        access = await self._db.read(read)
+        if generation == self._access_generation:
+            self._access[name] = access
+        return access
+
+    def _forget_access(self, name: str) -> None:
+        self._access_generation += 1
+        self._access.pop(name, None)
+
+    async def set_policy(self, name: str, document: str | None) -> None:
+        """Store (or, with None, remove) the bucket policy document, exactly as given."""
+
+        def update(tx: Tx) -> None:
+            fetch_bucket_state(tx, name)
+            tx.execute("UPDATE buckets SET policy = ? WHERE name = ?", (document, name))
+
+        await self._db.write(update)
+        self._forget_access(name)
+
+    async def get_policy(self, name: str) -> str:
+        document = (await self.get_access(name)).policy
+        if document is None:
+            raise NoSuchBucketPolicy(bucket=name)
+        return document

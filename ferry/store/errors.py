@@ -28,6 +28,10 @@ class NoSuchTagSet(NotFound):
     """The TagSet does not exist"""
 
 
+class NoSuchBucketPolicy(NotFound):
+    """The bucket policy does not exist"""
+
+
 class BucketAlreadyExists(Conflict):
     """The requested bucket name is not available."""
 
@@ -108,3 +112,7 @@ class BadReplicaDigest(Invalid):
 
 class DestinationUnversioned(Conflict):
     """Destination bucket must have versioning enabled."""
+
+
+class BucketQuotaExceeded(FerryError):
+    """Bucket quota exceeded"""

@@ -19,6 +19,7 @@ from ferry.store.db import Database, Tx
 from ferry.store.errors import EntityTooSmall, InvalidPart, InvalidPartOrder, NoSuchUpload
 from ferry.store.hooks import VersionHooks
 from ferry.store.listing import prefix_successor
+from ferry.store.quotas import check_quota
 from ferry.store.records import (
     Body,
     ObjectAttributes,
@@ -27,6 +28,8 @@ from ferry.store.records import (
     Segment,
     Upload,
     Version,
+    encryption_from_json,
+    encryption_to_json,
     grants_from_json,
     grants_to_json,
     pairs_from_json,
@@ -39,9 +42,11 @@ MAX_PART_NUMBER = 10_000
 
 _UPLOAD_COLUMNS = (
     "upload_id, bucket, key, initiated_ms, owner_id, storage_class, content_headers, "
-    "user_metadata, tags, acl, checksum_algorithm, checksum_type"
+    "user_metadata, tags, acl, checksum_algorithm, checksum_type, encryption"
 )
-_PART_COLUMNS = "upload_id, part_number, size, etag, checksum_value, blob_id, last_modified_ms"
+_PART_COLUMNS = (
+    "upload_id, part_number, size, etag, checksum_value, blob_id, last_modified_ms, stored_size"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,6 +75,7 @@ def _upload_from_row(row: Any) -> Upload:
             acl=grants_from_json(row[9]),
             checksum_algorithm=row[10],
             checksum_type=row[11],
+            encryption=encryption_from_json(row[12]),
         ),
     )
 
@@ -83,6 +89,7 @@ def _part_from_row(row: Any) -> Part:
         checksum_value=row[4],
         blob_id=row[5],
         last_modified=from_epoch_ms(row[6]),
+        stored_size=row[7],
     )
 
 
@@ -119,12 +126,13 @@ class Uploads:
         def write(tx: Tx) -> Upload:
             fetch_bucket_state(tx, bucket)
             tx.execute(
-                f"INSERT INTO uploads ({_UPLOAD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO uploads ({_UPLOAD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     upload_id, bucket, key, epoch_ms(now), owner_id, attrs.storage_class,
                     pairs_to_json(attrs.content_headers), pairs_to_json(attrs.user_metadata),
                     pairs_to_json(attrs.tags), grants_to_json(attrs.acl),
                     attrs.checksum_algorithm, attrs.checksum_type,
+                    encryption_to_json(attrs.encryption),
                 ),
             )  # fmt: skip
             return fetch_upload(tx, bucket, key, upload_id)
@@ -140,34 +148,50 @@ class Uploads:
 
     async def put_part(
         self, bucket: str, key: str, upload_id: str, part_number: int, payload: Payload | None,
-        *, body: Body | None = None, md5_hex: str | None = None,
+        *, body: Body | None = None, md5_hex: str | None = None, size: int | None = None,
+        declared_size: int | None = None,
     ) -> Part:  # fmt: skip
         """Store one part (from a payload, or an already-written body for UploadPartCopy).
 
-        Callers check the upload exists (`get()`) before reading the body."""
+        `size` is the part's plaintext size when the body is stored encrypted (the payload's
+        digest says it otherwise). Callers check the upload exists (`get()`) before reading
+        the body. Parts count against the bucket's byte quota from the moment they are stored;
+        with `declared_size` (Content-Length) a part the quota cannot take fails before a byte
+        of it is read."""
+        if declared_size is not None:
+            await self._db.read(
+                lambda tx: check_quota(
+                    tx, bucket, added_bytes=declared_size - _part_size(tx, upload_id, part_number)
+                )
+            )
         checksum_value = None
         if payload is not None:
             body, digest = await self._blobs.write(payload, inline_max=-1)
             md5_hex = digest.md5_hex
             checksum_value = digest.checksum_value
+            size = digest.size
         assert body is not None and md5_hex is not None
         segment = body.segments[0]
+        plain_size = segment.size if size is None else size
+        stored_size = segment.size if segment.size != plain_size else None
         now = self._clock.now()
 
         def write(tx: Tx) -> tuple[Part, list[str]]:
             fetch_upload(tx, bucket, key, upload_id)
             old = tx.execute(
-                "SELECT blob_id FROM parts WHERE upload_id = ? AND part_number = ?",
+                "SELECT blob_id, size FROM parts WHERE upload_id = ? AND part_number = ?",
                 (upload_id, part_number),
             ).fetchone()
+            check_quota(tx, bucket, added_bytes=plain_size - (old[1] if old else 0))
             tx.execute(
-                f"INSERT OR REPLACE INTO parts ({_PART_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
-                (upload_id, part_number, segment.size, md5_hex, checksum_value,
-                 segment.blob_id, epoch_ms(now)),
+                f"INSERT OR REPLACE INTO parts ({_PART_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                (upload_id, part_number, plain_size, md5_hex, checksum_value,
+                 segment.blob_id, epoch_ms(now), stored_size),
             )  # fmt: skip
             part = Part(
-                upload_id=upload_id, part_number=part_number, size=segment.size, etag=md5_hex,
+                upload_id=upload_id, part_number=part_number, size=plain_size, etag=md5_hex,
                 checksum_value=checksum_value, blob_id=segment.blob_id, last_modified=now,
+                stored_size=stored_size,
             )  # fmt: skip
             return part, [old[0]] if old else []
 
@@ -226,10 +250,15 @@ class Uploads:
                 checksum_algorithm=upload.attrs.checksum_algorithm if checksum_value else None,
                 parts=tuple(PartInfo(size=p.size, checksum_value=p.checksum_value) for p in chosen),
             )
-            body = Body(segments=tuple(Segment(blob_id=p.blob_id, size=p.size) for p in chosen))
+            body = Body(
+                segments=tuple(
+                    Segment(blob_id=p.blob_id, size=p.stored_size or p.size) for p in chosen
+                )
+            )
             version, garbage = commit_version(
                 tx, self._hooks, bucket_row, key, now=now, owner_id=upload.owner_id,
                 attrs=attrs, body=body, condition=condition,
+                counted_bytes=sum(p.size for p in stored.values()),  # the parts, as uploaded
             )  # fmt: skip
             used = {p.blob_id for p in chosen}
             garbage += [p.blob_id for p in stored.values() if p.blob_id not in used]
@@ -340,6 +369,14 @@ def _rolled_up(key: str, prefix: str, delimiter: str) -> str | None:
         return None
     index = key.find(delimiter, len(prefix))
     return key[: index + len(delimiter)] if index >= 0 else None
+
+
+def _part_size(tx: Tx, upload_id: str, part_number: int) -> int:
+    """Bytes of the part that a new upload of `part_number` replaces (0: none)."""
+    row = tx.execute(
+        "SELECT size FROM parts WHERE upload_id = ? AND part_number = ?", (upload_id, part_number)
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _validate_parts(requested: list[CompletedPart], stored: dict[int, Part]) -> list[Part]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,6 +63,15 @@ class Bucket:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BucketAccess:
+    """What authorising a request needs of a bucket: its owner and its policy document."""
+
+    name: str
+    owner_id: str  # canonical user ID
+    policy: str | None  # the bucket policy as stored; None: no policy
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BucketState:
     """What the object write path needs of a bucket (cheap to read on every request)."""
 
@@ -118,6 +128,73 @@ class PartInfo:
     checksum_value: str | None = None
 
 
+class EncryptionKind(StrEnum):
+    """How a body's data key is protected; values are AWS's x-amz-server-side-encryption."""
+
+    SSE_S3 = "AES256"  # wrapped under the region master key
+    SSE_KMS = "aws:kms"  # wrapped by the region's key service, under a KMS key
+    SSE_C = "SSE-C"  # wrapped under a key derived from the customer's key alone
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Encryption:
+    """How a version's (or an upload's) bytes are encrypted at rest (crypto/frames.py format).
+
+    Everything replication needs to move the object: for SSE-S3/SSE-KMS it decrypts and lets
+    the destination encrypt again; an SSE-C object travels as it is stored (ciphertext, this
+    record), since no region ever holds the customer's key."""
+
+    kind: EncryptionKind
+    wrapped_key: bytes  # the data key, wrapped as `kind` says
+    frame_bytes: int  # plaintext bytes per frame
+    kms_key_arn: str | None = None
+    kms_context: str | None = None  # the user's x-amz-server-side-encryption-context (base64)
+    customer_key_salt: bytes | None = None  # SSE-C: salt of the key check and key derivation
+    customer_key_hmac: bytes | None = None  # SSE-C: recognises the key; the key is never kept
+    bucket_key_enabled: bool = False
+
+
+def encryption_to_json(encryption: Encryption | None) -> str | None:
+    if encryption is None:
+        return None
+
+    def b64(value: bytes | None) -> str | None:
+        return base64.b64encode(value).decode() if value is not None else None
+
+    return json.dumps(
+        {
+            "kind": encryption.kind.value,
+            "wrapped_key": b64(encryption.wrapped_key),
+            "frame_bytes": encryption.frame_bytes,
+            "kms_key_arn": encryption.kms_key_arn,
+            "kms_context": encryption.kms_context,
+            "customer_key_salt": b64(encryption.customer_key_salt),
+            "customer_key_hmac": b64(encryption.customer_key_hmac),
+            "bucket_key_enabled": encryption.bucket_key_enabled,
+        }
+    )
+
+
+def encryption_from_json(text: str | None) -> Encryption | None:
+    if not text:
+        return None
+    raw = json.loads(text)
+
+    def unb64(value: str | None) -> bytes | None:
+        return base64.b64decode(value) if value is not None else None
+
+    return Encryption(
+        kind=EncryptionKind(raw["kind"]),
+        wrapped_key=base64.b64decode(raw["wrapped_key"]),
+        frame_bytes=int(raw["frame_bytes"]),
+        kms_key_arn=raw.get("kms_key_arn"),
+        kms_context=raw.get("kms_context"),
+        customer_key_salt=unb64(raw.get("customer_key_salt")),
+        customer_key_hmac=unb64(raw.get("customer_key_hmac")),
+        bucket_key_enabled=bool(raw.get("bucket_key_enabled", False)),
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ObjectAttributes:
     """Everything about a version that is not its bytes and not its identity."""
@@ -134,6 +211,7 @@ class ObjectAttributes:
     checksum_type: str | None = None  # COMPOSITE | FULL_OBJECT
     parts: tuple[PartInfo, ...] = ()
     replication_status: str | None = None
+    encryption: Encryption | None = None  # None: the body is stored as plaintext
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -161,7 +239,7 @@ class Version:
 VERSION_COLUMNS = (
     "seq, bucket, key, version_id, is_latest, is_delete_marker, last_modified_ms, owner_id, "
     "size, etag, storage_class, content_headers, user_metadata, tags, acl, checksum_algorithm, "
-    "checksum_value, checksum_type, parts, body_inline, segments, replication_status"
+    "checksum_value, checksum_type, parts, body_inline, segments, replication_status, encryption"
 )
 
 
@@ -174,7 +252,7 @@ def version_from_row(row: Any) -> Version:
         seq, bucket, key, version_id, is_latest, is_delete_marker, last_modified_ms, owner_id,
         size, etag, storage_class, content_headers, user_metadata, tags, acl,
         checksum_algorithm, checksum_value, checksum_type, parts, body_inline, segments,
-        replication_status,
+        replication_status, encryption,
     ) = row  # fmt: skip
     part_list = json.loads(parts) if isinstance(parts, str) else []
     return Version(
@@ -199,6 +277,7 @@ def version_from_row(row: Any) -> Version:
             checksum_type=checksum_type,
             parts=tuple(PartInfo(size=s, checksum_value=c) for s, c in part_list),
             replication_status=replication_status,
+            encryption=encryption_from_json(encryption),
         ),
         body=Body(
             inline=bytes(body_inline) if body_inline is not None else None,
@@ -226,3 +305,4 @@ class Part:
     checksum_value: str | None
     blob_id: str
     last_modified: datetime
+    stored_size: int | None = None  # bytes at rest, when they differ from `size` (encryption)

@@ -25,6 +25,7 @@ from ferry.store.records import (
     VersioningStatus,
 )
 from ferry.store.versions import (
+    check_write_quota,
     commit_with_blobs,
     fetch_latest,
     fetch_version,
@@ -53,6 +54,9 @@ def commit_replica(
     existing = fetch_version(tx, bucket.name, key, version_id, with_body=False)
     if existing is not None:
         return existing, [s.blob_id for s in body.segments]
+    # The destination's quota applies to replicas as to any write (the source records the
+    # refusal as DstBucketQuotaExceeded and keeps the version FAILED until re-driven).
+    check_write_quota(tx, bucket.name, size=attrs.size, delete_marker=delete_marker)
     latest = fetch_latest(tx, bucket.name, key, with_body=False)
     # A replica that arrives late (retries) must not hide a newer version written meanwhile.
     becomes_latest = latest is None or last_modified >= latest.last_modified
@@ -102,7 +106,10 @@ class Replicas:
             state = fetch_bucket_state(tx, bucket)
             if state.versioning is not VersioningStatus.ENABLED:
                 raise DestinationUnversioned(bucket=bucket)
-            return fetch_version(tx, bucket, key, version_id, with_body=False)
+            existing = fetch_version(tx, bucket, key, version_id, with_body=False)
+            if existing is None:
+                check_write_quota(tx, bucket, size=attrs.size)  # before a byte is received
+            return existing
 
         existing = await self._db.read(read)
         if existing is not None:

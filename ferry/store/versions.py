@@ -27,6 +27,7 @@ from ferry.store.errors import (
     NoSuchVersion,
 )
 from ferry.store.hooks import VersionHooks, WriteOrigin
+from ferry.store.quotas import check_quota, fetch_quota
 from ferry.store.records import (
     EMPTY_BODY,
     VERSION_COLUMNS,
@@ -37,6 +38,7 @@ from ferry.store.records import (
     ObjectAttributes,
     Pairs,
     VersioningStatus,
+    encryption_to_json,
     grants_to_json,
     pairs_to_json,
     segments_to_text,
@@ -100,7 +102,7 @@ def insert_version(
     )
     cursor = tx.execute(
         f"INSERT INTO versions ({VERSION_COLUMNS}) VALUES "
-        "(NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "(NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             bucket, key, version_id, int(is_latest), int(delete_marker),
             epoch_ms(last_modified), owner_id,
@@ -109,6 +111,7 @@ def insert_version(
             pairs_to_json(attrs.tags), grants_to_json(attrs.acl),
             attrs.checksum_algorithm, attrs.checksum_value, attrs.checksum_type, parts,
             body.inline, segments_to_text(body.segments), attrs.replication_status,
+            encryption_to_json(attrs.encryption),
         ),
     )  # fmt: skip
     seq = cursor.lastrowid
@@ -143,21 +146,25 @@ def commit_version(
     body: Body,
     delete_marker: bool = False,
     condition: WriteCondition | None = None,
+    counted_bytes: int = 0,
 ) -> tuple[Version, list[str]]:
-    """Make a new latest version of `key`; returns it and the blob IDs it made garbage."""
+    """Make a new latest version of `key`; returns it and the blob IDs it made garbage.
+
+    `counted_bytes`: bytes of the body already counted against the bucket's quota (the parts
+    of a multipart upload being completed)."""
     old = fetch_latest(tx, bucket.name, key, with_body=False)
     if condition is not None:
         condition(old)
     garbage: list[str] = []
+    previous_null = null_version_replaced(tx, bucket, key, old)
+    check_write_quota(
+        tx, bucket.name, size=attrs.size, delete_marker=delete_marker, replaced=previous_null,
+        counted_bytes=counted_bytes,
+    )  # fmt: skip
     if bucket.versioning is VersioningStatus.ENABLED:
         version_id = new_version_id()
     else:
         version_id = NULL_VERSION_ID
-        previous_null = (
-            old
-            if old is not None and old.version_id == NULL_VERSION_ID
-            else fetch_version(tx, bucket.name, key, NULL_VERSION_ID, with_body=False)
-        )
         if previous_null is not None:
             tx.execute("DELETE FROM versions WHERE seq = ?", (previous_null.seq,))
             garbage += _garbage(previous_null)
@@ -176,6 +183,46 @@ def commit_version(
     )
     hooks.run(tx, old, new)
     return new, garbage
+
+
+def null_version_replaced(
+    tx: Tx, bucket: BucketState, key: str, latest: Version | None
+) -> Version | None:
+    """The null version that a write to an unversioned or suspended bucket replaces."""
+    if bucket.versioning is VersioningStatus.ENABLED:
+        return None
+    if latest is not None and latest.version_id == NULL_VERSION_ID:
+        return latest
+    return fetch_version(tx, bucket.name, key, NULL_VERSION_ID, with_body=False)
+
+
+def check_write_quota(
+    tx: Tx,
+    bucket: str,
+    *,
+    size: int,
+    delete_marker: bool = False,
+    replaced: Version | None = None,
+    counted_bytes: int = 0,
+) -> None:
+    """Refuse a write that would take the bucket over its quota, net of what it replaces."""
+    freed_bytes = replaced.size if replaced is not None else 0
+    freed_objects = 1 if replaced is not None and not replaced.is_delete_marker else 0
+    check_quota(
+        tx, bucket,
+        added_bytes=(0 if delete_marker else size) - counted_bytes - freed_bytes,
+        added_objects=(0 if delete_marker else 1) - freed_objects,
+    )  # fmt: skip
+
+
+def check_put_quota(tx: Tx, bucket: str, key: str, size: int) -> None:
+    """Before a body is received: would a `size`-byte write of `key` fit the quota?"""
+    if fetch_quota(tx, bucket).is_unlimited:
+        return
+    state = fetch_bucket_state(tx, bucket)
+    latest = fetch_latest(tx, bucket, key, with_body=False)
+    replaced = null_version_replaced(tx, state, key, latest)
+    check_write_quota(tx, bucket, size=size, replaced=replaced)
 
 
 def delete_version(
@@ -246,11 +293,15 @@ class Objects:
         owner_id: str,
         attrs: ObjectAttributes,
         condition: WriteCondition | None = None,
+        declared_size: int | None = None,
     ) -> Version:
         """Receive the body durably, then commit the version; nothing visible on failure.
 
         Callers check the bucket exists first (`bucket()`), so that a request for a missing
-        bucket fails before a byte of its body is read."""
+        bucket fails before a byte of its body is read. With `declared_size` (Content-Length),
+        a write the bucket's quota cannot take fails before a byte is read, too."""
+        if declared_size is not None:
+            await self._db.read(lambda tx: check_put_quota(tx, bucket, key, declared_size))
         body, digest = await self._blobs.write(payload)
         return await self.commit(
             bucket, key, owner_id=owner_id, attrs=attrs_with_digest(attrs, digest), body=body,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,12 +15,60 @@ import pytest
 from ferry.api.app import S3App
 from ferry.api.http import Message
 from ferry.config import RegionConfig, RootCredentials
+from ferry.control import policy_documents
+from ferry.control.iam_names import MIN_SESSION_S
+from ferry.control.identifiers import HolderKind
+from ferry.control.policies import Holder
+from ferry.control.roles import RoleSpec
 from ferry.core.secret import Secret
 from ferry.region import Region, build_region
 from tests.integration.s3 import ACCESS_KEY, ENDPOINT, REGION, S3, SECRET_KEY
 
 ACCOUNT_ID = "000000000042"
+SHUTDOWN_TIMEOUT_S = 30.0
 BUCKET = "it-bucket"
+# Every role a test's replication configuration (`Role`) or batch job (`RoleArn`) names: the
+# fixtures create them, since replication acts as that role (it must exist, trust S3 and allow).
+REPLICATION_ROLES = ("r", "batch", "replication")
+REPLICATION_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": ["s3.amazonaws.com", "batchoperations.s3.amazonaws.com"]},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+REPLICATION_ROLE_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["s3:*", "kms:*"], "Resource": "*"}],
+}
+
+
+async def create_replication_roles(
+    *regions: Region, account_id: str = ACCOUNT_ID, names: tuple[str, ...] = REPLICATION_ROLES
+) -> None:
+    """Create `names` in the control plane (shared by `regions`), each trusting S3 and holding
+    the inline policy "replication" (s3:* and kms:* on *), as CreateRole + PutRolePolicy would."""
+    trust = json.dumps(REPLICATION_TRUST)
+    permissions = json.dumps(REPLICATION_ROLE_POLICY)
+    policy_documents.parse_trust(trust)
+    policy_documents.parse_inline(permissions, HolderKind.ROLE)
+    iam = regions[0].services.iam
+    for name in names:
+        spec = RoleSpec(
+            name=name,
+            path="/",
+            trust_policy=trust,
+            description="replication role of the integration tests",
+            max_session_s=MIN_SESSION_S,
+        )
+        await iam.roles.create(account_id, spec)
+        holder = Holder(account_id=account_id, kind=HolderKind.ROLE, name=name)
+        await iam.policies.put_inline(holder, "replication", permissions)
+    for region in regions:
+        region.services.iam.identities.forget()
 
 
 @contextlib.asynccontextmanager
@@ -35,7 +85,14 @@ async def lifespan(app: S3App) -> AsyncIterator[None]:
         yield
     finally:
         await inbox.put({"type": "lifespan.shutdown"})
-        stopped = await outbox.get()
+        try:
+            stopped = await asyncio.wait_for(outbox.get(), SHUTDOWN_TIMEOUT_S)
+        except TimeoutError:
+            # A shutdown that hangs shows what it waits for, rather than a bare timeout.
+            for pending in asyncio.all_tasks():
+                print("pending at shutdown:", pending, file=sys.stderr)
+                pending.print_stack(file=sys.stderr)
+            raise
         await task
         assert stopped["type"] == "lifespan.shutdown.complete", stopped
 
@@ -51,6 +108,7 @@ async def region(tmp_path: Path) -> AsyncIterator[Region]:
     built = build_region(RegionConfig(name=REGION, data_dir=tmp_path / REGION), root)
     try:
         async with lifespan(built.app):
+            await create_replication_roles(built)
             yield built
     finally:
         built.db.close()  # shutdown closed it already unless start-up failed; close is idempotent

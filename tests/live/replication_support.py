@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from tests.live.conftest import make_client
+from tests.live.iam_support import ensure_replication_role
 from tests.live.server import ACCESS_KEY, READY_TIMEOUT_S, SECRET_KEY, free_port
 
 
@@ -169,7 +170,9 @@ def v2_rule(
 
 
 def replicate(s3: Any, bucket: str, *rules: dict[str, Any]) -> None:
+    """Configure `rules` on `bucket`, acting as role `r`: created first (or kept), trusting
+    s3.amazonaws.com and holding the replication permissions, as AWS requires."""
+    role = ensure_replication_role(s3.meta.endpoint_url, "r")
     s3.put_bucket_replication(
-        Bucket=bucket,
-        ReplicationConfiguration={"Role": "arn:aws:iam::000000000001:role/r", "Rules": list(rules)},
+        Bucket=bucket, ReplicationConfiguration={"Role": role, "Rules": list(rules)}
     )

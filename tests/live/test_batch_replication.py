@@ -20,6 +20,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests.live.iam_support import ensure_replication_role, replication_policy
 from tests.live.replication_support import (
     Deployment,
     replicate,
@@ -32,7 +33,21 @@ from tests.live.server import ACCESS_KEY, SECRET_KEY
 
 EAST, WEST = "us-east-1", "eu-west-1"
 ACCOUNT = "000000000001"
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/batch"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/batch"  # created by `deployment`, as CreateJob's RoleArn
+BATCH_ACTIONS = (  # what AWS documents for a Batch Replication job's role, beyond replication's
+    "s3:InitiateReplication",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:PutObject",
+    "s3:PutInventoryConfiguration",
+)
+BATCH_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        *replication_policy()["Statement"],
+        {"Effect": "Allow", "Action": list(BATCH_ACTIONS), "Resource": "*"},
+    ],
+}
 pytestmark = pytest.mark.live
 
 
@@ -58,6 +73,7 @@ def control_client(endpoint: str, region: str) -> Any:
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     running = Deployment(root=tmp_path_factory.mktemp("batch")).start()
+    assert ensure_replication_role(running.endpoint(EAST), "batch", policy=BATCH_POLICY) == ROLE
     yield running
     running.stop()
 

@@ -11,6 +11,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.live.iam_support import (
+    REPLICATION_TRUST,
+    ensure_replication_role,
+    replication_policy,
+)
 from tests.live.replication_support import (
     Deployment,
     replicate,
@@ -71,7 +76,35 @@ def run_cli(deployment: Deployment, region: str, *args: str) -> str:
 def test_two_way_lab_with_the_aws_cli(
     deployment: Deployment, east: Any, west: Any, tmp_path: Path
 ) -> None:
-    """Seed 003: a rule each way; each object reaches the other bucket exactly once."""
+    """Seed 003: a rule each way; each object reaches the other bucket exactly once. The role
+    both rules name (`crr`) is created with the aws CLI too: the lab needs nothing else."""
+    trust = tmp_path / "crr-trust.json"
+    trust.write_text(json.dumps(REPLICATION_TRUST))
+    permissions = tmp_path / "crr-policy.json"
+    permissions.write_text(json.dumps(replication_policy()))
+    created = run_cli(
+        deployment,
+        EAST,
+        "iam",
+        "create-role",
+        "--role-name",
+        "crr",
+        "--assume-role-policy-document",
+        f"file://{trust}",
+    )
+    role = json.loads(created)["Role"]["Arn"]
+    run_cli(
+        deployment,
+        EAST,
+        "iam",
+        "put-role-policy",
+        "--role-name",
+        "crr",
+        "--policy-name",
+        "replication",
+        "--policy-document",
+        f"file://{permissions}",
+    )
     run_cli(deployment, EAST, "s3", "mb", "s3://crrlab-east")
     run_cli(deployment, WEST, "s3", "mb", "s3://crrlab-west", "--region", WEST)
     for region, bucket in ((EAST, "crrlab-east"), (WEST, "crrlab-west")):
@@ -91,12 +124,7 @@ def test_two_way_lab_with_the_aws_cli(
     ):
         config = tmp_path / f"{source}.json"
         config.write_text(
-            json.dumps(
-                {
-                    "Role": "arn:aws:iam::000000000001:role/crr",
-                    "Rules": [v2_rule(target, rule_id=f"to-{target}")],
-                }
-            )
+            json.dumps({"Role": role, "Rules": [v2_rule(target, rule_id=f"to-{target}")]})
         )
         run_cli(
             deployment,
@@ -132,11 +160,15 @@ def test_two_way_lab_with_the_aws_cli(
 def test_delete_markers_v1_vs_v2_with_seed_004_configurations(
     deployment: Deployment, east: Any, west: Any, tmp_path: Path, schema: str
 ) -> None:
-    """Seed 004, configurations exactly as printed: V1 replicates delete markers, V2 with
+    """Seed 004, configurations exactly as printed except for their placeholder role
+    (`" IAM-role-ARN "` in V1, padding included, and `"IAM-role-ARN"` in V2), replaced by the
+    ARN of a real role created first, as the seed tells its reader ("create an IAM role ...
+    and add the replication configuration"): V1 replicates delete markers, V2 with
     DeleteMarkerReplication Disabled does not."""
     source, target = f"dm-src-{schema.lower()}", f"dm-dst-{schema.lower()}"
     versioned_bucket(east, source, EAST)
     versioned_bucket(west, target, WEST)
+    role = ensure_replication_role(deployment.endpoint(EAST), "seed-004")
     document = {
         "V1": {
             "Role": " IAM-role-ARN ",
@@ -163,6 +195,7 @@ def test_delete_markers_v1_vs_v2_with_seed_004_configurations(
             ],
         },
     }[schema]
+    document["Role"] = role  # the placeholder, the only change to the printed configuration
     config = tmp_path / f"s3_replication_rule_{schema.lower()}.json"
     config.write_text(json.dumps(document))
     run_cli(

@@ -104,11 +104,15 @@ def test_source_killed_mid_replication_and_restarted(deployment: Deployment) -> 
     east = deployment.client(EAST)
     written: dict[str, str] = {}
     deployment.kill_region(WEST)  # build a backlog first, so the kill lands mid-drain
-    write_objects(east, "crash-src", OBJECTS, written)
+    count = 3 * OBJECTS  # batched replication drains 1,000 small objects in well under 1 s
+    write_objects(east, "crash-src", count, written)
     deployment.start_region(WEST)
     west = deployment.client(WEST)
-    wait_for(lambda: len(replica_versions(west, "crash-dst")) > 50, what="replication under way")
+    wait_for(
+        lambda: bool(west.list_object_versions(Bucket="crash-dst", MaxKeys=1).get("Versions")),
+        what="replication under way",
+    )
     deployment.kill_region(EAST)
-    assert len(replica_versions(west, "crash-dst")) < OBJECTS, "drained before the kill"
+    assert len(replica_versions(west, "crash-dst")) < count, "drained before the kill"
     deployment.start_region(EAST)
     assert_everything_replicated_once(deployment, "crash-src", "crash-dst", written)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ferry.api import placement
 from ferry.api.context import RequestContext
 from ferry.api.handlers import acl as acl_headers
+from ferry.api.handlers import ownership
 from ferry.api.http import Response, xml_response
 from ferry.core.names import parse_bucket_name
 from ferry.protocol import xml
@@ -32,8 +33,9 @@ async def create_bucket(ctx: RequestContext) -> Response:
             f"The {location} location constraint is incompatible for the region specific "
             "endpoint this request was sent to.",
         )
-    acl = acl_headers.grants_from_headers(ctx, ctx.services.owner_id)
-    await placement.create_bucket(ctx.services, name, ctx.services.owner_id, acl)
+    owner_id = ownership.caller_owner_id(ctx)
+    acl = acl_headers.grants_from_headers(ctx, owner_id)
+    await placement.create_bucket(ctx.services, name, owner_id, acl)
     return Response(status=200).set("location", f"/{name}")
 
 

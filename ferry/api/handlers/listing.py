@@ -6,7 +6,7 @@ import base64
 import binascii
 
 from ferry.api.context import RequestContext
-from ferry.api.handlers import views
+from ferry.api.handlers import ownership, views
 from ferry.api.http import Response, xml_response
 from ferry.protocol import xml
 from ferry.protocol.errors import S3Error, S3ErrorCode
@@ -89,7 +89,7 @@ async def list_objects(ctx: RequestContext) -> Response:
     listing = await ctx.services.listings.objects(
         ctx.bucket, prefix=prefix, delimiter=delimiter, start_after=marker, max_keys=max_keys
     )
-    owner = views.owner(ctx.services.owner_id)
+    owner = views.owner(await ownership.bucket_owner_id(ctx))
     result = xml.ListObjectsResult(
         name=ctx.bucket,
         prefix=prefix,
@@ -119,7 +119,7 @@ async def list_objects_v2(ctx: RequestContext) -> Response:
     listing = await ctx.services.listings.objects(
         ctx.bucket, prefix=prefix, delimiter=delimiter, start_after=position, max_keys=max_keys
     )
-    owner = views.owner(ctx.services.owner_id) if fetch_owner else None
+    owner = views.owner(await ownership.bucket_owner_id(ctx)) if fetch_owner else None
     result = xml.ListObjectsV2Result(
         name=ctx.bucket,
         prefix=prefix,
@@ -157,7 +157,7 @@ async def list_object_versions(ctx: RequestContext) -> Response:
         ctx.bucket, prefix=prefix, delimiter=delimiter, key_marker=key_marker,
         version_id_marker=version_id_marker, max_keys=max_keys,
     )  # fmt: skip
-    owner = views.owner(ctx.services.owner_id)
+    owner = views.owner(await ownership.bucket_owner_id(ctx))
     entries: list[xml.ListedVersion | xml.ListedDeleteMarker] = []
     for v in listing.versions:
         if v.is_delete_marker:

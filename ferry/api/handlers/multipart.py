@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ferry.api.body import RequestBody
 from ferry.api.context import RequestContext
-from ferry.api.handlers import views
+from ferry.api.handlers import ownership, sse, views
 from ferry.api.handlers.headers import parse_range
 from ferry.api.handlers.listing import parse_encoding_type, parse_max_keys
 from ferry.api.handlers.objects import (
@@ -20,7 +20,7 @@ from ferry.api.http import Response, xml_response
 from ferry.core.names import parse_object_key
 from ferry.protocol import checksums, xml
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.store import CompletedPart, Part, Upload, VersioningStatus
+from ferry.store import CompletedPart, Part, Payload, Upload, VersioningStatus
 
 MAX_PART_NUMBER = 10_000
 CHECKSUM_TYPES = ("COMPOSITE", "FULL_OBJECT")
@@ -51,7 +51,8 @@ def _upload_id(ctx: RequestContext) -> str:
 
 async def create_multipart_upload(ctx: RequestContext) -> Response:
     key = parse_object_key(ctx.key)
-    attrs = new_object_attrs(ctx)
+    owner_id = await ownership.bucket_owner_id(ctx)
+    attrs = new_object_attrs(ctx, owner_id)
     algorithm = (ctx.header("x-amz-checksum-algorithm") or "").upper() or None
     checksum_type = (ctx.header("x-amz-checksum-type") or "").upper() or None
     if algorithm is not None and checksums.parse_checksum_algorithm(algorithm) is None:
@@ -73,9 +74,10 @@ async def create_multipart_upload(ctx: RequestContext) -> Response:
             "checksum algorithm.",
         )
     attrs = replace(attrs, checksum_algorithm=algorithm, checksum_type=checksum_type)
-    upload = await ctx.services.uploads.create(
-        ctx.bucket, key, owner_id=ctx.services.owner_id, attrs=attrs
-    )
+    data_key = await sse.key_for_write(ctx, key)
+    if data_key is not None:
+        attrs = replace(attrs, encryption=data_key.encryption)
+    upload = await ctx.services.uploads.create(ctx.bucket, key, owner_id=owner_id, attrs=attrs)
     result = xml.InitiateMultipartUploadResult(
         bucket=ctx.bucket, key=key, upload_id=upload.upload_id
     )
@@ -83,6 +85,7 @@ async def create_multipart_upload(ctx: RequestContext) -> Response:
     if algorithm:
         response.set("x-amz-checksum-algorithm", algorithm)
         response.set("x-amz-checksum-type", checksum_type or "COMPOSITE")
+    response.headers.extend(sse.open_key_headers(data_key))
     return response
 
 
@@ -92,13 +95,22 @@ async def upload_part(ctx: RequestContext) -> Response:
     check_content_length(ctx)
     upload = await ctx.services.uploads.get(ctx.bucket, ctx.key, upload_id)
     algorithm = upload.attrs.checksum_algorithm
+    # Parts of an SSE-C upload each need the upload's key again.
+    data_key = await sse.key_for_read(ctx, upload.attrs.encryption, bucket=ctx.bucket, key=ctx.key)
     body = RequestBody(
         ctx.request,
         ctx.auth,
         default_algorithm=checksums.ChecksumAlgorithm(algorithm) if algorithm else None,
     )
-    part = await ctx.services.uploads.put_part(ctx.bucket, ctx.key, upload_id, number, body)
+    payload: Payload = body
+    if data_key is not None:
+        assert ctx.services.encryption is not None
+        payload = ctx.services.encryption.seal(body, data_key)
+    part = await ctx.services.uploads.put_part(
+        ctx.bucket, ctx.key, upload_id, number, payload, declared_size=body.declared_size
+    )
     response = Response(status=200).set("etag", f'"{part.etag}"')
+    response.headers.extend(sse.open_key_headers(data_key))
     if upload.attrs.checksum_algorithm and part.checksum_value:
         response.set(
             f"x-amz-checksum-{upload.attrs.checksum_algorithm.lower()}", part.checksum_value
@@ -109,8 +121,14 @@ async def upload_part(ctx: RequestContext) -> Response:
 async def upload_part_copy(ctx: RequestContext) -> Response:
     number = _part_number(ctx)
     upload_id = _upload_id(ctx)
-    await ctx.services.uploads.get(ctx.bucket, ctx.key, upload_id)
+    upload = await ctx.services.uploads.get(ctx.bucket, ctx.key, upload_id)
     source = await read_copy_source(ctx)
+    source_key = await sse.key_for_read(
+        ctx, source.attrs.encryption, bucket=source.bucket, key=source.key, copy_source=True
+    )
+    target_key = await sse.key_for_read(
+        ctx, upload.attrs.encryption, bucket=ctx.bucket, key=ctx.key
+    )
     start, end = 0, source.attrs.size
     range_header = ctx.header("x-amz-copy-source-range")
     if range_header is not None:
@@ -124,14 +142,18 @@ async def upload_part_copy(ctx: RequestContext) -> Response:
                 ArgumentValue=range_header,
             )
         start, end = selected.start, selected.end
-    body, digest = await ctx.services.objects.copy_body(source, start, end, inline_max=-1)
-    part = await ctx.services.uploads.put_part(
-        ctx.bucket, ctx.key, upload_id, number, None, body=body, md5_hex=digest.md5_hex
+    body, digest = await sse.copy_body(
+        ctx, source, source_key, target_key, start, end, inline_max=-1
     )
+    part = await ctx.services.uploads.put_part(
+        ctx.bucket, ctx.key, upload_id, number, None, body=body, md5_hex=digest.md5_hex,
+        size=digest.size,
+    )  # fmt: skip
     result = xml.CopyPartResult(etag=part.etag, last_modified=part.last_modified)
     response = xml_response(xml.render_copy_part_result(result))
     if source.version_id != "null":
         response.set("x-amz-copy-source-version-id", source.version_id)
+    response.headers.extend(sse.open_key_headers(target_key))
     return response
 
 
@@ -176,6 +198,10 @@ async def complete_multipart_upload(ctx: RequestContext) -> Response:
     response = xml_response(xml.render_complete_multipart_upload(result))
     if bucket.versioning is not VersioningStatus.UNVERSIONED:
         response.set("x-amz-version-id", version.version_id)
+    given = sse.customer_key(ctx.request.headers)
+    response.headers.extend(
+        sse.sse_headers(attrs.encryption, given.md5_b64 if given is not None else None)
+    )
     return response
 
 
@@ -200,7 +226,7 @@ async def list_parts(ctx: RequestContext) -> Response:
     upload, parts, truncated = await ctx.services.uploads.list_parts(
         ctx.bucket, ctx.key, upload_id, after=marker, limit=max_parts
     )
-    owner = views.owner(ctx.services.owner_id)
+    owner = views.owner(await ownership.bucket_owner_id(ctx))
     algorithm = upload.attrs.checksum_algorithm
     result = xml.ListPartsResult(
         bucket=ctx.bucket,
@@ -244,7 +270,7 @@ async def list_multipart_uploads(ctx: RequestContext) -> Response:
         upload_id_marker=upload_id_marker,
         limit=max_uploads,
     )
-    owner = views.owner(ctx.services.owner_id)
+    owner = views.owner(await ownership.bucket_owner_id(ctx))
     listed = tuple(
         xml.ListedUpload(
             key=u.key, upload_id=u.upload_id, initiated=u.initiated,

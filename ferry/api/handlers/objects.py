@@ -9,7 +9,7 @@ from ferry.api.body import RequestBody
 from ferry.api.context import RequestContext
 from ferry.api.errors import to_s3_error
 from ferry.api.handlers import acl as acl_headers
-from ferry.api.handlers import views
+from ferry.api.handlers import ownership, sse, views
 from ferry.api.handlers.headers import (
     RESPONSE_OVERRIDES,
     ByteRange,
@@ -27,7 +27,7 @@ from ferry.core.errors import FerryError
 from ferry.core.names import parse_object_key
 from ferry.protocol import xml
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.store import ObjectAttributes, Version, VersioningStatus
+from ferry.store import ObjectAttributes, Payload, Version, VersioningStatus
 from ferry.store.errors import InvalidArgument, PreconditionFailed
 
 MAX_PUT_BYTES = 5 * 1024**3
@@ -53,7 +53,8 @@ def write_condition(ctx: RequestContext):  # type: ignore[no-untyped-def]
     return condition
 
 
-def new_object_attrs(ctx: RequestContext) -> ObjectAttributes:
+def new_object_attrs(ctx: RequestContext, owner_id: str) -> ObjectAttributes:
+    """`owner_id`: the bucket owner's canonical ID, who owns every object (ownership.py)."""
     headers = ctx.request.headers
     tagging = headers.get("x-amz-tagging")
     return ObjectAttributes(
@@ -63,7 +64,7 @@ def new_object_attrs(ctx: RequestContext) -> ObjectAttributes:
         tags=tuple((t.key, t.value) for t in xml.parse_tagging_header(tagging).tags)
         if tagging
         else (),
-        acl=acl_headers.grants_from_headers(ctx, ctx.services.owner_id),
+        acl=acl_headers.grants_from_headers(ctx, owner_id),
     )
 
 
@@ -95,14 +96,22 @@ def _put_response(version: Version, bucket_versioning: VersioningStatus) -> Resp
 async def put_object(ctx: RequestContext) -> Response:
     key = parse_object_key(ctx.key)
     check_content_length(ctx)
-    attrs = new_object_attrs(ctx)
     bucket = await ctx.services.objects.bucket(ctx.bucket)  # fail before reading the body
+    attrs = new_object_attrs(ctx, bucket.owner_id)
+    data_key = await sse.key_for_write(ctx, key)
     body = RequestBody(ctx.request, ctx.auth)
+    payload: Payload = body
+    if data_key is not None:
+        assert ctx.services.encryption is not None
+        payload = ctx.services.encryption.seal(body, data_key)
+        attrs = replace(attrs, encryption=data_key.encryption)
     version = await ctx.services.objects.put(
-        ctx.bucket, key, body, owner_id=ctx.services.owner_id, attrs=attrs,
-        condition=write_condition(ctx),
+        ctx.bucket, key, payload, owner_id=bucket.owner_id, attrs=attrs,
+        condition=write_condition(ctx), declared_size=body.declared_size,
     )  # fmt: skip
-    return _put_response(version, bucket.versioning)
+    response = _put_response(version, bucket.versioning)
+    response.headers.extend(sse.open_key_headers(data_key))
+    return response
 
 
 def version_id_param(ctx: RequestContext) -> str | None:
@@ -178,19 +187,25 @@ def _object_response(
 
 async def get_object(ctx: RequestContext) -> Response:
     version, versioned = await _read_version(ctx)
+    data_key = await sse.key_for_read(
+        ctx, version.attrs.encryption, bucket=version.bucket, key=version.key
+    )
     response, selected = _object_response(ctx, version, versioned)
+    response.headers.extend(sse.open_key_headers(data_key))
     start, end = (selected.start, selected.end) if selected else (0, version.attrs.size)
-    if version.body.inline is not None:
+    if data_key is None and version.body.inline is not None:
         response.body = version.body.inline[start:end]
         response.content_length = None
     else:
-        response.body = ctx.services.objects.read_body(version, start, end)
+        response.body = sse.plaintext(ctx, version, data_key, start, end)
     return response
 
 
 async def head_object(ctx: RequestContext) -> Response:
     version, versioned = await _read_version(ctx)
+    customer_key_md5 = await sse.check_read_key(ctx, version)
     response, _ = _object_response(ctx, version, versioned)
+    response.headers.extend(sse.sse_headers(version.attrs.encryption, customer_key_md5))
     response.body = b""
     return response
 
@@ -211,6 +226,9 @@ async def delete_objects(ctx: RequestContext) -> Response:
     errors: list[xml.DeleteError] = []
     for item in request.objects:
         try:
+            if ctx.access is not None:  # each key is authorised on its own, as in AWS
+                action = "s3:DeleteObjectVersion" if item.version_id else "s3:DeleteObject"
+                await ctx.access.require(action, item.key)
             outcome = await ctx.services.objects.delete(ctx.bucket, item.key, item.version_id)
         except FerryError as exc:
             error = to_s3_error(exc)
@@ -275,7 +293,8 @@ async def copy_object(ctx: RequestContext) -> Response:
         "REPLACE",
     ):
         raise S3Error(S3ErrorCode.InvalidArgument, "Unknown metadata or tagging directive")
-    requested = new_object_attrs(ctx)
+    owner_id = await ownership.bucket_owner_id(ctx)
+    requested = new_object_attrs(ctx, owner_id)
     attrs = source.attrs
     if metadata_directive == "REPLACE":
         attrs = replace(
@@ -291,20 +310,29 @@ async def copy_object(ctx: RequestContext) -> Response:
         parts=(),
         replication_status=None,
     )
+    source_key = await sse.key_for_read(
+        ctx, source.attrs.encryption, bucket=source.bucket, key=source.key, copy_source=True
+    )
+    encryption_given = sse.is_encryption_requested(headers)
     same_object = source.bucket == ctx.bucket and source.key == key
-    if same_object and metadata_directive == "COPY" and not storage_class_given:
+    unchanged = metadata_directive == "COPY" and not storage_class_given and not encryption_given
+    if same_object and unchanged:
         raise S3Error(
             S3ErrorCode.InvalidRequest,
             "This copy request is illegal because it is trying to copy an object to itself "
             "without changing the object's metadata, storage class, website redirect location "
             "or encryption attributes.",
         )
-    body, digest = await ctx.services.objects.copy_body(source)
-    attrs = replace(attrs, size=digest.size, etag=digest.md5_hex)
+    target_key = await sse.key_for_write(ctx, key)
+    body, digest = await sse.copy_body(ctx, source, source_key, target_key)
+    attrs = replace(
+        attrs, size=digest.size, etag=digest.md5_hex,
+        encryption=target_key.encryption if target_key else None,
+    )  # fmt: skip
     if source.attrs.checksum_type == "COMPOSITE":
         attrs = replace(attrs, checksum_algorithm=None, checksum_value=None, checksum_type=None)
     version = await ctx.services.objects.commit(
-        ctx.bucket, key, owner_id=ctx.services.owner_id, attrs=attrs, body=body,
+        ctx.bucket, key, owner_id=owner_id, attrs=attrs, body=body,
         condition=write_condition(ctx),
     )  # fmt: skip
     bucket = await ctx.services.objects.bucket(ctx.bucket)
@@ -322,6 +350,7 @@ async def copy_object(ctx: RequestContext) -> Response:
         response.set("x-amz-version-id", version.version_id)
     if source.version_id != "null" or bucket.versioning is not VersioningStatus.UNVERSIONED:
         response.set("x-amz-copy-source-version-id", source.version_id)
+    response.headers.extend(sse.open_key_headers(target_key))
     return response
 
 
@@ -332,6 +361,7 @@ async def get_object_attributes(ctx: RequestContext) -> Response:
     if not wanted:
         raise S3Error(S3ErrorCode.InvalidArgument, "Invalid attribute name specified.")
     version, versioned = await _read_version(ctx)
+    await sse.check_read_key(ctx, version)  # an SSE-C object's attributes need its key
     attrs = version.attrs
     parts = None
     if "ObjectParts" in wanted and attrs.parts:

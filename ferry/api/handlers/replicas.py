@@ -1,4 +1,5 @@
-"""The destination side of replication: ReplicateObject, ReplicateDelete, ReplicateTags.
+"""The destination side of replication: ReplicateObject, ReplicateDelete, ReplicateTags, and
+ReplicateBatch (many small ones in one request, each item authorised and committed on its own).
 
 Only the replication identity may call these (checked in `api/app.py`); see
 `protocol/replica.py` for the wire format.
@@ -6,16 +7,24 @@ Only the replication identity may call these (checked in `api/app.py`); see
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 from collections.abc import AsyncIterator
 
 from ferry.api.context import RequestContext
+from ferry.api.errors import to_s3_error
 from ferry.api.http import Response
 from ferry.core.clock import from_epoch_ms
+from ferry.core.errors import FerryError
 from ferry.protocol import replica
 from ferry.protocol.errors import S3Error, S3ErrorCode
+from ferry.replication.identity import is_replication_arn
 from ferry.store import Grant, ObjectAttributes, PartInfo, PayloadDigest
 from ferry.store.hooks import WriteOrigin
+from ferry.store.records import Version
+
+log = logging.getLogger("ferry.replication")
 
 
 class _FramedBody:
@@ -135,3 +144,143 @@ async def replicate_tags(ctx: RequestContext) -> Response:
         origin=WriteOrigin.REPLICATION,
     )
     return Response(status=200).set("x-amz-version-id", version.version_id)
+
+
+# -- ReplicateBatch ----------------------------------------------------------------------------
+
+ITEM_ACTIONS = {
+    replica.ITEM_OBJECT: "s3:ReplicateObject",
+    replica.ITEM_DELETE_MARKER: "s3:ReplicateDelete",
+    replica.ITEM_METADATA: "s3:ReplicateTags",
+}
+
+
+async def authorize_replica_item(ctx: RequestContext, action: str, key: str) -> None:
+    """The one place a batch item is authorised, as if it were its own request for `action` on
+    `ctx.bucket`/`key`: only the internal replication identity may write replicas, and each
+    write is judged as the rule's IAM role the request names (`api/access.py`)."""
+    if not is_replication_arn(ctx.auth.principal.arn):
+        raise S3Error(S3ErrorCode.AccessDenied)
+    if ctx.access is not None:
+        await ctx.access.require_replica_write(action, key)
+
+
+class _Reader:
+    """Exact-size reads from a request body that arrives in arbitrary chunks."""
+
+    def __init__(self, source: AsyncIterator[bytes]) -> None:
+        self._source = source
+        self._buffer = bytearray()
+        self._eof = False
+
+    async def _fill(self, n: int) -> bool:
+        while len(self._buffer) < n and not self._eof:
+            try:
+                self._buffer += await anext(self._source)
+            except StopAsyncIteration:
+                self._eof = True
+        return len(self._buffer) >= n
+
+    async def at_end(self) -> bool:
+        return not await self._fill(1)
+
+    async def read_exactly(self, n: int) -> bytes:
+        if not await self._fill(n):
+            raise S3Error(S3ErrorCode.IncompleteBody)
+        data = bytes(self._buffer[:n])
+        del self._buffer[:n]
+        return data
+
+
+async def _read_item(reader: _Reader) -> tuple[replica.BatchItem, bytes]:
+    length = replica.parse_frame_length(await reader.read_exactly(replica.LENGTH_PREFIX.size))
+    item = replica.parse_item_header(await reader.read_exactly(length))
+    return item, await reader.read_exactly(item.body_size)
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def _apply_item(ctx: RequestContext, item: replica.BatchItem, data: bytes) -> Version:
+    d = item.descriptor
+    await authorize_replica_item(ctx, ITEM_ACTIONS[item.operation], item.key)
+    last_modified = from_epoch_ms(d.last_modified_ms)
+    if item.operation == replica.ITEM_OBJECT:
+        return await ctx.services.replicas.put(
+            ctx.bucket, item.key, _ReplicaPayload(_chunks(data)), version_id=d.version_id,
+            last_modified=last_modified, owner_id=d.owner_id, attrs=_attributes(d),
+        )  # fmt: skip
+    if item.operation == replica.ITEM_DELETE_MARKER:
+        return await ctx.services.replicas.put_delete_marker(
+            ctx.bucket, item.key, version_id=d.version_id, last_modified=last_modified,
+            owner_id=d.owner_id,
+        )  # fmt: skip
+    attrs = _attributes(d)
+    return await ctx.services.objects.update_attrs(
+        ctx.bucket, item.key, d.version_id, tags=attrs.tags, acl=attrs.acl,
+        origin=WriteOrigin.REPLICATION,
+    )  # fmt: skip
+
+
+async def _item_result(
+    ctx: RequestContext, item: replica.BatchItem, data: bytes
+) -> replica.ItemResult:
+    """What the item's own request would have answered; an error stays this item's."""
+    try:
+        version = await _apply_item(ctx, item, data)
+    except S3Error as exc:
+        return replica.ItemResult(status=exc.status, code=exc.code.value, message=exc.message)
+    except FerryError as exc:
+        try:
+            error = to_s3_error(exc)
+        except FerryError:
+            return _internal_error(ctx, item, exc)
+        return replica.ItemResult(status=error.status, code=error.code.value, message=error.message)
+    except Exception as exc:  # one item's crash must not fail its neighbours
+        return _internal_error(ctx, item, exc)
+    return replica.ItemResult(status=200, version_id=version.version_id)
+
+
+def _internal_error(
+    ctx: RequestContext, item: replica.BatchItem, exc: BaseException
+) -> replica.ItemResult:
+    log.error(
+        "replica batch item failed",
+        exc_info=exc,
+        extra={"request_id": ctx.request_id, "bucket": ctx.bucket, "key": item.key},
+    )
+    error = S3Error(S3ErrorCode.InternalError)
+    return replica.ItemResult(status=error.status, code=error.code.value, message=error.message)
+
+
+async def replicate_batch(ctx: RequestContext) -> Response:
+    """Items are committed concurrently, so the store's group commit puts the whole batch in
+    one transaction (each item in its own savepoint: one failure rolls back only itself)."""
+    announced = ctx.header("content-length")
+    if announced is not None and announced.isdigit() and int(announced) > replica.MAX_BATCH_BYTES:
+        raise S3Error(S3ErrorCode.EntityTooLarge, "Replica batch too large.")
+    # A missing bucket refuses the batch whole (NoSuchBucket, or AWS's 301 when it lives in
+    # another region), as it would each item's own request.
+    await ctx.services.objects.bucket(ctx.bucket)
+    reader = _Reader(ctx.request.stream())
+    pending: list[asyncio.Task[replica.ItemResult]] = []
+    received = 0
+    try:
+        while not await reader.at_end():
+            if len(pending) >= replica.MAX_BATCH_ITEMS:
+                raise S3Error(S3ErrorCode.InvalidRequest, "Too many items in a replica batch.")
+            item, data = await _read_item(reader)
+            received += item.body_size
+            if received > replica.MAX_BATCH_BYTES:
+                raise S3Error(S3ErrorCode.EntityTooLarge, "Replica batch too large.")
+            pending.append(asyncio.create_task(_item_result(ctx, item, data)))
+    finally:
+        # A malformed or cut-off body fails the whole request (the sender retries every item;
+        # items already committed are idempotent), but never leaves commits running unowned.
+        results = await asyncio.gather(*pending)
+    return Response(
+        status=200,
+        headers=[("content-type", "application/json")],
+        body=replica.results_to_json(list(results)),
+    )

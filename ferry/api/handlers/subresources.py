@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ferry.api.context import RequestContext
 from ferry.api.handlers import acl as acl_headers
-from ferry.api.handlers import views
+from ferry.api.handlers import ownership, views
 from ferry.api.handlers.objects import version_id_param
 from ferry.api.http import Response, xml_response
 from ferry.protocol import xml
@@ -63,7 +63,7 @@ def _render_acl(owner_id: str, grants: Grants) -> bytes:
 async def _acl_from_request(ctx: RequestContext) -> Grants:
     body = await ctx.request.read_body()
     if not body.strip():
-        return acl_headers.grants_from_headers(ctx, ctx.services.owner_id)
+        return acl_headers.grants_from_headers(ctx, await ownership.bucket_owner_id(ctx))
     return views.grants_of(xml.parse_access_control_policy(body))
 
 

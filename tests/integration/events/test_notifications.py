@@ -25,7 +25,7 @@ from ferry.config import (
 from ferry.core.secret import Secret
 from ferry.events import DeliveryFailed
 from ferry.region import Region, build_region
-from tests.integration.conftest import lifespan
+from tests.integration.conftest import create_replication_roles, lifespan
 from tests.integration.replication.conftest import PORTS, RoutingTransport, eventually
 from tests.integration.replication.test_engine import configure, make_bucket
 from tests.integration.s3 import ACCESS_KEY, S3, SECRET_KEY
@@ -103,6 +103,7 @@ async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
                 )
             )
             clients.append(S3(client, region=region.config.name))
+        await create_replication_roles(*built)
         yield Deployment(built[0], built[1], clients[0], clients[1], recorder)
 
 

@@ -16,7 +16,7 @@ import pytest
 from ferry.config import DeploymentConfig, RegionConfig, ReplicationSettings, RootCredentials
 from ferry.core.secret import Secret
 from ferry.region import Region, build_region
-from tests.integration.conftest import lifespan
+from tests.integration.conftest import create_replication_roles, lifespan
 from tests.integration.s3 import ACCESS_KEY, S3, SECRET_KEY
 
 PORTS = {"us-east-1": 9000, "eu-west-1": 9001}
@@ -92,6 +92,7 @@ async def regions(tmp_path: Path) -> AsyncIterator[TwoRegions]:
                 )
             )
             clients.append(S3(client, region=region.config.name))
+        await create_replication_roles(*built)
         yield TwoRegions(
             east=built[0], west=built[1], transport=transport, s3_east=clients[0],
             s3_west=clients[1],

@@ -307,6 +307,21 @@ def test_wrong_secret_does_not_match(keys: FakeKeys, clock: FakeClock) -> None:
     assert len(error.fields["SignatureProvided"]) == 64
 
 
+def test_a_signature_error_never_echoes_an_sse_c_key(keys: FakeKeys, clock: FakeClock) -> None:
+    secret = "c2VjcmV0LWN1c3RvbWVyLWtleS0zMi1ieXRlcy0hISE="
+    request = signed(
+        secret_key="wrong",
+        headers={
+            "x-amz-server-side-encryption-customer-key": secret,
+            "x-amz-copy-source-server-side-encryption-customer-key": secret,
+        },
+    )
+    error = rejected(request, keys, clock, C.SignatureDoesNotMatch)
+    canonical = error.fields["CanonicalRequest"]
+    assert secret not in canonical
+    assert "x-amz-server-side-encryption-customer-key:<redacted>" in canonical
+
+
 def test_non_ascii_signature_does_not_match(keys: FakeKeys, clock: FakeClock) -> None:
     prepared = botocore_signed("GET", URL)
     header = prepared.headers["Authorization"][:-1] + "é"

@@ -63,6 +63,10 @@ CASES: list[tuple[str, Target, dict[str, str], dict[str, str], Op, str]] = [
     ("GET", _B, {"location": ""}, {}, Op.GetBucketLocation, "s3:GetBucketLocation"),
     ("PUT", _B, {"versioning": ""}, {}, Op.PutBucketVersioning, "s3:PutBucketVersioning"),
     ("GET", _B, {"versioning": ""}, {}, Op.GetBucketVersioning, "s3:GetBucketVersioning"),
+    ("PUT", _B, {"encryption": ""}, {}, Op.PutBucketEncryption, "s3:PutEncryptionConfiguration"),
+    ("GET", _B, {"encryption": ""}, {}, Op.GetBucketEncryption, "s3:GetEncryptionConfiguration"),
+    ("DELETE", _B, {"encryption": ""}, {}, Op.DeleteBucketEncryption,
+     "s3:PutEncryptionConfiguration"),
     ("PUT", _B, {"tagging": ""}, {}, Op.PutBucketTagging, "s3:PutBucketTagging"),
     ("GET", _B, {"tagging": ""}, {}, Op.GetBucketTagging, "s3:GetBucketTagging"),
     ("DELETE", _B, {"tagging": ""}, {}, Op.DeleteBucketTagging, "s3:PutBucketTagging"),
@@ -78,6 +82,10 @@ CASES: list[tuple[str, Target, dict[str, str], dict[str, str], Op, str]] = [
      "s3:PutBucketNotification"),
     ("GET", _B, {"notification": ""}, {}, Op.GetBucketNotificationConfiguration,
      "s3:GetBucketNotification"),
+    ("PUT", _B, {"policy": ""}, {}, Op.PutBucketPolicy, "s3:PutBucketPolicy"),
+    ("GET", _B, {"policy": ""}, {}, Op.GetBucketPolicy, "s3:GetBucketPolicy"),
+    ("DELETE", _B, {"policy": ""}, {}, Op.DeleteBucketPolicy, "s3:DeleteBucketPolicy"),
+    ("GET", _B, {"policyStatus": ""}, {}, Op.GetBucketPolicyStatus, "s3:GetBucketPolicyStatus"),
     ("GET", _B, {}, {}, Op.ListObjects, "s3:ListBucket"),
     ("GET", _B, {"prefix": "a/", "marker": "a/b"}, {}, Op.ListObjects, "s3:ListBucket"),
     ("GET", _B, {"list-type": "2"}, {}, Op.ListObjectsV2, "s3:ListBucket"),
@@ -105,6 +113,7 @@ CASES: list[tuple[str, Target, dict[str, str], dict[str, str], Op, str]] = [
     ("PUT", _O, {}, REPLICA, Op.ReplicateObject, "s3:ReplicateObject"),
     ("DELETE", _O, {}, REPLICA, Op.ReplicateDelete, "s3:ReplicateDelete"),
     ("PUT", _O, {"tagging": ""}, REPLICA, Op.ReplicateTags, "s3:ReplicateTags"),
+    ("POST", _B, {}, {"x-ferry-replica": "batch"}, Op.ReplicateBatch, "s3:ReplicateObject"),
 ]  # fmt: skip
 
 

@@ -182,7 +182,7 @@ async def test_reconcile_releases_stale_claims_and_records_unknown_buckets(
 
 def test_control_migrations_apply_once(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "c.sqlite3", isolation_level=None)
-    assert apply_migrations(conn, CONTROL_MIGRATIONS) == ["0001_directory.sql"]
+    assert apply_migrations(conn, CONTROL_MIGRATIONS) == ["0001_directory.sql", "0002_iam.sql"]
     assert apply_migrations(conn, CONTROL_MIGRATIONS) == []
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "bucket_directory" in tables and "versions" not in tables

@@ -1,0 +1,95 @@
+"""`ferry accounts create NAME | list`: the deployment's accounts, through a region's admin
+API (`/_ferry/accounts`), signed as the deployment root (connection options and credentials
+as for `ferry failures`).
+
+`create` prints the new account's ID and its root user's key pair: the secret is shown this
+once and cannot be read back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import httpx
+
+from ferry.cli.failures import (
+    AdminClient,
+    CommandError,
+    connect,
+    connection_options,
+    render_table,
+)
+
+ACCOUNTS_PATH = "/_ferry/accounts"
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("accounts", help="create and list accounts")
+    actions = parser.add_subparsers(dest="action", required=True)
+    connection = connection_options()
+    create = actions.add_parser("create", parents=[connection], help="create an account")
+    create.add_argument("name", help="the account's name (unique in the deployment)")
+    create.set_defaults(run=run, act=create_account)
+    listing = actions.add_parser("list", parents=[connection], help="list accounts")
+    listing.set_defaults(run=run, act=list_accounts)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        client = connect(args)
+        try:
+            args.act(client, args)
+        finally:
+            client.close()
+    except CommandError as exc:
+        print(f"ferry accounts: {exc}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+def _call(client: AdminClient, method: str, body: dict[str, str] | None = None) -> Any:
+    try:
+        response = client.http.request(
+            method,
+            ACCOUNTS_PATH,
+            content=json.dumps(body).encode() if body is not None else None,
+            headers={"content-type": "application/json"} if body is not None else None,
+        )
+    except httpx.HTTPError as exc:
+        raise CommandError(f"cannot reach {client.http.base_url}: {exc}") from exc
+    try:
+        document = response.json()
+    except ValueError as exc:
+        raise CommandError(f"HTTP {response.status_code}: {response.text[:200]}") from exc
+    if response.status_code >= 300:
+        raise CommandError(f"{document.get('error')}: {document.get('message')}")
+    return document
+
+
+def create_account(client: AdminClient, args: argparse.Namespace) -> None:
+    created = _call(client, "POST", {"name": args.name})
+    if args.json:
+        print(json.dumps(created, indent=2))
+        return
+    key, secret, name = created["access_key_id"], created["secret_access_key"], created["name"]
+    print(f"account            {created['account_id']}")
+    print(f"name               {name}")
+    print(f"canonical id       {created['canonical_id']}")
+    print(f"access key id      {key}")
+    print(f"secret access key  {secret}")
+    print()
+    print("The secret is shown only now. To use the account with the aws CLI:")
+    print(f"  aws configure set aws_access_key_id {key} --profile {name}")
+    print(f"  aws configure set aws_secret_access_key {secret} --profile {name}")
+
+
+def list_accounts(client: AdminClient, args: argparse.Namespace) -> None:
+    listed = _call(client, "GET")
+    if args.json:
+        print(json.dumps(listed, indent=2))
+        return
+    rows = [[a["account_id"], a["name"], a["created"]] for a in listed["accounts"]]
+    print(render_table(["ACCOUNT", "NAME", "CREATED"], rows) if rows else "no accounts")

@@ -1,0 +1,52 @@
+"""The IAM policy language: documents parsed into types (`model`), conditions and the pure
+`decide()` evaluation (`evaluate`), and S3's actions and resources (`actions`).
+
+Pure: no I/O, no clock of its own. May import core and `ferry.control.errors` only.
+"""
+
+from __future__ import annotations
+
+from ferry.control.policy.actions import S3_ACTIONS, ResourceType, check_bucket_policy
+from ferry.control.policy.conditions import Context, condition_holds
+from ferry.control.policy.evaluate import (
+    ANONYMOUS_FACTS,
+    AccessRequest,
+    Decision,
+    PrincipalFacts,
+    decide,
+    principal_matches,
+    trusts_service,
+)
+from ferry.control.policy.model import (
+    Condition,
+    Effect,
+    Policy,
+    PolicyKind,
+    Principals,
+    SetQualifier,
+    Statement,
+    parse_policy,
+)
+
+__all__ = [
+    "ANONYMOUS_FACTS",
+    "S3_ACTIONS",
+    "AccessRequest",
+    "Condition",
+    "Context",
+    "Decision",
+    "Effect",
+    "Policy",
+    "PolicyKind",
+    "PrincipalFacts",
+    "Principals",
+    "ResourceType",
+    "SetQualifier",
+    "Statement",
+    "check_bucket_policy",
+    "condition_holds",
+    "decide",
+    "parse_policy",
+    "principal_matches",
+    "trusts_service",
+]

@@ -1,0 +1,124 @@
+"""Before a claim's tasks travel: may each rule's role read what it must replicate?
+
+For every task whose source version was read, the source bucket's replication configuration
+names the role (the current configuration, as AWS uses the role configured when it replicates);
+`role_access.check_source` judges it against the role's policies and the source bucket's policy.
+A denied task fails at once with AWS's reason (AssumeRoleNotPermitted,
+SrcGetObjectNotPermitted, SrcGetAclNotPermitted); a role that may not read tags replicates the
+object without them. The role's ARN travels with the replica writes, so the destination can
+judge them as that role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+from ferry.control.errors import MalformedPolicy
+from ferry.control.policy import Policy, PolicyKind, parse_policy
+from ferry.protocol.xml.replication import parse_replication_configuration
+from ferry.replication.replicator import ReplicationFailure
+from ferry.replication.role_access import RoleGrant, SourceDenied, check_source
+from ferry.replication.roles import ReplicationRoles
+from ferry.replication.tasks import Task
+from ferry.store import Database, Tx, Version
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _SourceBucket:
+    role_arn: str
+    policy: Policy | None
+    owner_canonical_id: str
+
+
+class OwnerAccounts(Protocol):
+    """Canonical ID → account ID, for accounts IAM knows."""
+
+    async def account_of_canonical_id(self, canonical_id: str) -> str | None: ...
+
+
+class SourceAuthorizer:
+    def __init__(
+        self,
+        db: Database,
+        roles: ReplicationRoles,
+        accounts: OwnerAccounts,
+        *,
+        root_account_id: str,
+        root_canonical_id: str,
+    ) -> None:
+        self._db = db
+        self._roles = roles
+        self._accounts = accounts
+        self._root = (root_canonical_id, root_account_id)
+
+    async def authorize(
+        self, tasks: Sequence[Task], sources: Sequence[Version | ReplicationFailure]
+    ) -> tuple[list[Version | ReplicationFailure], dict[int, RoleGrant]]:
+        """`sources` with denied tasks replaced by their failure, and each allowed task's
+        grant by task ID."""
+        names = {t.bucket for t, s in zip(tasks, sources, strict=True) if isinstance(s, Version)}
+        buckets = await self._db.read(lambda tx: {name: _source_bucket(tx, name) for name in names})
+        judged: list[Version | ReplicationFailure] = []
+        grants: dict[int, RoleGrant] = {}
+        for task, source in zip(tasks, sources, strict=True):
+            bucket = buckets.get(task.bucket)
+            if isinstance(source, ReplicationFailure) or bucket is None:
+                judged.append(source)
+                continue
+            verdict = check_source(
+                await self._roles.resolve(bucket.role_arn),
+                bucket=task.bucket,
+                key=task.key,
+                operation=task.operation,
+                bucket_policy=bucket.policy,
+                bucket_account=await self._account_of(bucket.owner_canonical_id),
+            )
+            if isinstance(verdict, SourceDenied):
+                judged.append(
+                    ReplicationFailure(
+                        verdict.reason,
+                        f"role {bucket.role_arn or '(none)'} may not replicate "
+                        f"{task.bucket}/{task.key}: {verdict.reason.value}",
+                    )
+                )
+                continue
+            judged.append(source)
+            grants[task.task_id] = RoleGrant(
+                role_arn=bucket.role_arn, include_tags=verdict.include_tags
+            )
+        return judged, grants
+
+    async def _account_of(self, canonical_id: str) -> str:
+        if canonical_id == self._root[0]:
+            return self._root[1]
+        return await self._accounts.account_of_canonical_id(canonical_id) or ""
+
+
+def _source_bucket(tx: Tx, name: str) -> _SourceBucket | None:
+    """None: no bucket, or no replication configuration left (the task fails elsewhere)."""
+    row = tx.execute(
+        "SELECT replication, policy, owner_id FROM buckets WHERE name = ?", (name,)
+    ).fetchone()
+    if row is None or not row[0]:
+        return None
+    return _SourceBucket(
+        role_arn=_role_of(row[0]).strip(),
+        policy=_policy(row[1]) if row[1] else None,
+        owner_canonical_id=row[2],
+    )
+
+
+@lru_cache(maxsize=256)
+def _role_of(document: str) -> str:
+    return parse_replication_configuration(document.encode()).role
+
+
+@lru_cache(maxsize=256)
+def _policy(document: str) -> Policy | None:
+    try:
+        return parse_policy(document, PolicyKind.RESOURCE)
+    except MalformedPolicy:
+        return None  # validated when stored; a document that no longer parses grants nothing

@@ -1,0 +1,313 @@
+"""Replication acts as the rule's IAM role (reference §4.1), in a real two-region deployment:
+each missing permission ends the version FAILED with AWS's reason in the failure store; the
+policy is fixed and `ferry failures redrive` replicates those versions. Seed 000's story is
+told with the aws CLI alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.live.iam_support import (
+    ensure_replication_role,
+    replication_policy,
+    role_arn,
+)
+from tests.live.replication_support import (
+    Deployment,
+    status,
+    v2_rule,
+    versioned_bucket,
+    wait_for,
+)
+from tests.live.test_aws_cli import aws_cli
+
+EAST, WEST = "us-east-1", "eu-west-1"
+POLICY_TTL_S = 1.2  # a policy change reaches every region's workers within a second
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    running = Deployment(root=tmp_path_factory.mktemp("permissions")).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def east(deployment: Deployment) -> Any:
+    return deployment.client(EAST)
+
+
+@pytest.fixture(scope="module")
+def west(deployment: Deployment) -> Any:
+    return deployment.client(WEST)
+
+
+def ferry(deployment: Deployment, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FERRY_ROOT_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "ferry", *args, "--config", str(deployment.config_path),
+         "--region", EAST],
+        env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def failures(deployment: Deployment, rule: str) -> list[dict[str, Any]]:
+    listed = ferry(deployment, "failures", "list", "--json", "--rule", rule, "--state", "FAILED")
+    found: list[dict[str, Any]] = json.loads(listed)["failures"]
+    return found
+
+
+def redrive(deployment: Deployment, bucket: str, rule: str, count: int) -> None:
+    out = ferry(deployment, "failures", "redrive", "--bucket", bucket, "--rule", rule)
+    assert f"succeeded: {count}" in out and "failed: 0" in out, out
+
+
+def pair(east: Any, west: Any, name: str) -> tuple[str, str]:
+    source, destination = f"{name}-src", f"{name}-dst"
+    versioned_bucket(east, source, EAST)
+    versioned_bucket(west, destination, WEST)
+    return source, destination
+
+
+def configure(east: Any, source: str, role: str, *rules: dict[str, Any]) -> None:
+    east.put_bucket_replication(
+        Bucket=source, ReplicationConfiguration={"Role": role, "Rules": list(rules)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("missing", "reason"),
+    [
+        ("s3:GetObjectVersionForReplication", "SrcGetObjectNotPermitted"),
+        ("s3:GetObjectVersionAcl", "SrcGetAclNotPermitted"),
+        ("s3:ReplicateObject", "DstPutObjectNotPermitted"),
+    ],
+)
+def test_a_missing_object_permission_fails_with_its_reason_then_redrives(
+    deployment: Deployment, east: Any, west: Any, missing: str, reason: str
+) -> None:
+    name = "p-" + missing.split(":")[1].lower()[:20]
+    source, destination = pair(east, west, name)
+    role = ensure_replication_role(
+        deployment.endpoint(EAST), name, policy=replication_policy(without=(missing,))
+    )
+    configure(east, source, role, v2_rule(destination, rule_id=name))
+    version = east.put_object(Bucket=source, Key="doc", Body=b"payload")["VersionId"]
+    wait_for(lambda: status(east, source, "doc", version) == "FAILED", what=f"{reason} FAILED")
+    [failure] = failures(deployment, name)
+    assert (failure["reason"], failure["version_id"]) == (reason, version)
+    assert west.list_object_versions(Bucket=destination).get("Versions", []) == []
+    ensure_replication_role(deployment.endpoint(EAST), name, policy=replication_policy())
+    time.sleep(POLICY_TTL_S)
+    redrive(deployment, source, name, 1)
+    assert status(east, source, "doc", version) == "COMPLETED"
+    body = west.get_object(Bucket=destination, Key="doc", VersionId=version)["Body"].read()
+    assert body == b"payload"
+
+
+def test_a_role_that_does_not_exist_cannot_be_assumed(
+    deployment: Deployment, east: Any, west: Any
+) -> None:
+    source, destination = pair(east, west, "p-norole")
+    configure(east, source, role_arn("p-norole"), v2_rule(destination, rule_id="p-norole"))
+    version = east.put_object(Bucket=source, Key="doc", Body=b"x")["VersionId"]
+    wait_for(lambda: status(east, source, "doc", version) == "FAILED", what="FAILED")
+    [failure] = failures(deployment, "p-norole")
+    assert failure["reason"] == "AssumeRoleNotPermitted"
+    ensure_replication_role(deployment.endpoint(EAST), "p-norole")
+    time.sleep(POLICY_TTL_S)
+    redrive(deployment, source, "p-norole", 1)
+    assert status(east, source, "doc", version) == "COMPLETED"
+
+
+def test_a_role_that_does_not_trust_s3_cannot_be_assumed(
+    deployment: Deployment, east: Any, west: Any
+) -> None:
+    source, destination = pair(east, west, "p-trust")
+    ec2_only = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = ensure_replication_role(deployment.endpoint(EAST), "p-trust", trust=ec2_only)
+    configure(east, source, role, v2_rule(destination, rule_id="p-trust"))
+    version = east.put_object(Bucket=source, Key="doc", Body=b"x")["VersionId"]
+    wait_for(lambda: status(east, source, "doc", version) == "FAILED", what="FAILED")
+    assert [f["reason"] for f in failures(deployment, "p-trust")] == ["AssumeRoleNotPermitted"]
+
+
+def test_unreadable_tags_replicate_the_object_without_them(
+    deployment: Deployment, east: Any, west: Any
+) -> None:
+    source, destination = pair(east, west, "p-tags")
+    role = ensure_replication_role(
+        deployment.endpoint(EAST),
+        "p-tags",
+        policy=replication_policy(without=("s3:GetObjectVersionTagging",)),
+    )
+    configure(east, source, role, v2_rule(destination, rule_id="p-tags"))
+    version = east.put_object(Bucket=source, Key="doc", Body=b"x", Tagging="team=blue")["VersionId"]
+    wait_for(lambda: status(east, source, "doc", version) == "COMPLETED", what="COMPLETED")
+    tags = west.get_object_tagging(Bucket=destination, Key="doc", VersionId=version)["TagSet"]
+    assert tags == []
+
+
+def test_a_destination_bucket_of_another_account_needs_its_bucket_policy(
+    deployment: Deployment, east: Any
+) -> None:
+    created = ferry(deployment, "accounts", "create", "p-partner", "--json")
+    account = json.loads(created)
+    partner = _client_as(deployment, WEST, account["access_key_id"], account["secret_access_key"])
+    source, destination = "p-xacct-src", "p-xacct-dst"
+    versioned_bucket(east, source, EAST)
+    versioned_bucket(partner, destination, WEST)
+    role = ensure_replication_role(deployment.endpoint(EAST), "p-xacct")
+    rule = v2_rule(destination, rule_id="p-xacct", Account=account["account_id"])
+    configure(east, source, role, rule)
+    version = east.put_object(Bucket=source, Key="doc", Body=b"x")["VersionId"]
+    wait_for(lambda: status(east, source, "doc", version) == "FAILED", what="FAILED")
+    assert [f["reason"] for f in failures(deployment, "p-xacct")] == ["DstPutObjectNotPermitted"]
+    partner.put_bucket_policy(
+        Bucket=destination,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": role},
+                        "Action": ["s3:ReplicateObject", "s3:ReplicateDelete"],
+                        "Resource": f"arn:aws:s3:::{destination}/*",
+                    }
+                ],
+            }
+        ),
+    )
+    redrive(deployment, source, "p-xacct", 1)
+    assert status(east, source, "doc", version) == "COMPLETED"
+    assert partner.head_object(Bucket=destination, Key="doc", VersionId=version)
+
+
+def _client_as(deployment: Deployment, region: str, key: str, secret: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=deployment.endpoint(region),
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        region_name=region,
+        config=Config(retries={"max_attempts": 3}),
+    )
+
+
+def aws(deployment: Deployment, region: str, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID="LIVETESTACCESSKEY000",
+        AWS_SECRET_ACCESS_KEY="live-test-secret-key",
+        AWS_DEFAULT_REGION=region,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+    result = subprocess.run(
+        [*aws_cli(), "--endpoint-url", deployment.endpoint(region), *args],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_seed_000_story_with_the_aws_cli(
+    deployment: Deployment, east: Any, west: Any, tmp_path: Path
+) -> None:
+    """Seed 000: the role lacks s3:ReplicateDelete, so a delete marker ends FAILED with
+    DstDelObjNotPermitted; the policy is fixed and the marker re-driven."""
+    aws(deployment, EAST, "s3api", "create-bucket", "--bucket", "seed0-src")
+    aws(deployment, WEST, "s3api", "create-bucket", "--bucket", "seed0-dst",
+        "--create-bucket-configuration", f"LocationConstraint={WEST}")  # fmt: skip
+    for region, bucket in ((EAST, "seed0-src"), (WEST, "seed0-dst")):
+        aws(deployment, region, "s3api", "put-bucket-versioning", "--bucket", bucket,
+            "--versioning-configuration", "Status=Enabled")  # fmt: skip
+    trust = tmp_path / "trust.json"
+    trust.write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "s3.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        )
+    )
+    role = json.loads(
+        aws(
+            deployment,
+            EAST,
+            "iam",
+            "create-role",
+            "--role-name",
+            "seed0-replication",
+            "--assume-role-policy-document",
+            f"file://{trust}",
+        )
+    )["Role"]["Arn"]
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps(replication_policy(without=("s3:ReplicateDelete",))))
+    aws(deployment, EAST, "iam", "put-role-policy", "--role-name", "seed0-replication",
+        "--policy-name", "replication", "--policy-document", f"file://{policy}")  # fmt: skip
+    config = tmp_path / "replication.json"
+    rule = v2_rule("seed0-dst", rule_id="seed0", dmr="Enabled")
+    config.write_text(json.dumps({"Role": role, "Rules": [rule]}))
+    aws(deployment, EAST, "s3api", "put-bucket-replication", "--bucket", "seed0-src",
+        "--replication-configuration", f"file://{config}")  # fmt: skip
+    report = tmp_path / "report.csv"
+    report.write_text("quarter,total\nq3,42\n")
+    aws(deployment, EAST, "s3", "cp", str(report), "s3://seed0-src/report.csv")
+    wait_for(lambda: status(east, "seed0-src", "report.csv") == "COMPLETED", what="COMPLETED")
+    deleted = json.loads(
+        aws(
+            deployment,
+            EAST,
+            "s3api",
+            "delete-object",
+            "--bucket",
+            "seed0-src",
+            "--key",
+            "report.csv",
+        )
+    )
+    marker = deleted["VersionId"]
+    wait_for(lambda: len(failures(deployment, "seed0")) == 1, what="the marker FAILED")
+    [failure] = failures(deployment, "seed0")
+    assert (failure["reason"], failure["version_id"]) == ("DstDelObjNotPermitted", marker)
+    assert west.list_object_versions(Bucket="seed0-dst").get("DeleteMarkers", []) == []
+    policy.write_text(json.dumps(replication_policy()))
+    aws(deployment, EAST, "iam", "put-role-policy", "--role-name", "seed0-replication",
+        "--policy-name", "replication", "--policy-document", f"file://{policy}")  # fmt: skip
+    time.sleep(POLICY_TTL_S)
+    redrive(deployment, "seed0-src", "seed0", 1)
+    markers = west.list_object_versions(Bucket="seed0-dst")["DeleteMarkers"]
+    assert [m["VersionId"] for m in markers] == [marker]
+    assert failures(deployment, "seed0") == []

@@ -1,0 +1,68 @@
+"""The ReplicateBatch wire format: item headers and per-item results round-trip; malformed
+ones are refused with S3's InvalidRequest."""
+
+from __future__ import annotations
+
+import pytest
+
+from ferry.protocol import replica
+from ferry.protocol.errors import S3Error, S3ErrorCode
+
+
+def _item(operation: str = replica.ITEM_OBJECT, size: int = 5) -> replica.BatchItem:
+    d = replica.ReplicaDescriptor(
+        version_id="v1", last_modified_ms=123, owner_id="o", size=size, etag="e",
+        tags=(("a", "b"),), acl=(("CanonicalUser", "o", "FULL_CONTROL"),), parts=((5, None),),
+    )  # fmt: skip
+    return replica.BatchItem(key="photos/ü.jpg", operation=operation, descriptor=d)
+
+
+def test_an_item_header_round_trips() -> None:
+    item = _item()
+    header = replica.item_header(item)
+    length = replica.parse_frame_length(header[: replica.LENGTH_PREFIX.size])
+    assert length == len(header) - replica.LENGTH_PREFIX.size
+    assert replica.parse_item_header(header[replica.LENGTH_PREFIX.size :]) == item
+
+
+def test_only_objects_carry_bytes() -> None:
+    assert _item(replica.ITEM_OBJECT, 7).body_size == 7
+    assert _item(replica.ITEM_DELETE_MARKER, 7).body_size == 0
+    assert _item(replica.ITEM_METADATA, 7).body_size == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"not json",
+        b'{"key": "k", "op": "OBJECT"}',
+        b'{"key": "", "op": "OBJECT", "d": {}}',
+        b'{"key": "k", "op": "SHRED", "d": {}}',
+        b"[1, 2]",
+    ],
+)
+def test_malformed_item_headers_are_invalid_requests(data: bytes) -> None:
+    with pytest.raises(S3Error) as caught:
+        replica.parse_item_header(data)
+    assert caught.value.code is S3ErrorCode.InvalidRequest
+
+
+def test_an_unknown_operation_is_refused_even_with_a_valid_descriptor() -> None:
+    good = replica.item_header(_item())[replica.LENGTH_PREFIX.size :]
+    with pytest.raises(S3Error):
+        replica.parse_item_header(good.replace(b'"op":"OBJECT"', b'"op":"SHRED"'))
+
+
+def test_results_round_trip_in_order() -> None:
+    results = [
+        replica.ItemResult(status=200, version_id="v1"),
+        replica.ItemResult(status=400, code="BadDigest", message="bad"),
+    ]
+    assert replica.results_from_json(replica.results_to_json(results)) == results
+    assert [r.ok for r in results] == [True, False]
+
+
+@pytest.mark.parametrize("data", [b"<Error/>", b"{}", b'{"results": [[200]]}'])
+def test_an_answer_that_is_not_a_result_list_is_a_value_error(data: bytes) -> None:
+    with pytest.raises(ValueError):
+        replica.results_from_json(data)

@@ -1,0 +1,130 @@
+"""The replication role's source-side permissions (reference §4.1)."""
+
+from __future__ import annotations
+
+import json
+
+from ferry.control.policy import Policy, PolicyKind, parse_policy
+from ferry.replication.retry import FailureReason
+from ferry.replication.role_access import (
+    ReplicationRole,
+    SourceDenied,
+    SourceGrant,
+    check_source,
+)
+from ferry.replication.tasks import Operation
+
+ACCOUNT = "111122223333"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/replication"
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "s3.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+
+
+def identity(*actions: str, effect: str = "Allow", resource: str = "arn:aws:s3:::src/*") -> Policy:
+    statement = {"Effect": effect, "Action": list(actions), "Resource": resource}
+    document = {"Version": "2012-10-17", "Statement": [statement]}
+    return parse_policy(json.dumps(document), PolicyKind.IDENTITY)
+
+
+def role(*policies: Policy, trust: str = TRUST) -> ReplicationRole:
+    return ReplicationRole(
+        arn=ROLE_ARN,
+        account_id=ACCOUNT,
+        trust_policy=parse_policy(trust, PolicyKind.TRUST),
+        policies=policies,
+    )
+
+
+def check(
+    subject: ReplicationRole | None,
+    operation: Operation = Operation.OBJECT,
+    bucket_policy: Policy | None = None,
+) -> SourceGrant | SourceDenied:
+    return check_source(
+        subject,
+        bucket="src",
+        key="photos/a.jpg",
+        operation=operation,
+        bucket_policy=bucket_policy,
+        bucket_account=ACCOUNT,
+    )
+
+
+FULL = identity(
+    "s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"
+)
+
+
+def test_a_role_with_every_source_permission_replicates_with_tags() -> None:
+    assert check(role(FULL)) == SourceGrant(include_tags=True)
+
+
+def test_a_missing_role_cannot_be_assumed() -> None:
+    assert check(None) == SourceDenied(reason=FailureReason.AssumeRoleNotPermitted)
+
+
+def test_a_role_that_does_not_trust_s3_cannot_be_assumed() -> None:
+    trust = TRUST.replace("s3.amazonaws.com", "ec2.amazonaws.com")
+    assert check(role(FULL, trust=trust)) == SourceDenied(
+        reason=FailureReason.AssumeRoleNotPermitted
+    )
+
+
+def test_reading_the_version_needs_get_object_version_for_replication() -> None:
+    partial = identity("s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging")
+    assert check(role(partial)) == SourceDenied(reason=FailureReason.SrcGetObjectNotPermitted)
+
+
+def test_reading_the_acl_needs_get_object_version_acl() -> None:
+    partial = identity("s3:GetObjectVersionForReplication", "s3:GetObjectVersionTagging")
+    assert check(role(partial)) == SourceDenied(reason=FailureReason.SrcGetAclNotPermitted)
+
+
+def test_unreadable_tags_degrade_to_a_replica_without_tags() -> None:
+    partial = identity("s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl")
+    assert check(role(partial)) == SourceGrant(include_tags=False)
+
+
+def test_an_explicit_deny_in_the_source_bucket_policy_wins() -> None:
+    deny = parse_policy(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Principal": {"AWS": ROLE_ARN},
+                        "Action": "s3:GetObjectVersionForReplication",
+                        "Resource": "arn:aws:s3:::src/*",
+                    }
+                ],
+            }
+        ),
+        PolicyKind.RESOURCE,
+    )
+    assert check(role(FULL), bucket_policy=deny) == SourceDenied(
+        reason=FailureReason.SrcGetObjectNotPermitted
+    )
+
+
+def test_permissions_on_another_prefix_do_not_count() -> None:
+    elsewhere = identity(
+        "s3:GetObjectVersionForReplication",
+        "s3:GetObjectVersionAcl",
+        resource="arn:aws:s3:::src/logs/*",
+    )
+    assert check(role(elsewhere)) == SourceDenied(reason=FailureReason.SrcGetObjectNotPermitted)
+
+
+def test_a_delete_marker_needs_no_source_read_permission() -> None:
+    assert check(role(), Operation.DELETE_MARKER) == SourceGrant(include_tags=False)
