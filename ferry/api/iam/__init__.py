@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from ferry.api.auth import KeyLookup, Principal, PrincipalKind, authenticate
 from ferry.api.context import Services
 from ferry.api.http import ClientDisconnected, Request, Response
-from ferry.api.iam import managed, roles, users
+from ferry.api.iam import inline, managed, roles, users
 from ferry.api.iam.call import IamCall
 from ferry.control import Iam
 from ferry.control.iam_errors import (
@@ -28,7 +28,7 @@ from ferry.control.iam_errors import (
     MalformedPolicyDocument,
     NoSuchEntity,
 )
-from ferry.control.identifiers import parse_principal_arn
+from ferry.control.identifiers import HolderKind, parse_principal_arn
 from ferry.core.errors import FerryError
 from ferry.protocol.errors import S3Error, S3ErrorCode
 from ferry.protocol.xml.iam import (
@@ -58,18 +58,12 @@ IAM_OPERATIONS: dict[str, Operation] = {
     "DeleteAccessKey": users.delete_access_key,
     "ListAccessKeys": users.list_access_keys,
     "UpdateAccessKey": users.update_access_key,
-    "PutUserPolicy": users.put_user_policy,
-    "GetUserPolicy": users.get_user_policy,
-    "DeleteUserPolicy": users.delete_user_policy,
-    "ListUserPolicies": users.list_user_policies,
+    **inline.operations(HolderKind.USER),
     "CreateRole": roles.create_role,
     "GetRole": roles.get_role,
     "DeleteRole": roles.delete_role,
     "ListRoles": roles.list_roles,
-    "PutRolePolicy": roles.put_role_policy,
-    "GetRolePolicy": roles.get_role_policy,
-    "DeleteRolePolicy": roles.delete_role_policy,
-    "ListRolePolicies": roles.list_role_policies,
+    **inline.operations(HolderKind.ROLE),
     "CreatePolicy": managed.create_policy,
     "GetPolicy": managed.get_policy,
     "GetPolicyVersion": managed.get_policy_version,

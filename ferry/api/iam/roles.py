@@ -7,8 +7,7 @@ from ferry.api.iam.call import IamCall
 from ferry.control import iam_names as names
 from ferry.control import policy_documents
 from ferry.control.iam_errors import NoSuchEntity
-from ferry.control.identifiers import HolderKind, role_arn
-from ferry.control.policies import Holder
+from ferry.control.identifiers import role_arn
 from ferry.control.roles import RoleSpec
 from ferry.protocol.xml.iam import Field
 
@@ -64,52 +63,3 @@ async def list_roles(call: IamCall) -> Result:
         max_items=names.max_items(call.optional("MaxItems")),
     )
     return views.page("Roles", listed, views.role)
-
-
-# ---- inline role policies ------------------------------------------------------------------
-
-
-async def _role_holder(call: IamCall, action: str) -> Holder:
-    name = names.role_name(call.required("RoleName"))
-    await call.authorize(action, await role_resource(call, name))
-    return Holder(account_id=call.account_id, kind=HolderKind.ROLE, name=name)
-
-
-async def put_role_policy(call: IamCall) -> Result:
-    policy_name = names.policy_name(call.required("PolicyName"))
-    document = names.document(call.required("PolicyDocument"))
-    holder = await _role_holder(call, "iam:PutRolePolicy")
-    await call.check_grant(policy_documents.parse_inline(document, HolderKind.ROLE))
-    await call.iam.policies.put_inline(holder, policy_name, document)
-    call.iam.identities.forget()
-    return None
-
-
-async def get_role_policy(call: IamCall) -> Result:
-    policy_name = names.policy_name(call.required("PolicyName"))
-    holder = await _role_holder(call, "iam:GetRolePolicy")
-    stored_name, document = await call.iam.policies.get_inline(holder, policy_name)
-    role = await call.iam.roles.get(call.account_id, holder.name)
-    return [
-        ("RoleName", role.name),
-        ("PolicyName", stored_name),
-        ("PolicyDocument", views.url_encoded(document)),
-    ]
-
-
-async def delete_role_policy(call: IamCall) -> Result:
-    policy_name = names.policy_name(call.required("PolicyName"))
-    holder = await _role_holder(call, "iam:DeleteRolePolicy")
-    await call.iam.policies.delete_inline(holder, policy_name)
-    call.iam.identities.forget()
-    return None
-
-
-async def list_role_policies(call: IamCall) -> Result:
-    holder = await _role_holder(call, "iam:ListRolePolicies")
-    listed = await call.iam.policies.list_inline(
-        holder,
-        marker=call.optional("Marker"),
-        max_items=names.max_items(call.optional("MaxItems")),
-    )
-    return views.page("PolicyNames", listed, lambda name: name)

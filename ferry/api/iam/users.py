@@ -6,11 +6,9 @@ from ferry.api.auth import PrincipalKind
 from ferry.api.iam import views
 from ferry.api.iam.call import IamCall
 from ferry.control import iam_names as names
-from ferry.control import policy_documents
 from ferry.control.iam_errors import IamValidationError, NoSuchEntity
 from ferry.control.iam_records import AccessKeyStatus
-from ferry.control.identifiers import HolderKind, root_arn, user_arn
-from ferry.control.policies import Holder
+from ferry.control.identifiers import root_arn, user_arn
 from ferry.protocol.xml.iam import Field
 
 Result = list[Field] | None
@@ -126,52 +124,3 @@ async def update_access_key(call: IamCall) -> Result:
     name = await _key_holder(call, "iam:UpdateAccessKey")
     await call.iam.access_keys.update_status(call.account_id, name, key_id, status)
     return None
-
-
-# ---- inline user policies ------------------------------------------------------------------
-
-
-async def _user_holder(call: IamCall, action: str) -> Holder:
-    name = names.user_name(call.required("UserName"))
-    await call.authorize(action, await user_resource(call, name))
-    return Holder(account_id=call.account_id, kind=HolderKind.USER, name=name)
-
-
-async def put_user_policy(call: IamCall) -> Result:
-    policy_name = names.policy_name(call.required("PolicyName"))
-    document = names.document(call.required("PolicyDocument"))
-    holder = await _user_holder(call, "iam:PutUserPolicy")
-    await call.check_grant(policy_documents.parse_inline(document, HolderKind.USER))
-    await call.iam.policies.put_inline(holder, policy_name, document)
-    call.iam.identities.forget()
-    return None
-
-
-async def get_user_policy(call: IamCall) -> Result:
-    policy_name = names.policy_name(call.required("PolicyName"))
-    holder = await _user_holder(call, "iam:GetUserPolicy")
-    stored_name, document = await call.iam.policies.get_inline(holder, policy_name)
-    user = await call.iam.users.get(call.account_id, holder.name)
-    return [
-        ("UserName", user.name),
-        ("PolicyName", stored_name),
-        ("PolicyDocument", views.url_encoded(document)),
-    ]
-
-
-async def delete_user_policy(call: IamCall) -> Result:
-    policy_name = names.policy_name(call.required("PolicyName"))
-    holder = await _user_holder(call, "iam:DeleteUserPolicy")
-    await call.iam.policies.delete_inline(holder, policy_name)
-    call.iam.identities.forget()
-    return None
-
-
-async def list_user_policies(call: IamCall) -> Result:
-    holder = await _user_holder(call, "iam:ListUserPolicies")
-    listed = await call.iam.policies.list_inline(
-        holder,
-        marker=call.optional("Marker"),
-        max_items=names.max_items(call.optional("MaxItems")),
-    )
-    return views.page("PolicyNames", listed, lambda name: name)
