@@ -50,7 +50,7 @@ KiB = 1024
 SIZE = 4 * KiB
 SOURCE_BUCKET, DESTINATION_BUCKET = "batch-src", "batch-dst"
 PREFIX = "batch/"
-ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/bench-batch"
+ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/ferry-replication"  # created by deployment.replicate()
 JOB_POLL_S = 0.1
 
 

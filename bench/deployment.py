@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -177,13 +178,13 @@ class Deployment:
             except subprocess.TimeoutExpired:
                 self.kill(region)
 
-    def boto3_client(self, region: str) -> Any:
+    def boto3_client(self, region: str, service: str = "s3") -> Any:
         import boto3
         from botocore.config import Config
 
         access, secret = self.credentials
         return boto3.client(
-            "s3",
+            service,
             endpoint_url=self.url(region),
             region_name=region,
             aws_access_key_id=access,
@@ -213,8 +214,32 @@ class Deployment:
         }
         self.boto3_client(SOURCE_REGION).put_bucket_replication(
             Bucket=source,
-            ReplicationConfiguration={
-                "Role": f"arn:aws:iam::{ACCOUNT_ID}:role/ferry-replication",
-                "Rules": [rule],
-            },
+            ReplicationConfiguration={"Role": self.replication_role(), "Rules": [rule]},
         )
+
+    def replication_role(self, name: str = "ferry-replication") -> str:
+        """Replication acts as the rule's IAM role (as on AWS): one that trusts S3 and may
+        read the source and write replicas. Created once; returns its ARN."""
+        iam = self.boto3_client(SOURCE_REGION, "iam")
+        try:
+            return str(iam.get_role(RoleName=name)["Role"]["Arn"])
+        except iam.exceptions.NoSuchEntityException:
+            pass
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {
+                "Service": ["s3.amazonaws.com", "batchoperations.s3.amazonaws.com"]}}],
+        }  # fmt: skip
+        arn = str(
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"][
+                "Arn"
+            ]
+        )
+        allow = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+        }
+        iam.put_role_policy(
+            RoleName=name, PolicyName="replication", PolicyDocument=json.dumps(allow)
+        )
+        return arn
