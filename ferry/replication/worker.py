@@ -73,7 +73,8 @@ class ReplicationWorker:
     ) -> None:
         self._db = db
         self._replicator = replicator
-        self._authorizer = authorizer  # None: no IAM, tasks replicate without a role
+        # None (tests without IAM): no role is named, and destinations refuse such writes
+        self._authorizer = authorizer
         self._clock = clock
         self._settings = settings
         self._rng = rng or random.Random()
