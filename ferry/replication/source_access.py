@@ -61,6 +61,12 @@ class SourceAuthorizer:
         grant by task ID."""
         names = {t.bucket for t, s in zip(tasks, sources, strict=True) if isinstance(s, Version)}
         buckets = await self._db.read(lambda tx: {name: _source_bucket(tx, name) for name in names})
+        # once per bucket, not per task: a claim holds many tasks of few buckets
+        owners = {
+            name: await self._account_of(bucket.owner_canonical_id)
+            for name, bucket in buckets.items()
+            if bucket is not None
+        }
         judged: list[Version | ReplicationFailure] = []
         grants: dict[int, RoleGrant] = {}
         for task, source in zip(tasks, sources, strict=True):
@@ -74,7 +80,7 @@ class SourceAuthorizer:
                 key=task.key,
                 operation=task.operation,
                 bucket_policy=bucket.policy,
-                bucket_account=await self._account_of(bucket.owner_canonical_id),
+                bucket_account=owners[task.bucket],
             )
             if isinstance(verdict, SourceDenied):
                 judged.append(
