@@ -119,6 +119,8 @@ async def nats_messages(server: str, stream: str) -> list[dict[str, Any]]:
         except NotFoundError:
             return []
         records = []
+        if not info.state.messages:
+            return records  # an empty stream reports first_seq 0, which get_msg cannot ask for
         for seq in range(info.state.first_seq, info.state.last_seq + 1):
             message = await js.get_msg(stream, seq)
             records.extend(json.loads(message.data or b"{}")["Records"])
