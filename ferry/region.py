@@ -167,9 +167,10 @@ def build_region(
         secret_key=replication_secret(root.secret_key),
         region=config.name,
     )
+    encryption = ObjectEncryption(objects, master_key, kms, BucketEncryptionDefaults(db))
     worker = ReplicationWorker(
         db,
-        Replicator(objects, DirectoryLocator(directory, endpoints), client, identity),
+        Replicator(objects, DirectoryLocator(directory, endpoints), client, identity, encryption),
         clock,
         _worker_settings(deployment),
         authorizer=SourceAuthorizer(
@@ -188,6 +189,7 @@ def build_region(
         region=config.name,
         owner_id=root.canonical_id,
         wake_workers=worker.wake,
+        encryption=encryption,
     )
     delivery = EventDelivery(
         db, clock, deployment.notification_targets, _delivery_settings(deployment)
@@ -223,7 +225,7 @@ def build_region(
         iam=iam,
         quotas=Quotas(db),
         kms=kms,
-        encryption=ObjectEncryption(objects, master_key, kms, BucketEncryptionDefaults(db)),
+        encryption=encryption,
     )
 
     async def start() -> None:

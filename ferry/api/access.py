@@ -14,7 +14,7 @@ Decisions taken where AWS leaves room are in docs/access-control.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
@@ -35,7 +35,10 @@ from ferry.control.policy import (
     PolicyKind,
     PrincipalFacts,
     decide,
+    decide_key_use,
+    key_region,
     parse_policy,
+    s3_via_service,
 )
 from ferry.protocol.errors import S3Error, S3ErrorCode
 from ferry.replication.identity import REPLICATION_ROLE_HEADER, is_replication_arn
@@ -135,15 +138,43 @@ class RequestAccess:
     def unrestricted(cls) -> RequestAccess:
         return cls(facts=None)
 
-    async def require_replica_write(self, action: str, key: str) -> None:
+    @property
+    def account_id(self) -> str | None:
+        """The account the request acts as (a replica write: the role's); None: unrestricted."""
+        return self._facts.account_id if self._facts is not None else None
+
+    async def require_replica_write(
+        self, action: str, key: str, context: Mapping[str, str] | None = None
+    ) -> None:
         """A replica write as the rule's role. `s3:ReplicateTags` is implied by
-        `s3:ReplicateObject` unless a policy denies it explicitly (reference §4.1)."""
-        decision = await self.decision(Permission(action=action, bucket=self._bucket, key=key))
+        `s3:ReplicateObject` unless a policy denies it explicitly (reference §4.1).
+        `context`: condition keys only the replica's descriptor tells (its encryption)."""
+        extra = {name: (value,) for name, value in (context or {}).items()}
+        decision = await self.decision(
+            Permission(action=action, bucket=self._bucket, key=key), extra_context=extra
+        )
         if decision is Decision.IMPLICIT_DENY and action == REPLICATE_TAGS:
             implied = Permission(action=REPLICATE_OBJECT, bucket=self._bucket, key=key)
-            decision = await self.decision(implied)
+            decision = await self.decision(implied, extra_context=extra)
         if decision is not Decision.ALLOW:
             raise AccessDenied(bucket=self._bucket, key=key)
+
+    async def require_key_use(self, action: str, key_arn: str, bucket: str, key: str) -> None:
+        """S3 uses a KMS key for the caller (`kms:GenerateDataKey` to write object `key` of
+        `bucket`, `kms:Decrypt` to read it): the caller's own identity policies must allow it."""
+        if self._facts is None:
+            return
+        decision = decide_key_use(
+            self._facts,
+            action,
+            key_arn,
+            identity_policies=self._identity_policies,
+            context=self._context,
+            encryption_context={"aws:s3:arn": f"arn:aws:s3:::{bucket}/{key}"},
+            via_service=s3_via_service(key_region(key_arn)),
+        )
+        if decision is not Decision.ALLOW:
+            raise AccessDenied(bucket=bucket, key=key)
 
     async def require(self, action: str, key: str) -> None:
         permission = Permission(action=action, bucket=self._bucket, key=key)
@@ -153,7 +184,13 @@ class RequestAccess:
     async def allows(self, permission: Permission, op: Op | None = None) -> bool:
         return await self.decision(permission, op) is Decision.ALLOW
 
-    async def decision(self, permission: Permission, op: Op | None = None) -> Decision:
+    async def decision(
+        self,
+        permission: Permission,
+        op: Op | None = None,
+        *,
+        extra_context: Context | None = None,
+    ) -> Decision:
         facts, services = self._facts, self._services
         if facts is None or services is None:
             return Decision.ALLOW
@@ -178,7 +215,7 @@ class RequestAccess:
         return authorize_as(
             facts,
             permission=permission,
-            context=self._context,
+            context={**self._context, **extra_context} if extra_context else self._context,
             identity_policies=self._identity_policies,
             bucket=authority,
         )

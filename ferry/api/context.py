@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,9 +49,22 @@ class ObjectAccess(Protocol):
         bucket's object `key`."""
         ...
 
-    async def require_replica_write(self, action: str, key: str) -> None:
+    async def require_replica_write(
+        self, action: str, key: str, context: Mapping[str, str] | None = None
+    ) -> None:
         """The same for a replica write (`s3:ReplicateObject`/`ReplicateDelete`/
-        `ReplicateTags`) judged as the replication role the request names."""
+        `ReplicateTags`) judged as the replication role the request names, with `context`'s
+        extra condition keys."""
+        ...
+
+    async def require_key_use(self, action: str, key_arn: str, bucket: str, key: str) -> None:
+        """Raises AccessDenied unless the caller may use KMS key `key_arn` (`action`:
+        kms:GenerateDataKey, kms:Decrypt, kms:Encrypt) for object `key` of `bucket`."""
+        ...
+
+    @property
+    def account_id(self) -> str | None:
+        """The account the request acts as (a replica write: the role's); None: unrestricted."""
         ...
 
 

@@ -5,6 +5,8 @@ client declared): iterating it yields the sealed stream of crypto/frames.py, whi
 payload still hashes and verifies the plaintext — so size, Content-MD5, x-amz-checksum-* and
 the ETag are all about the plaintext, and `finish` raises before anything is committed.
 Sealing and hashing run together in a worker thread, a batch at a time, off the event loop.
+A multipart object is one sealed stream per part; a payload that brings a whole multipart
+object at once (a replica) names its parts' sizes and is sealed stream by stream.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 
 from ferry.crypto.frames import FRAME_PLAINTEXT_BYTES, FrameSealer
@@ -38,7 +40,11 @@ def keyed_etag(data_key: bytes) -> EtagOf:
 
 
 class SealingPayload:
-    """Encrypts `inner` under `data_key`; `update` sees ciphertext and ignores it."""
+    """Encrypts `inner` under `data_key`; `update` sees ciphertext and ignores it.
+
+    `stream_sizes`: the plaintext sizes of consecutive sealed streams to make (the parts of a
+    multipart object); empty: one stream. Bytes beyond their sum go to the last stream, and the
+    store's size check then refuses the payload."""
 
     def __init__(
         self,
@@ -47,10 +53,15 @@ class SealingPayload:
         *,
         frame_bytes: int = FRAME_PLAINTEXT_BYTES,
         etag_of: EtagOf | None = None,
+        stream_sizes: Sequence[int] = (),
     ) -> None:
         self._inner = inner
+        self._data_key = data_key
+        self._frame_bytes = frame_bytes
         self._sealer = FrameSealer(data_key, frame_bytes=frame_bytes)
         self._etag_of = etag_of
+        self._next_sizes = list(stream_sizes[1:])
+        self._left: int | None = stream_sizes[0] if stream_sizes else None  # None: no limit
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._sealed()
@@ -73,10 +84,37 @@ class SealingPayload:
         frames: list[bytes] = []
         for chunk in chunks:
             self._inner.update(chunk)
-            frames += self._sealer.push(chunk)
+            frames += self._push(chunk)
         if last:
             frames.append(self._sealer.finish())
+            while self._next_sizes:  # parts the payload never reached (then refused for size)
+                frames += self._next_stream()
+                frames.append(self._sealer.finish())
         return b"".join(frames)
+
+    def _push(self, chunk: bytes) -> list[bytes]:
+        """Seal `chunk`, closing each stream as its part's plaintext is complete."""
+        if self._left is None:
+            return self._sealer.push(chunk)  # one stream: no boundaries to find
+        frames: list[bytes] = []
+        view = memoryview(chunk)
+        while True:
+            while self._left == 0 and self._next_sizes:
+                frames.append(self._sealer.finish())
+                frames += self._next_stream()
+            if not view:
+                return frames
+            take = len(view)
+            if self._next_sizes:  # the last stream takes whatever remains
+                take = min(take, self._left)
+            frames += self._sealer.push(bytes(view[:take]))
+            view = view[take:]
+            self._left = max(0, self._left - take)
+
+    def _next_stream(self) -> list[bytes]:
+        self._sealer = FrameSealer(self._data_key, frame_bytes=self._frame_bytes)
+        self._left = self._next_sizes.pop(0)
+        return [self._sealer.header()]
 
     def update(self, chunk: bytes) -> None:
         """The blob store reports the ciphertext it wrote; the plaintext was hashed already."""

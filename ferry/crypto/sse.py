@@ -20,7 +20,7 @@ import base64
 import binascii
 import json
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -35,7 +35,7 @@ from ferry.crypto.frames import (
     open_span,
     sealed_size,
 )
-from ferry.crypto.kms_records import DataKey
+from ferry.crypto.kms_records import S3_MANAGED_ALIAS, DataKey, KeyMetadata
 from ferry.crypto.master_key import MasterKey
 from ferry.crypto.sealed_payload import PlaintextPayload, SealingPayload, keyed_etag
 from ferry.crypto.sse_errors import (
@@ -45,7 +45,7 @@ from ferry.crypto.sse_errors import (
 )
 from ferry.store import Body, Objects, Payload, PayloadDigest, Version
 from ferry.store.blobs import INLINE_MAX_BYTES
-from ferry.store.records import Encryption, EncryptionKind
+from ferry.store.records import Encryption, EncryptionKind, ObjectAttributes
 
 _SSE_S3_AAD = b"ferry:sse-s3:data-key"
 _CONTEXT_HEADER = "x-amz-server-side-encryption-context"
@@ -61,6 +61,13 @@ class KmsDataKeys(Protocol):
     async def decrypt_data_key(
         self, ciphertext: bytes, *, account_id: str, context: Mapping[str, str]
     ) -> DataKey: ...
+
+    async def describe_key(self, key_ref: str, *, account_id: str) -> KeyMetadata: ...
+
+
+# Called with the ARN of the KMS key a request is about to use, before any data key is made or
+# opened: raises unless the caller may (kms:GenerateDataKey to write, kms:Decrypt to read).
+KeyCheck = Callable[[str], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,6 +122,15 @@ def kms_context(encryption_context: str | None, bucket: str, key: str) -> dict[s
     return {**parse_kms_context(encryption_context), "aws:s3:arn": object_arn(bucket, key)}
 
 
+def stored_body_size(attrs: ObjectAttributes) -> int:
+    """Bytes at rest of an encrypted version's body: one sealed stream per part (or one)."""
+    encryption = attrs.encryption
+    if encryption is None:
+        return attrs.size
+    sizes = [p.size for p in attrs.parts] or [attrs.size]
+    return sum(sealed_size(size, encryption.frame_bytes) for size in sizes)
+
+
 def _kms_account(key_arn: str) -> str:
     # arn:aws:kms:<region>:<account>:key/<id>
     parts = key_arn.split(":")
@@ -142,10 +158,16 @@ class ObjectEncryption:
     # -- writing ------------------------------------------------------------------------------
 
     async def for_write(
-        self, request: SseRequest, *, bucket: str, key: str, account_id: str
+        self,
+        request: SseRequest,
+        *,
+        bucket: str,
+        key: str,
+        account_id: str,
+        authorize_key: KeyCheck | None = None,
     ) -> OpenKey | None:
         """The data key of a new version: as requested, else as the bucket's default rule;
-        None: store plaintext."""
+        None: store plaintext. `authorize_key` judges the KMS key of an SSE-KMS write."""
         if request.customer_key is not None:
             return self._new_customer_key(request.customer_key)
         kind = request.kind
@@ -167,6 +189,12 @@ class ObjectEncryption:
             return OpenKey(encryption, data_key)
         assert kind is EncryptionKind.SSE_KMS
         kms = self._require_kms()
+        if authorize_key is not None:
+            described = await kms.describe_key(
+                kms_key_id or S3_MANAGED_ALIAS, account_id=account_id
+            )
+            await authorize_key(described.arn)
+            kms_key_id = described.arn  # the key judged is the key used
         generated = await kms.generate_data_key(
             kms_key_id,
             account_id=account_id,
@@ -189,12 +217,14 @@ class ObjectEncryption:
         )  # fmt: skip
         return OpenKey(encryption, data_key, customer_key.md5_b64)
 
-    def seal(self, payload: Payload, key: OpenKey) -> Payload:
-        """`payload` encrypted under `key`; its digest's MD5 becomes the version's ETag."""
+    def seal(self, payload: Payload, key: OpenKey, stream_sizes: Sequence[int] = ()) -> Payload:
+        """`payload` encrypted under `key`; its digest's MD5 becomes the version's ETag.
+        `stream_sizes`: a whole multipart object's part sizes (one sealed stream each)."""
         etag_of = keyed_etag(key.data_key) if key.encryption.kind is EncryptionKind.SSE_C else None
         return SealingPayload(
-            payload, key.data_key, frame_bytes=key.encryption.frame_bytes, etag_of=etag_of
-        )
+            payload, key.data_key, frame_bytes=key.encryption.frame_bytes, etag_of=etag_of,
+            stream_sizes=stream_sizes,
+        )  # fmt: skip
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -205,9 +235,11 @@ class ObjectEncryption:
         *,
         bucket: str,
         key: str,
+        authorize_key: KeyCheck | None = None,
     ) -> OpenKey | None:
         """The data key of a stored version or upload (None: plaintext), after AWS's SSE-C
-        checks: the key is required for an SSE-C object and refused for any other."""
+        checks: the key is required for an SSE-C object and refused for any other.
+        `authorize_key` judges the KMS key of an SSE-KMS version."""
         if encryption is None or encryption.kind is not EncryptionKind.SSE_C:
             if customer_key is not None:
                 raise EncryptionNotApplicable()
@@ -228,6 +260,8 @@ class ObjectEncryption:
                 return OpenKey(encryption, self._master.unwrap(encryption.wrapped_key, _SSE_S3_AAD))
             case EncryptionKind.SSE_KMS:
                 assert encryption.kms_key_arn is not None
+                if authorize_key is not None:
+                    await authorize_key(encryption.kms_key_arn)
                 unwrapped = await self._require_kms().decrypt_data_key(
                     encryption.wrapped_key,
                     account_id=_kms_account(encryption.kms_key_arn),

@@ -9,6 +9,11 @@ metadata, tags, ACL, parts layout).
   travels base64url-encoded in the `x-ferry-replica` header itself.
 - ReplicateBatch: many small replicas (objects, delete markers, tags) for one destination
   bucket in one request; see below.
+
+An encrypted source travels as its encryption asks (`ReplicaEncryption`): SSE-S3 and SSE-KMS
+objects as plaintext that the destination encrypts again under a key of its own (SSE-KMS: the
+rule's ReplicaKmsKeyID); SSE-C objects as stored, with their wrapped data key, since no region
+ever holds the customer's key. With no encryption the destination bucket's default applies.
 """
 
 from __future__ import annotations
@@ -30,6 +35,28 @@ LENGTH_PREFIX = struct.Struct(">I")
 Pairs = tuple[tuple[str, str], ...]
 Triples = tuple[tuple[str, str, str], ...]
 
+SSE_S3 = "AES256"
+SSE_KMS = "aws:kms"
+SSE_C = "SSE-C"
+SSE_ALGORITHMS = frozenset({SSE_S3, SSE_KMS, SSE_C})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplicaEncryption:
+    """How the replica is encrypted. SSE_S3 / SSE_KMS: the plaintext follows and the
+    destination encrypts it (SSE_KMS under `kms_key_id`). SSE_C: `stored_size` bytes follow as
+    the source stores them, and the rest of the fields are the source's record of them."""
+
+    algorithm: str  # one of SSE_ALGORITHMS
+    kms_key_id: str | None = None  # SSE_KMS: the rule's ReplicaKmsKeyID
+    kms_context: str | None = None  # SSE_KMS: the source's x-amz-server-side-encryption-context
+    bucket_key_enabled: bool = False
+    wrapped_key: str | None = None  # SSE_C, base64: the data key under the customer's key
+    customer_key_salt: str | None = None  # SSE_C, base64
+    customer_key_hmac: str | None = None  # SSE_C, base64
+    frame_bytes: int = 0  # SSE_C: plaintext bytes per frame of the stored streams
+    stored_size: int = 0  # SSE_C: bytes of the body as stored
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReplicaDescriptor:
@@ -48,6 +75,26 @@ class ReplicaDescriptor:
     checksum_value: str | None = None
     checksum_type: str | None = None
     parts: tuple[tuple[int, str | None], ...] = field(default=())  # (size, checksum)
+    encryption: ReplicaEncryption | None = None  # None: plaintext, the destination's default
+
+    @property
+    def wire_size(self) -> int:
+        """How many bytes of the object travel: the stored ones for SSE-C, else the plaintext."""
+        if self.encryption is not None and self.encryption.algorithm == SSE_C:
+            return self.encryption.stored_size
+        return self.size
+
+
+def encryption_headers(descriptor: ReplicaDescriptor) -> dict[str, str]:
+    """The replica's SSE-S3/SSE-KMS encryption as the request headers a PutObject would carry,
+    so that the destination's policies see them as condition keys (s3:x-amz-server-side-...)."""
+    encryption = descriptor.encryption
+    if encryption is None or encryption.algorithm == SSE_C:
+        return {}
+    headers = {"x-amz-server-side-encryption": encryption.algorithm}
+    if encryption.kms_key_id is not None:
+        headers["x-amz-server-side-encryption-aws-kms-key-id"] = encryption.kms_key_id
+    return headers
 
 
 def to_json(descriptor: ReplicaDescriptor) -> bytes:
@@ -63,7 +110,43 @@ def _as_dict(d: ReplicaDescriptor) -> dict[str, Any]:
         "tags": d.tags, "acl": d.acl, "checksum_algorithm": d.checksum_algorithm,
         "checksum_value": d.checksum_value, "checksum_type": d.checksum_type,
         "parts": d.parts,
+        "encryption": _encryption_dict(d.encryption),
     }  # fmt: skip
+
+
+def _encryption_dict(e: ReplicaEncryption | None) -> dict[str, Any] | None:
+    if e is None:
+        return None
+    return {
+        "algorithm": e.algorithm, "kms_key_id": e.kms_key_id, "kms_context": e.kms_context,
+        "bucket_key_enabled": e.bucket_key_enabled, "wrapped_key": e.wrapped_key,
+        "customer_key_salt": e.customer_key_salt, "customer_key_hmac": e.customer_key_hmac,
+        "frame_bytes": e.frame_bytes, "stored_size": e.stored_size,
+    }  # fmt: skip
+
+
+def _encryption_from(raw: Any) -> ReplicaEncryption | None:
+    if raw is None:
+        return None
+    encryption = ReplicaEncryption(
+        algorithm=_str(raw["algorithm"]),
+        kms_key_id=_opt(raw["kms_key_id"]),
+        kms_context=_opt(raw["kms_context"]),
+        bucket_key_enabled=bool(raw["bucket_key_enabled"]),
+        wrapped_key=_opt(raw["wrapped_key"]),
+        customer_key_salt=_opt(raw["customer_key_salt"]),
+        customer_key_hmac=_opt(raw["customer_key_hmac"]),
+        frame_bytes=int(raw["frame_bytes"]),
+        stored_size=int(raw["stored_size"]),
+    )
+    if encryption.algorithm not in SSE_ALGORITHMS or encryption.stored_size < 0:
+        raise ValueError("unknown replica encryption")
+    if encryption.algorithm == SSE_C and not (
+        encryption.wrapped_key and encryption.customer_key_salt and encryption.customer_key_hmac
+        and encryption.frame_bytes > 0
+    ):  # fmt: skip
+        raise ValueError("an SSE-C replica needs its stored key record")
+    return encryption
 
 
 def from_json(data: bytes) -> ReplicaDescriptor:
@@ -91,6 +174,7 @@ def _from_dict(raw: Any) -> ReplicaDescriptor:
             checksum_value=_opt(raw["checksum_value"]),
             checksum_type=_opt(raw["checksum_type"]),
             parts=tuple((int(s), _opt(c)) for s, c in raw["parts"]),
+            encryption=_encryption_from(raw.get("encryption")),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise S3Error(S3ErrorCode.InvalidRequest, "Malformed replica descriptor.") from exc
@@ -156,7 +240,7 @@ class BatchItem:
     @property
     def body_size(self) -> int:
         """How many object bytes follow this item's header in the batch body."""
-        return self.descriptor.size if self.operation == ITEM_OBJECT else 0
+        return self.descriptor.wire_size if self.operation == ITEM_OBJECT else 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -186,7 +270,7 @@ def parse_item_header(data: bytes) -> BatchItem:
         raise S3Error(S3ErrorCode.InvalidRequest, "Malformed replica batch item.") from exc
     if operation not in ITEM_OPERATIONS or not key:
         raise S3Error(S3ErrorCode.InvalidRequest, "Malformed replica batch item.")
-    if descriptor.size < 0:
+    if descriptor.size < 0 or descriptor.wire_size < 0:
         raise S3Error(S3ErrorCode.InvalidRequest, "Malformed replica batch item.")
     return BatchItem(key=key, operation=operation, descriptor=descriptor)
 

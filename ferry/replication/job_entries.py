@@ -18,7 +18,7 @@ from ferry.replication.retry import FailureReason
 from ferry.replication.rules import destinations_for
 from ferry.replication.tasks import PENDING, REPLICA, Operation, enqueue_task
 from ferry.store import Tx
-from ferry.store.records import pairs_from_json
+from ferry.store.records import encryption_from_json, is_sse_kms, pairs_from_json
 
 # Per job: how far ahead of the workers a job enqueues. The runner tops it up every JOB_POLL_S,
 # so this bounds a job's rate (512 per 0.2 s); enough that batched workers rarely wait for it.
@@ -99,17 +99,17 @@ def _start_entry(
     if version_id is None:
         where, params = "is_latest = 1 AND ? IS NULL", (bucket, key, None)
     row = tx.execute(
-        "SELECT version_id, is_delete_marker, storage_class, tags, replication_status "
-        f"FROM versions WHERE bucket = ? AND key = ? AND {where}",
+        "SELECT version_id, is_delete_marker, storage_class, tags, replication_status, "
+        f"encryption FROM versions WHERE bucket = ? AND key = ? AND {where}",
         params,
     ).fetchone()
     if row is None:
         reason = "SrcVersionNotFound" if version_id is not None else "SrcObjectNotFound"
         return reason, "The source version does not exist."
-    found_version, marker, storage_class, tags, status = row
+    found_version, marker, storage_class, tags, status, encryption = row
     targets = destinations_for(
         config, key=key, tags=dict(pairs_from_json(tags)), is_delete_marker=bool(marker),
-        storage_class=storage_class, sse_kms=False,
+        storage_class=storage_class, sse_kms=is_sse_kms(encryption_from_json(encryption)),
     )  # fmt: skip
     if not targets:
         return "SrcObjectNotEligible", "No enabled replication rule selects this version."

@@ -19,6 +19,7 @@ from functools import partial
 
 from ferry.core.clock import Clock, epoch_ms
 from ferry.core.errors import FerryError
+from ferry.crypto.sse import ObjectEncryption
 from ferry.protocol.errors import S3Error
 from ferry.protocol.xml._xml import unquote_etag
 from ferry.protocol.xml.jobs import bucket_of_arn, object_of_arn
@@ -85,9 +86,11 @@ class BatchJobRunner:
         region: str,
         owner_id: str,
         wake_workers: Callable[[], None],
+        encryption: ObjectEncryption | None = None,  # None: encrypted manifests are unreadable
     ) -> None:
         self._db = db
         self._objects = objects
+        self._encryption = encryption
         self._clock = clock
         self._region = region
         self._owner_id = owner_id
@@ -201,7 +204,13 @@ class BatchJobRunner:
             )
         if version.size > MAX_MANIFEST_BYTES:
             raise JobFailure("ManifestTooLarge", "The manifest is too large.")
-        data = b"".join([chunk async for chunk in self._objects.read_body(version)])
+        # An encrypted manifest (SSE-S3/SSE-KMS, or the bucket's default) is read as plaintext;
+        # an SSE-C one cannot be: CustomerKeyRequired makes it ManifestNotReadable.
+        if self._encryption is not None:
+            chunks = self._encryption.read_plaintext(version)
+        else:
+            chunks = self._objects.read_body(version)
+        data = b"".join([chunk async for chunk in chunks])
         try:
             return parse_csv_manifest(data, manifest.fields)
         except ManifestInvalid as exc:

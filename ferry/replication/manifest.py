@@ -19,7 +19,7 @@ from ferry.protocol.xml.replication import (
 )
 from ferry.replication.rules import destinations_for
 from ferry.store import Tx
-from ferry.store.records import pairs_from_json
+from ferry.store.records import encryption_from_json, is_sse_kms, pairs_from_json
 
 DEFAULT_FIELDS = ("Bucket", "Key", "VersionId")
 MAX_MANIFEST_BYTES = 512 * 1024 * 1024
@@ -87,11 +87,11 @@ def generate_manifest(tx: Tx, bucket: str, generator: ManifestGenerator) -> list
     config = bucket_configuration(tx, bucket)
     rows = tx.execute(
         "SELECT key, version_id, is_delete_marker, last_modified_ms, storage_class, tags, "
-        "replication_status FROM versions WHERE bucket = ? ORDER BY seq",
+        "replication_status, encryption FROM versions WHERE bucket = ? ORDER BY seq",
         (bucket,),
     ).fetchall()
     entries: list[ManifestEntry] = []
-    for key, version_id, marker, modified_ms, storage_class, tags, status in rows:
+    for key, version_id, marker, modified_ms, storage_class, tags, status, encryption in rows:
         if not _matches(chosen, key=key, modified_ms=modified_ms, status=status):
             continue
         if chosen.eligible_for_replication and (
@@ -102,7 +102,7 @@ def generate_manifest(tx: Tx, bucket: str, generator: ManifestGenerator) -> list
                 tags=dict(pairs_from_json(tags)),
                 is_delete_marker=bool(marker),
                 storage_class=storage_class,
-                sse_kms=False,
+                sse_kms=is_sse_kms(encryption_from_json(encryption)),
             )
         ):
             continue

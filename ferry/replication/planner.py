@@ -19,6 +19,7 @@ from ferry.replication.rules import ReplicationTarget, destinations_for
 from ferry.replication.tasks import PENDING, REPLICA, Operation, enqueue_task
 from ferry.store import Tx, Version
 from ferry.store.hooks import WriteOrigin
+from ferry.store.records import is_sse_kms
 
 MAX_CACHED_CONFIGURATIONS = 1024
 
@@ -77,7 +78,7 @@ class ReplicationPlanner:
             tags=dict(judged.attrs.tags),
             is_delete_marker=new.is_delete_marker,
             storage_class=judged.attrs.storage_class,
-            sse_kms=False,
+            sse_kms=is_sse_kms(judged.attrs.encryption),  # opt-in: SseKmsEncryptedObjects
         )
 
     def _metadata_targets(

@@ -4,20 +4,34 @@ its S3 endpoint (never its database), and classify what went wrong.
 Small replicas (objects up to BATCH_ITEM_MAX_BYTES, delete markers, tags) for one destination
 bucket travel together in one ReplicateBatch request, whose answer has one result per item;
 larger objects stream one per request. Either way each task gets its own outcome.
+
+Encrypted sources (reference §3.3): an SSE-S3 or SSE-KMS version is decrypted here and sent
+as plaintext for the destination to encrypt again (SSE-S3 as SSE-S3, SSE-KMS under the rule's
+ReplicaKmsKeyID); an SSE-C version travels as stored, since only its customer holds the key.
+A source key that cannot be used fails the task before anything is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from ferry.client import Credentials, RemoteS3, RemoteS3Error, TransportFailure
 from ferry.client.s3 import object_path
 from ferry.core.clock import epoch_ms
 from ferry.core.errors import FerryError
+from ferry.crypto import (
+    CryptoError,
+    KmsAccessDenied,
+    KmsKeyDisabled,
+    KmsKeyInvalidState,
+    KmsKeyNotFound,
+)
+from ferry.crypto.sse import ObjectEncryption, OpenKey, stored_body_size
 from ferry.protocol import replica
 from ferry.replication.identity import REPLICATION_ROLE_HEADER
 from ferry.replication.retry import FailureReason
@@ -26,6 +40,7 @@ from ferry.replication.tasks import Operation, Task
 from ferry.store import Objects, Tx, Version
 from ferry.store.buckets import fetch_bucket_state
 from ferry.store.errors import NoSuchBucket
+from ferry.store.records import Encryption, EncryptionKind
 from ferry.store.versions import fetch_version
 
 KiB, MiB = 1024, 1024 * 1024
@@ -75,7 +90,9 @@ class Transfer:
     items: tuple[tuple[Task, Version], ...]
     batched: bool
     role_arn: str | None = None  # the rule's role the destination judges the writes as
-    untagged: frozenset[int] = frozenset()  # task IDs whose role may not read the tags
+    grants: Mapping[int, RoleGrant] = field(default_factory=dict)  # by task ID
+    # by task ID: the data keys of encrypted sources sent as plaintext (opened by `run`)
+    keys: Mapping[int, OpenKey] = field(default_factory=dict)
 
     @property
     def tasks(self) -> list[Task]:
@@ -93,7 +110,9 @@ class Transfer:
     def needs_bodies(self) -> bool:
         """Planned from metadata: some object's bytes live in the database row (inline)."""
         return any(
-            task.operation is Operation.OBJECT and source.attrs.size and not source.body.segments
+            task.operation is Operation.OBJECT
+            and not source.body.segments
+            and stored_body_size(source.attrs) > 0
             for task, source in self.items
         )
 
@@ -109,17 +128,17 @@ class Transfer:
                 failed.append(Outcome(task, source))
             else:
                 items.append((task, source))
-        transfer = (
-            Transfer(
-                tuple(items), batched=self.batched, role_arn=self.role_arn, untagged=self.untagged
-            )
-            if items
-            else None
-        )
-        return transfer, failed
+        return (replace(self, items=tuple(items)) if items else None), failed
 
     def describe(self, task: Task, source: Version) -> replica.ReplicaDescriptor:
-        return describe(source, task.storage_class, include_tags=task.task_id not in self.untagged)
+        grant = self.grants.get(task.task_id)
+        descriptor = describe(
+            source, task.storage_class, include_tags=grant is None or grant.include_tags
+        )
+        if task.operation is not Operation.OBJECT or source.attrs.encryption is None:
+            return descriptor
+        replica_key = grant.replica_kms_key_id if grant is not None else None
+        return replace(descriptor, encryption=replica_encryption(source, replica_key))
 
     @property
     def headers(self) -> dict[str, str]:
@@ -134,8 +153,10 @@ class Replicator:
         locator: DestinationLocator,
         client: RemoteS3,
         credentials: Credentials,
+        encryption: ObjectEncryption | None = None,  # None: encrypted sources cannot be read
     ) -> None:
         self._objects = objects
+        self._encryption = encryption
         self._locator = locator
         self._client = client
         self._credentials = credentials
@@ -157,21 +178,22 @@ class Replicator:
         failed: list[Outcome] = []
         by_destination: dict[tuple[str, str | None], list[tuple[Task, Version]]] = {}
         transfers: list[Transfer] = []
-        untagged = frozenset(i for i, grant in grants.items() if not grant.include_tags)
         for task, source in zip(tasks, sources, strict=True):
             grant = grants.get(task.task_id)
             role = grant.role_arn if grant is not None else None
             if isinstance(source, ReplicationFailure):
                 failed.append(Outcome(task, source))
+            elif (refusal := _encryption_refusal(task, source, grant)) is not None:
+                failed.append(Outcome(task, refusal))
             elif _batchable(task, source):
                 key = (task.destination_bucket, role)
                 by_destination.setdefault(key, []).append((task, source))
             else:
                 transfers.append(
-                    Transfer(((task, source),), batched=False, role_arn=role, untagged=untagged)
+                    Transfer(((task, source),), batched=False, role_arn=role, grants=grants)
                 )
         for (_, role), items in by_destination.items():
-            transfers.extend(group_transfers(items, role_arn=role, untagged=untagged))
+            transfers.extend(group_transfers(items, role_arn=role, grants=grants))
         return transfers, failed
 
     async def run(self, transfer: Transfer) -> list[Outcome]:
@@ -181,15 +203,66 @@ class Replicator:
             destination = await self._destination(transfer.items[0][0].destination_bucket)
         except ReplicationFailure as failure:
             return [Outcome(task, failure) for task in transfer.tasks]
-        if transfer.batched and not self._refuses_batches(destination.region):
-            outcomes = await self._send_batch(transfer, destination)
+        opened, failed = await self._open_keys(transfer)
+        if opened is None:
+            return failed
+        if opened.batched and not self._refuses_batches(destination.region):
+            outcomes = await self._send_batch(opened, destination)
             if outcomes is not None:
-                return outcomes
-        return list(
+                return failed + outcomes
+        return failed + list(
             await asyncio.gather(
-                *(self._one(transfer, task, source, destination) for task, source in transfer.items)
+                *(self._one(opened, task, source, destination) for task, source in opened.items)
             )
         )
+
+    async def _open_keys(self, transfer: Transfer) -> tuple[Transfer | None, list[Outcome]]:
+        """The data keys of SSE-S3/SSE-KMS sources, whose plaintext travels; tasks whose key
+        cannot be used fail (the second list) before anything is sent."""
+        keys: dict[int, OpenKey] = {}
+        items: list[tuple[Task, Version]] = []
+        failed: list[Outcome] = []
+        for task, source in transfer.items:
+            encryption = source.attrs.encryption
+            if task.operation is Operation.OBJECT and _sent_as_plaintext(encryption):
+                try:
+                    keys[task.task_id] = await self._open_key(source)
+                except ReplicationFailure as failure:
+                    failed.append(Outcome(task, failure))
+                    continue
+            items.append((task, source))
+        if not keys and not failed:
+            return transfer, []
+        if not items:
+            return None, failed
+        return replace(transfer, items=tuple(items), keys=keys), failed
+
+    async def _open_key(self, source: Version) -> OpenKey:
+        if self._encryption is None:
+            raise ReplicationFailure(
+                FailureReason.InternalError, "this region cannot read encrypted objects"
+            )
+        try:
+            key = await self._encryption.open(
+                source.attrs.encryption, None, bucket=source.bucket, key=source.key
+            )
+        except KmsAccessDenied as exc:
+            raise ReplicationFailure(FailureReason.SrcGetObjectNotPermitted, exc.message) from exc
+        except (KmsKeyNotFound, KmsKeyDisabled, KmsKeyInvalidState) as exc:
+            raise ReplicationFailure(FailureReason.SrcKmsKeyInvalidState, exc.message) from exc
+        except CryptoError as exc:  # the key is unavailable here: retried
+            raise ReplicationFailure(FailureReason.InternalError, exc.message) from exc
+        assert key is not None
+        return key
+
+    def _source_bytes(
+        self, transfer: Transfer, task: Task, source: Version
+    ) -> AsyncIterator[bytes]:
+        """Plaintext, or the stored bytes of an SSE-C version (and of a plaintext one)."""
+        key = transfer.keys.get(task.task_id)
+        if key is not None and self._encryption is not None:
+            return self._encryption.read(source, key)
+        return self._objects.read_body(source)
 
     async def _one(
         self, transfer: Transfer, task: Task, source: Version, destination: RegionEndpoint
@@ -229,14 +302,19 @@ class Replicator:
         """Every task's outcome, or None when the destination refused the batch request itself
         (AccessDenied): the items then go one per request, each judged on its own."""
         bucket = transfer.items[0][0].destination_bucket
-        frames = [
-            (replica.item_header(replica.BatchItem(
+        frames: list[tuple[bytes, AsyncIterator[bytes] | None]] = []
+        length = 0
+        for task, source in transfer.items:
+            item = replica.BatchItem(
                 key=task.key, operation=task.operation.value,
                 descriptor=transfer.describe(task, source),
-            )), source if task.operation is Operation.OBJECT else None)
-            for task, source in transfer.items
-        ]  # fmt: skip
-        length = sum(len(h) + (s.attrs.size if s else 0) for h, s in frames)
+            )  # fmt: skip
+            header = replica.item_header(item)
+            is_object = task.operation is Operation.OBJECT
+            frames.append(
+                (header, self._source_bytes(transfer, task, source) if is_object else None)
+            )
+            length += len(header) + item.body_size
         headers = {
             replica.REPLICA_HEADER: replica.BATCH,
             "content-length": str(length),
@@ -283,17 +361,17 @@ class Replicator:
         ]  # fmt: skip
 
     async def _batch_body(
-        self, frames: Iterable[tuple[bytes, Version | None]]
+        self, frames: Iterable[tuple[bytes, AsyncIterator[bytes] | None]]
     ) -> AsyncIterator[bytes]:
         """Each item's header, then the object's bytes (objects only), streamed in writes of
         about SEND_CHUNK_BYTES: a socket write per tiny piece would cost more than the copy."""
         pending: list[bytes] = []
         size = 0
-        for header, source in frames:
+        for header, body in frames:
             pending.append(header)
             size += len(header)
-            if source is not None:
-                async for chunk in self._objects.read_body(source):
+            if body is not None:
+                async for chunk in body:
                     pending.append(chunk)
                     size += len(chunk)
             if size >= SEND_CHUNK_BYTES:
@@ -311,7 +389,8 @@ class Replicator:
         try:
             match task.operation:
                 case Operation.OBJECT:
-                    await self._put_object(credentials, url, source, descriptor, transfer.headers)
+                    body = self._source_bytes(transfer, task, source)
+                    await self._put_object(credentials, url, body, descriptor, transfer.headers)
                 case Operation.DELETE_MARKER:
                     headers = {
                         replica.REPLICA_HEADER: replica.to_header(descriptor),
@@ -338,7 +417,7 @@ class Replicator:
         self,
         credentials: Credentials,
         url: str,
-        source: Version,
+        body: AsyncIterator[bytes],
         descriptor: replica.ReplicaDescriptor,
         extra_headers: Mapping[str, str],
     ) -> None:
@@ -346,12 +425,13 @@ class Replicator:
 
         async def framed() -> AsyncIterator[bytes]:
             yield prefix
-            async for chunk in self._objects.read_body(source):
+            async for chunk in body:
                 yield chunk
 
         headers = {
+            **replica.encryption_headers(descriptor),
             replica.REPLICA_HEADER: replica.FRAMED,
-            "content-length": str(len(prefix) + source.attrs.size),
+            "content-length": str(len(prefix) + descriptor.wire_size),
             "content-type": "application/octet-stream",
             **extra_headers,
         }
@@ -394,24 +474,79 @@ def _batchable(task: Task, source: Version) -> bool:
     return task.operation is not Operation.OBJECT or source.attrs.size <= BATCH_ITEM_MAX_BYTES
 
 
+def _sent_as_plaintext(encryption: Encryption | None) -> bool:
+    """SSE-S3 and SSE-KMS versions are decrypted here; SSE-C ones travel as stored."""
+    return encryption is not None and encryption.kind is not EncryptionKind.SSE_C
+
+
+def _encryption_refusal(
+    task: Task, source: Version, grant: RoleGrant | None
+) -> ReplicationFailure | None:
+    """An SSE-KMS object replicates only to a rule that names the replica's key (the rule
+    may have changed since the version was planned)."""
+    encryption = source.attrs.encryption
+    if task.operation is not Operation.OBJECT or encryption is None:
+        return None
+    if encryption.kind is EncryptionKind.SSE_KMS and (
+        grant is None or not grant.replica_kms_key_id
+    ):
+        return ReplicationFailure(
+            FailureReason.SrcObjectNotEligible,
+            f"rule {task.rule_id} does not replicate SSE-KMS objects (no ReplicaKmsKeyID)",
+        )
+    return None
+
+
+def replica_encryption(
+    source: Version, replica_kms_key_id: str | None
+) -> replica.ReplicaEncryption | None:
+    """How the destination must encrypt the replica of `source` (reference §3.3)."""
+    encryption = source.attrs.encryption
+    if encryption is None:
+        return None  # the destination bucket's default encryption applies
+    bucket_key = encryption.bucket_key_enabled
+    match encryption.kind:
+        case EncryptionKind.SSE_S3:
+            return replica.ReplicaEncryption(
+                algorithm=replica.SSE_S3, bucket_key_enabled=bucket_key
+            )
+        case EncryptionKind.SSE_KMS:
+            return replica.ReplicaEncryption(
+                algorithm=replica.SSE_KMS, kms_key_id=replica_kms_key_id,
+                kms_context=encryption.kms_context, bucket_key_enabled=bucket_key,
+            )  # fmt: skip
+        case EncryptionKind.SSE_C:
+            return replica.ReplicaEncryption(
+                algorithm=replica.SSE_C, wrapped_key=_b64(encryption.wrapped_key),
+                customer_key_salt=_b64(encryption.customer_key_salt),
+                customer_key_hmac=_b64(encryption.customer_key_hmac),
+                frame_bytes=encryption.frame_bytes, stored_size=stored_body_size(source.attrs),
+            )  # fmt: skip
+
+
+def _b64(value: bytes | None) -> str | None:
+    return base64.b64encode(value).decode() if value is not None else None
+
+
 def group_transfers(
     items: list[tuple[Task, Version]],
     *,
     role_arn: str | None = None,
-    untagged: frozenset[int] = frozenset(),
+    grants: Mapping[int, RoleGrant] | None = None,
 ) -> Iterable[Transfer]:
     """Consecutive runs within the item and byte limits; a run of one goes on its own."""
+    grants = grants or {}
     run: list[tuple[Task, Version]] = []
     size = 0
     for task, source in items:
         body = source.attrs.size if task.operation is Operation.OBJECT else 0
         if run and (len(run) >= BATCH_MAX_ITEMS or size + body > BATCH_MAX_BYTES):
-            yield Transfer(tuple(run), batched=len(run) > 1, role_arn=role_arn, untagged=untagged)
+            yield Transfer(tuple(run), batched=len(run) > 1, role_arn=role_arn, grants=grants)
             run, size = [], 0
         run.append((task, source))
         size += body
     if run:
-        yield Transfer(tuple(run), batched=len(run) > 1, role_arn=role_arn, untagged=untagged)
+        yield Transfer(tuple(run), batched=len(run) > 1, role_arn=role_arn, grants=grants)
 
 
 def _remote_failure(
@@ -461,6 +596,10 @@ def classify_remote(error: RemoteS3Error, operation: Operation) -> FailureReason
         return FailureReason.DstBucketNotFound
     if code == "InvalidBucketState":
         return FailureReason.DstBucketUnversioned
+    if code == "KMS.NotFoundException":  # the rule's ReplicaKmsKeyID names no key there
+        return FailureReason.DstKmsKeyNotFound
+    if code in ("KMS.DisabledException", "KMS.KMSInvalidStateException"):
+        return FailureReason.DstKmsKeyInvalidState
     if status == 403:
         return _DENIED[operation]
     if code in ("NoSuchVersion", "NoSuchKey", "MethodNotAllowed"):

@@ -6,7 +6,8 @@ names the role (the current configuration, as AWS uses the role configured when 
 A denied task fails at once with AWS's reason (AssumeRoleNotPermitted,
 SrcGetObjectNotPermitted, SrcGetAclNotPermitted); a role that may not read tags replicates the
 object without them. The role's ARN travels with the replica writes, so the destination can
-judge them as that role.
+judge them as that role, and so does the rule's ReplicaKmsKeyID as configured now (a rule fixed
+after a failure is what its re-drive uses, as with AWS's Batch Replication).
 """
 
 from __future__ import annotations
@@ -18,19 +19,33 @@ from typing import Protocol
 
 from ferry.control.errors import MalformedPolicy
 from ferry.control.policy import Policy, PolicyKind, parse_policy
-from ferry.protocol.xml.replication import parse_replication_configuration
+from ferry.protocol.xml.replication import (
+    ReplicationConfiguration,
+    parse_replication_configuration,
+)
 from ferry.replication.replicator import ReplicationFailure
 from ferry.replication.role_access import RoleGrant, SourceDenied, check_source
 from ferry.replication.roles import ReplicationRoles
 from ferry.replication.tasks import Task
 from ferry.store import Database, Tx, Version
+from ferry.store.records import EncryptionKind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _SourceBucket:
-    role_arn: str
+    configuration: ReplicationConfiguration
     policy: Policy | None
     owner_canonical_id: str
+
+    @property
+    def role_arn(self) -> str:
+        return self.configuration.role.strip()
+
+    def replica_kms_key_id(self, rule_id: str) -> str | None:
+        for rule in self.configuration.rules:
+            if (rule.id or "") == rule_id:
+                return rule.destination.replica_kms_key_id
+        return None
 
 
 class OwnerAccounts(Protocol):
@@ -81,6 +96,7 @@ class SourceAuthorizer:
                 operation=task.operation,
                 bucket_policy=bucket.policy,
                 bucket_account=owners[task.bucket],
+                kms_key_arn=_kms_key_of(source),
             )
             if isinstance(verdict, SourceDenied):
                 judged.append(
@@ -93,7 +109,9 @@ class SourceAuthorizer:
                 continue
             judged.append(source)
             grants[task.task_id] = RoleGrant(
-                role_arn=bucket.role_arn, include_tags=verdict.include_tags
+                role_arn=bucket.role_arn,
+                include_tags=verdict.include_tags,
+                replica_kms_key_id=bucket.replica_kms_key_id(task.rule_id),
             )
         return judged, grants
 
@@ -111,15 +129,22 @@ def _source_bucket(tx: Tx, name: str) -> _SourceBucket | None:
     if row is None or not row[0]:
         return None
     return _SourceBucket(
-        role_arn=_role_of(row[0]).strip(),
+        configuration=_configuration(row[0]),
         policy=_policy(row[1]) if row[1] else None,
         owner_canonical_id=row[2],
     )
 
 
+def _kms_key_of(source: Version) -> str | None:
+    encryption = source.attrs.encryption
+    if encryption is None or encryption.kind is not EncryptionKind.SSE_KMS:
+        return None
+    return encryption.kms_key_arn
+
+
 @lru_cache(maxsize=256)
-def _role_of(document: str) -> str:
-    return parse_replication_configuration(document.encode()).role
+def _configuration(document: str) -> ReplicationConfiguration:
+    return parse_replication_configuration(document.encode())
 
 
 @lru_cache(maxsize=256)

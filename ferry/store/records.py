@@ -154,6 +154,10 @@ class Encryption:
     bucket_key_enabled: bool = False
 
 
+def is_sse_kms(encryption: Encryption | None) -> bool:
+    return encryption is not None and encryption.kind is EncryptionKind.SSE_KMS
+
+
 def encryption_to_json(encryption: Encryption | None) -> str | None:
     if encryption is None:
         return None

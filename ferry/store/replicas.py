@@ -99,8 +99,12 @@ class Replicas:
         last_modified: datetime,
         owner_id: str,
         attrs: ObjectAttributes,
+        stored_size: int | None = None,
     ) -> Version:
-        """Receive the replica's bytes, check them against the source's ETag, commit."""
+        """Receive the replica's bytes, check them against the source's ETag, commit.
+
+        `stored_size`: the bytes arrive as the source stores them (SSE-C), so their count is
+        checked, not their MD5: the ETag is keyed to a data key no region can open."""
 
         def read(tx: Tx) -> Version | None:
             state = fetch_bucket_state(tx, bucket)
@@ -116,7 +120,13 @@ class Replicas:
             return existing  # a retried task: the replica is already here, skip the bytes
         body, digest = await self._blobs.write(payload)
         segments = [s.blob_id for s in body.segments]
-        if digest.size != attrs.size or ("-" not in attrs.etag and digest.md5_hex != attrs.etag):
+        if stored_size is not None:
+            intact = digest.size == stored_size
+        else:
+            intact = digest.size == attrs.size and (
+                "-" in attrs.etag or digest.md5_hex == attrs.etag
+            )
+        if not intact:
             self._blobs.delete(segments)
             raise BadReplicaDigest(bucket=bucket, key=key, version_id=version_id)
         return await self._commit(bucket, key, version_id, last_modified, owner_id, attrs, body)

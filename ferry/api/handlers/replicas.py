@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 from ferry.api.context import RequestContext
 from ferry.api.errors import to_s3_error
+from ferry.api.handlers.replica_sse import condition_keys, prepare_replica_write
 from ferry.api.http import Response
 from ferry.core.clock import from_epoch_ms
 from ferry.core.errors import FerryError
@@ -92,18 +93,21 @@ def _attributes(d: replica.ReplicaDescriptor) -> ObjectAttributes:
     )
 
 
+async def _put_replica(
+    ctx: RequestContext, key: str, d: replica.ReplicaDescriptor, chunks: AsyncIterator[bytes]
+) -> Version:
+    write = await prepare_replica_write(ctx, key, d, _attributes(d), _ReplicaPayload(chunks))
+    return await ctx.services.replicas.put(
+        ctx.bucket, key, write.payload, version_id=d.version_id,
+        last_modified=from_epoch_ms(d.last_modified_ms), owner_id=d.owner_id, attrs=write.attrs,
+        stored_size=write.stored_size,
+    )  # fmt: skip
+
+
 async def replicate_object(ctx: RequestContext) -> Response:
     framed = _FramedBody(ctx.request.stream())
     d = await framed.descriptor()
-    version = await ctx.services.replicas.put(
-        ctx.bucket,
-        ctx.key,
-        _ReplicaPayload(framed.object_bytes()),
-        version_id=d.version_id,
-        last_modified=from_epoch_ms(d.last_modified_ms),
-        owner_id=d.owner_id,
-        attrs=_attributes(d),
-    )
+    version = await _put_replica(ctx, ctx.key, d, framed.object_bytes())
     return (
         Response(status=200)
         .set("etag", f'"{version.attrs.etag}"')
@@ -155,14 +159,16 @@ ITEM_ACTIONS = {
 }
 
 
-async def authorize_replica_item(ctx: RequestContext, action: str, key: str) -> None:
+async def authorize_replica_item(
+    ctx: RequestContext, action: str, key: str, context: dict[str, str] | None = None
+) -> None:
     """The one place a batch item is authorised, as if it were its own request for `action` on
     `ctx.bucket`/`key`: only the internal replication identity may write replicas, and each
     write is judged as the rule's IAM role the request names (`api/access.py`)."""
     if not is_replication_arn(ctx.auth.principal.arn):
         raise S3Error(S3ErrorCode.AccessDenied)
     if ctx.access is not None:
-        await ctx.access.require_replica_write(action, key)
+        await ctx.access.require_replica_write(action, key, context)
 
 
 class _Reader:
@@ -204,13 +210,10 @@ async def _chunks(data: bytes) -> AsyncIterator[bytes]:
 
 async def _apply_item(ctx: RequestContext, item: replica.BatchItem, data: bytes) -> Version:
     d = item.descriptor
-    await authorize_replica_item(ctx, ITEM_ACTIONS[item.operation], item.key)
+    await authorize_replica_item(ctx, ITEM_ACTIONS[item.operation], item.key, condition_keys(d))
     last_modified = from_epoch_ms(d.last_modified_ms)
     if item.operation == replica.ITEM_OBJECT:
-        return await ctx.services.replicas.put(
-            ctx.bucket, item.key, _ReplicaPayload(_chunks(data)), version_id=d.version_id,
-            last_modified=last_modified, owner_id=d.owner_id, attrs=_attributes(d),
-        )  # fmt: skip
+        return await _put_replica(ctx, item.key, d, _chunks(data))
     if item.operation == replica.ITEM_DELETE_MARKER:
         return await ctx.services.replicas.put_delete_marker(
             ctx.bucket, item.key, version_id=d.version_id, last_modified=last_modified,

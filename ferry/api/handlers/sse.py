@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 
 from ferry.api.context import RequestContext
+from ferry.control.policy import DECRYPT, GENERATE_DATA_KEY
 from ferry.crypto.customer_keys import CustomerKey, parse_customer_key
-from ferry.crypto.sse import OpenKey, SseRequest, parse_kms_context
+from ferry.crypto.sse import KeyCheck, OpenKey, SseRequest, parse_kms_context
 from ferry.crypto.sse_errors import InvalidEncryptionArgument
 from ferry.store import Body, PayloadDigest, Version
 from ferry.store.blobs import INLINE_MAX_BYTES
@@ -129,8 +130,25 @@ async def key_for_write(ctx: RequestContext, key: str) -> OpenKey | None:
             raise InvalidEncryptionArgument("Server-side encryption is not configured")
         return None
     return await service.for_write(
-        request, bucket=ctx.bucket, key=key, account_id=ctx.principal.account_id
+        request,
+        bucket=ctx.bucket,
+        key=key,
+        account_id=ctx.principal.account_id,
+        authorize_key=key_check(ctx, GENERATE_DATA_KEY, ctx.bucket, key),
     )
+
+
+def key_check(ctx: RequestContext, action: str, bucket: str, key: str) -> KeyCheck | None:
+    """How S3 judges its use of a KMS key for the caller: `action` on the key, allowed by the
+    caller's policies (AWS: kms:GenerateDataKey to write, kms:Decrypt to read)."""
+    access = ctx.access
+    if access is None:
+        return None
+
+    async def check(key_arn: str) -> None:
+        await access.require_key_use(action, key_arn, bucket, key)
+
+    return check
 
 
 async def key_for_read(
@@ -149,7 +167,13 @@ async def key_for_read(
         if given is not None or encryption is not None:
             raise InvalidEncryptionArgument("Server-side encryption is not configured")
         return None
-    return await service.open(encryption, given, bucket=bucket, key=key)
+    return await service.open(
+        encryption,
+        given,
+        bucket=bucket,
+        key=key,
+        authorize_key=key_check(ctx, DECRYPT, bucket, key),
+    )
 
 
 async def check_read_key(ctx: RequestContext, version: Version) -> str | None:

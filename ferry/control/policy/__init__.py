@@ -1,5 +1,6 @@
 """The IAM policy language: documents parsed into types (`model`), conditions and the pure
-`decide()` evaluation (`evaluate`), and S3's actions and resources (`actions`).
+`decide()` evaluation (`evaluate`), S3's actions and resources (`actions`), and the use of
+KMS keys (`kms`).
 
 Pure: no I/O, no clock of its own. May import core and `ferry.control.errors` only.
 """
@@ -17,6 +18,15 @@ from ferry.control.policy.evaluate import (
     principal_matches,
     trusts_service,
 )
+from ferry.control.policy.kms import (
+    DECRYPT,
+    ENCRYPT,
+    GENERATE_DATA_KEY,
+    decide_key_use,
+    key_account,
+    key_region,
+    s3_via_service,
+)
 from ferry.control.policy.model import (
     Condition,
     Effect,
@@ -30,6 +40,9 @@ from ferry.control.policy.model import (
 
 __all__ = [
     "ANONYMOUS_FACTS",
+    "DECRYPT",
+    "ENCRYPT",
+    "GENERATE_DATA_KEY",
     "S3_ACTIONS",
     "AccessRequest",
     "Condition",
@@ -46,7 +59,11 @@ __all__ = [
     "check_bucket_policy",
     "condition_holds",
     "decide",
+    "decide_key_use",
+    "key_account",
+    "key_region",
     "parse_policy",
     "principal_matches",
+    "s3_via_service",
     "trusts_service",
 ]

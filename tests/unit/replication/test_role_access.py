@@ -128,3 +128,47 @@ def test_permissions_on_another_prefix_do_not_count() -> None:
 
 def test_a_delete_marker_needs_no_source_read_permission() -> None:
     assert check(role(), Operation.DELETE_MARKER) == SourceGrant(include_tags=False)
+
+
+KMS_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_an_sse_kms_version_needs_kms_decrypt_on_its_key() -> None:
+    def with_key(*policies: Policy) -> SourceGrant | SourceDenied:
+        return check_source(
+            role(*policies), bucket="src", key="photos/a.jpg", operation=Operation.OBJECT,
+            bucket_policy=None, bucket_account=ACCOUNT, kms_key_arn=KMS_KEY,
+        )  # fmt: skip
+
+    assert with_key(FULL) == SourceDenied(reason=FailureReason.SrcGetObjectNotPermitted)
+    decrypt = identity("kms:Decrypt", resource=KMS_KEY)
+    assert with_key(FULL, decrypt) == SourceGrant(include_tags=True)
+    in_the_region = parse_policy(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "kms:Decrypt",
+                        "Resource": KMS_KEY,
+                        "Condition": {
+                            "StringLike": {
+                                "kms:ViaService": "s3.us-east-1.amazonaws.com",
+                                "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::src/*",
+                            }
+                        },
+                    }
+                ],
+            }
+        ),
+        PolicyKind.IDENTITY,
+    )
+    assert with_key(FULL, in_the_region) == SourceGrant(include_tags=True)
+    foreign = KMS_KEY.replace(ACCOUNT, "999999999999")
+    everything = identity("kms:*", resource="*")
+    denied = check_source(
+        role(FULL, everything), bucket="src", key="photos/a.jpg", operation=Operation.OBJECT,
+        bucket_policy=None, bucket_account=ACCOUNT, kms_key_arn=foreign,
+    )  # fmt: skip
+    assert denied == SourceDenied(reason=FailureReason.SrcGetObjectNotPermitted)
