@@ -4,7 +4,8 @@
 (`application/x-amz-json-1.1`), signed with SigV4 for service `kms` in this region. Every
 answer, authentication failures included, is KMS's shape: JSON, and for errors HTTP 4xx/5xx
 with `{"__type": "...Exception", "message": "..."}` — the shape botocore parses.
-Who may use a key: principals of the key's account (docs/encryption.md).
+Who may use a key: principals of the key's account, users and roles as their identity
+policies allow (`api/kms_access.py`, docs/encryption.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from ferry.api.auth import KeyLookup, authenticate
 from ferry.api.context import Services
 from ferry.api.http import ClientDisconnected, Request, Response
+from ferry.api.kms_access import authorize_kms_call
 from ferry.api.kms_operations import OPERATIONS
 from ferry.api.kms_params import KmsApiError, Params, serialization_error
 from ferry.crypto import (
@@ -111,7 +113,10 @@ async def _serve(request: Request, services: Services, keys: KeyLookup) -> dict[
         raise KmsApiError("UnknownOperationException", "")
     if services.kms is None:
         raise KmsApiError("UnsupportedOperationException", "This region serves no key service.")
-    return await operation(services.kms, auth.principal.account_id, Params.from_json(body))
+    params = Params.from_json(body)
+    name = target.removeprefix(TARGET_PREFIX)
+    await authorize_kms_call(name, params, auth.principal, request, services)
+    return await operation(services.kms, auth.principal.account_id, params)
 
 
 async def _read_body(request: Request) -> bytes:

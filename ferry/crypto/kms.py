@@ -79,6 +79,10 @@ class KeyService:
 
     # -- the interface SSE and replication use ---------------------------------------------
 
+    @property
+    def region(self) -> str:
+        return self._region
+
     async def generate_data_key(
         self,
         key_ref: str | None,

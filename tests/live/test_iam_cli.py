@@ -3,12 +3,14 @@ operations and their error shapes) and boto3 (the S3 calls the new credentials m
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -309,3 +311,58 @@ def test_a_second_account_owns_its_buckets(deployment: FerryDeployment) -> None:
     )  # fmt: skip
     assert "team-b" in listed_accounts.stdout and account["account_id"] in listed_accounts.stdout
     assert account["secret_access_key"] not in listed_accounts.stdout
+
+
+def test_a_users_kms_permissions_govern_its_keys_and_its_sse_kms_objects(
+    deployment: FerryDeployment, tmp_path: Path
+) -> None:
+    """As AWS's default key policy has it, IAM policies decide who uses a key: the KMS API
+    (aws kms …) and S3's own use of the key (kms:GenerateDataKey to write an SSE-KMS object,
+    kms:Decrypt to read it)."""
+    mine = ok(deployment, "kms", "create-key")["KeyMetadata"]["Arn"]
+    other = ok(deployment, "kms", "create-key")["KeyMetadata"]["Arn"]
+    iam = client(deployment, "iam", ROOT)
+    iam.create_user(UserName="kms-user")
+    key = iam.create_access_key(UserName="kms-user")["AccessKey"]
+    creds = (key["AccessKeyId"], key["SecretAccessKey"])
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:DescribeKey"], "Resource": mine},
+        ],
+    }
+    iam.put_user_policy(UserName="kms-user", PolicyName="p", PolicyDocument=json.dumps(policy))
+    time.sleep(CACHE_TTL_S)
+    encrypted = ok(deployment, "kms", "encrypt", "--key-id", mine, "--plaintext", "aGk=",
+                   creds=creds)  # fmt: skip
+    assert encrypted["KeyId"] == mine
+    stderr = fails(deployment, "AccessDeniedException", "kms", "encrypt", "--key-id", other,
+                   "--plaintext", "aGk=", creds=creds)  # fmt: skip
+    assert f"is not authorized to perform: kms:Encrypt on resource: {other}" in stderr
+    blob = tmp_path / "blob"
+    blob.write_bytes(base64.b64decode(encrypted["CiphertextBlob"]))
+    fails(deployment, "AccessDeniedException", "kms", "decrypt", "--ciphertext-blob",
+          f"fileb://{blob}", creds=creds)  # fmt: skip
+    decrypted = ok(deployment, "kms", "decrypt", "--ciphertext-blob", f"fileb://{blob}")
+    assert decrypted["KeyId"] == mine  # the root may
+    fails(deployment, "AccessDeniedException", "kms", "list-keys", creds=creds)
+    s3 = client(deployment, "s3", creds)
+    s3.create_bucket(Bucket="kms-user-bucket")
+    sse = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": mine}
+    with pytest.raises(ClientError) as denied:
+        s3.put_object(Bucket="kms-user-bucket", Key="k", Body=b"x", **sse)
+    assert error_code(denied.value) == "AccessDenied"
+    policy["Statement"].append(
+        {"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": mine}
+    )
+    iam.put_user_policy(UserName="kms-user", PolicyName="p", PolicyDocument=json.dumps(policy))
+    time.sleep(CACHE_TTL_S)
+    s3.put_object(Bucket="kms-user-bucket", Key="k", Body=b"x", **sse)
+    with pytest.raises(ClientError) as unreadable:
+        s3.get_object(Bucket="kms-user-bucket", Key="k")
+    assert error_code(unreadable.value) == "AccessDenied"
+    assert (
+        client(deployment, "s3", ROOT).get_object(Bucket="kms-user-bucket", Key="k")["Body"].read()
+        == b"x"
+    )
