@@ -76,6 +76,9 @@ class ReplicaDescriptor:
     checksum_type: str | None = None
     parts: tuple[tuple[int, str | None], ...] = field(default=())  # (size, checksum)
     encryption: ReplicaEncryption | None = None  # None: plaintext, the destination's default
+    # AccessControlTranslation (owner override): the destination bucket's owner owns the
+    # replica with full control, and the source's ACL is not replicated
+    owner_override: bool = False
 
     @property
     def wire_size(self) -> int:
@@ -110,7 +113,7 @@ def _as_dict(d: ReplicaDescriptor) -> dict[str, Any]:
         "tags": d.tags, "acl": d.acl, "checksum_algorithm": d.checksum_algorithm,
         "checksum_value": d.checksum_value, "checksum_type": d.checksum_type,
         "parts": d.parts,
-        "encryption": _encryption_dict(d.encryption),
+        "encryption": _encryption_dict(d.encryption), "owner_override": d.owner_override,
     }  # fmt: skip
 
 
@@ -175,6 +178,7 @@ def _from_dict(raw: Any) -> ReplicaDescriptor:
             checksum_type=_opt(raw["checksum_type"]),
             parts=tuple((int(s), _opt(c)) for s, c in raw["parts"]),
             encryption=_encryption_from(raw.get("encryption")),
+            owner_override=bool(raw.get("owner_override", False)),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise S3Error(S3ErrorCode.InvalidRequest, "Malformed replica descriptor.") from exc

@@ -135,6 +135,8 @@ class Transfer:
         descriptor = describe(
             source, task.storage_class, include_tags=grant is None or grant.include_tags
         )
+        if grant is not None and grant.owner_override:
+            descriptor = replace(descriptor, acl=(), owner_override=True)
         if task.operation is not Operation.OBJECT or source.attrs.encryption is None:
             return descriptor
         replica_key = grant.replica_kms_key_id if grant is not None else None

@@ -15,6 +15,7 @@ from enum import StrEnum
 class FailureReason(StrEnum):
     # AWS's replication failure reasons (reference §5.3): permanent.
     AssumeRoleNotPermitted = "AssumeRoleNotPermitted"
+    InitiateReplicationNotPermitted = "InitiateReplicationNotPermitted"  # batch jobs
     DstBucketNotFound = "DstBucketNotFound"
     DstBucketUnversioned = "DstBucketUnversioned"
     DstPutObjectNotPermitted = "DstPutObjectNotPermitted"
@@ -24,8 +25,10 @@ class FailureReason(StrEnum):
     DstPutTaggingNotPermitted = "DstPutTaggingNotPermitted"
     DstVersionNotFound = "DstVersionNotFound"
     SrcBucketNotFound = "SrcBucketNotFound"
+    SrcBucketReplicationConfigMissing = "SrcBucketReplicationConfigMissing"
     SrcGetAclNotPermitted = "SrcGetAclNotPermitted"
     SrcGetObjectNotPermitted = "SrcGetObjectNotPermitted"
+    SrcHeadObjectNotPermitted = "SrcHeadObjectNotPermitted"
     SrcKeyNotFound = "SrcKeyNotFound"
     SrcKmsKeyInvalidState = "SrcKmsKeyInvalidState"
     SrcVersionNotFound = "SrcVersionNotFound"

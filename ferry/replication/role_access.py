@@ -1,7 +1,8 @@
 """What a replication rule's IAM role lets the engine do at the source, judged as S3 judges it
 (reference §4.1): the role must trust the replication service, and its policies must allow
-reading the version, its ACL and its tags, and decrypting an SSE-KMS version's data key
-(`kms:Decrypt` on the source key). The destination judges the write side itself (the
+reading the bucket's replication configuration, the version (a delete marker: listing the
+bucket), its ACL and its tags, and decrypting an SSE-KMS version's data key (`kms:Decrypt` on
+the source key). The destination judges the write side itself (the
 replica write path authorises `s3:ReplicateObject` / `s3:ReplicateDelete` /
 `s3:ReplicateTags` as the role, with the destination bucket's policy).
 
@@ -52,11 +53,13 @@ class SourceGrant:
 class RoleGrant:
     """What a task may do as its rule's role: the destination judges its writes as
     `role_arn`; an SSE-KMS source is encrypted again under `replica_kms_key_id` (the rule's
-    ReplicaKmsKeyID; None when the rule names none)."""
+    ReplicaKmsKeyID; None when the rule names none); `owner_override`: the rule's
+    AccessControlTranslation gives the replica to the destination bucket's owner."""
 
     role_arn: str
     include_tags: bool
     replica_kms_key_id: str | None = None
+    owner_override: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,17 +87,14 @@ def check_source(
     the key an SSE-KMS version is encrypted under (its data key must be decrypted)."""
     if role is None or not trusts_replication(role):
         return SourceDenied(reason=FailureReason.AssumeRoleNotPermitted)
-    if operation is Operation.DELETE_MARKER:
-        # A delete marker has no data, ACL or tags to read; the destination checks
-        # s3:ReplicateDelete.
-        return SourceGrant(include_tags=False)
-    resource = f"arn:aws:s3:::{bucket}/{key}"
+    bucket_arn = f"arn:aws:s3:::{bucket}"
+    resource = f"{bucket_arn}/{key}"
 
-    def allowed(action: str) -> bool:
+    def allowed(action: str, on: str = resource) -> bool:
         request = AccessRequest(
             principal=PrincipalFacts(arn=role.arn, account_id=role.account_id),
             action=action,
-            resource=resource,
+            resource=on,
             context={"aws:principalarn": (role.arn,), "aws:principalaccount": (role.account_id,)},
         )
         decision = decide(
@@ -105,6 +105,17 @@ def check_source(
         )
         return decision is Decision.ALLOW
 
+    # AWS names no reason for these two bucket permissions; Ferry's choices are the nearest
+    # codes of AWS's list (docs/replication.md).
+    if not allowed("s3:GetReplicationConfiguration", bucket_arn):
+        return SourceDenied(reason=FailureReason.SrcBucketReplicationConfigMissing)
+    if operation is Operation.DELETE_MARKER:
+        # A delete marker has no data, ACL or tags to read, but is found by listing (AWS:
+        # s3:ListBucket "for accessing delete markers"); the destination checks
+        # s3:ReplicateDelete.
+        if not allowed("s3:ListBucket", bucket_arn):
+            return SourceDenied(reason=FailureReason.SrcHeadObjectNotPermitted)
+        return SourceGrant(include_tags=False)
     if not allowed("s3:GetObjectVersionForReplication"):
         return SourceDenied(reason=FailureReason.SrcGetObjectNotPermitted)
     if not allowed("s3:GetObjectVersionAcl"):

@@ -6,8 +6,8 @@ names the role (the current configuration, as AWS uses the role configured when 
 A denied task fails at once with AWS's reason (AssumeRoleNotPermitted,
 SrcGetObjectNotPermitted, SrcGetAclNotPermitted); a role that may not read tags replicates the
 object without them. The role's ARN travels with the replica writes, so the destination can
-judge them as that role, and so does the rule's ReplicaKmsKeyID as configured now (a rule fixed
-after a failure is what its re-drive uses, as with AWS's Batch Replication).
+judge them as that role, and so do the rule's ReplicaKmsKeyID and owner override as configured
+now (a rule fixed after a failure is what its re-drive uses, as with AWS's Batch Replication).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ferry.control.errors import MalformedPolicy
 from ferry.control.policy import Policy, PolicyKind, parse_policy
 from ferry.protocol.xml.replication import (
     ReplicationConfiguration,
+    ReplicationDestination,
     parse_replication_configuration,
 )
 from ferry.replication.replicator import ReplicationFailure
@@ -41,10 +42,11 @@ class _SourceBucket:
     def role_arn(self) -> str:
         return self.configuration.role.strip()
 
-    def replica_kms_key_id(self, rule_id: str) -> str | None:
+    def destination(self, rule_id: str) -> ReplicationDestination | None:
+        """The rule's destination settings as configured now (None: the rule is gone)."""
         for rule in self.configuration.rules:
             if (rule.id or "") == rule_id:
-                return rule.destination.replica_kms_key_id
+                return rule.destination
         return None
 
 
@@ -108,10 +110,12 @@ class SourceAuthorizer:
                 )
                 continue
             judged.append(source)
+            destination = bucket.destination(task.rule_id)
             grants[task.task_id] = RoleGrant(
                 role_arn=bucket.role_arn,
                 include_tags=verdict.include_tags,
-                replica_kms_key_id=bucket.replica_kms_key_id(task.rule_id),
+                replica_kms_key_id=destination.replica_kms_key_id if destination else None,
+                owner_override=destination is not None and destination.owner_override is not None,
             )
         return judged, grants
 

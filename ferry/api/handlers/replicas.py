@@ -11,9 +11,11 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 from ferry.api.context import RequestContext
 from ferry.api.errors import to_s3_error
+from ferry.api.handlers.ownership import bucket_owner_id
 from ferry.api.handlers.replica_sse import condition_keys, prepare_replica_write
 from ferry.api.http import Response
 from ferry.core.clock import from_epoch_ms
@@ -26,6 +28,9 @@ from ferry.store.hooks import WriteOrigin
 from ferry.store.records import Version
 
 log = logging.getLogger("ferry.replication")
+
+OWNER_OVERRIDE = "s3:ObjectOwnerOverrideToBucketOwner"
+REPLICATE_TAGS = "s3:ReplicateTags"
 
 
 class _FramedBody:
@@ -93,14 +98,40 @@ def _attributes(d: replica.ReplicaDescriptor) -> ObjectAttributes:
     )
 
 
+async def _replica_attributes(
+    ctx: RequestContext, key: str, d: replica.ReplicaDescriptor
+) -> ObjectAttributes:
+    """The replica's attributes. Under owner override (AccessControlTranslation) the role must
+    hold s3:ObjectOwnerOverrideToBucketOwner, and the replica's ACL gives the destination
+    bucket's owner full control instead of the source's grants (AWS)."""
+    attrs = _attributes(d)
+    if not d.owner_override:
+        return attrs
+    if ctx.access is not None:
+        await ctx.access.require_replica_write(OWNER_OVERRIDE, key)
+    owner = Grant(grantee_type="CanonicalUser", grantee=await bucket_owner_id(ctx),
+                  permission="FULL_CONTROL")  # fmt: skip
+    return replace(attrs, acl=(owner,))
+
+
 async def _put_replica(
     ctx: RequestContext, key: str, d: replica.ReplicaDescriptor, chunks: AsyncIterator[bytes]
 ) -> Version:
-    write = await prepare_replica_write(ctx, key, d, _attributes(d), _ReplicaPayload(chunks))
-    return await ctx.services.replicas.put(
+    attrs = await _replica_attributes(ctx, key, d)
+    write = await prepare_replica_write(ctx, key, d, attrs, _ReplicaPayload(chunks))
+    version = await ctx.services.replicas.put(
         ctx.bucket, key, write.payload, version_id=d.version_id,
         last_modified=from_epoch_ms(d.last_modified_ms), owner_id=d.owner_id, attrs=write.attrs,
         stored_size=write.stored_size,
+    )  # fmt: skip
+    if (version.attrs.tags, version.attrs.acl) == (attrs.tags, attrs.acl):
+        return version
+    # The replica was here already (a re-drive after a failed tag or ACL change): bring its
+    # tags and ACL up to the source's, as the ReplicateTags it stands for.
+    await authorize_replica_item(ctx, REPLICATE_TAGS, key)
+    return await ctx.services.objects.update_attrs(
+        ctx.bucket, key, d.version_id, tags=attrs.tags, acl=attrs.acl,
+        origin=WriteOrigin.REPLICATION,
     )  # fmt: skip
 
 
@@ -138,7 +169,7 @@ async def replicate_delete(ctx: RequestContext) -> Response:
 async def replicate_tags(ctx: RequestContext) -> Response:
     """Tags and ACL of one version (ReplicateTags in IAM terms)."""
     d = _descriptor(ctx)
-    attrs = _attributes(d)
+    attrs = await _replica_attributes(ctx, ctx.key, d)
     version = await ctx.services.objects.update_attrs(
         ctx.bucket,
         ctx.key,
@@ -219,7 +250,7 @@ async def _apply_item(ctx: RequestContext, item: replica.BatchItem, data: bytes)
             ctx.bucket, item.key, version_id=d.version_id, last_modified=last_modified,
             owner_id=d.owner_id,
         )  # fmt: skip
-    attrs = _attributes(d)
+    attrs = await _replica_attributes(ctx, item.key, d)
     return await ctx.services.objects.update_attrs(
         ctx.bucket, item.key, d.version_id, tags=attrs.tags, acl=attrs.acl,
         origin=WriteOrigin.REPLICATION,

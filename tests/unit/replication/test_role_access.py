@@ -36,13 +36,20 @@ def identity(*actions: str, effect: str = "Allow", resource: str = "arn:aws:s3::
     return parse_policy(json.dumps(document), PolicyKind.IDENTITY)
 
 
-def role(*policies: Policy, trust: str = TRUST) -> ReplicationRole:
+def role(*policies: Policy, trust: str = TRUST, bucket_reads: bool = True) -> ReplicationRole:
+    """`bucket_reads`: the role may also read the bucket's replication configuration and list
+    it, as every role of AWS's documentation may."""
     return ReplicationRole(
         arn=ROLE_ARN,
         account_id=ACCOUNT,
         trust_policy=parse_policy(trust, PolicyKind.TRUST),
-        policies=policies,
+        policies=(*policies, BUCKET_READS) if bucket_reads else policies,
     )
+
+
+BUCKET_READS = identity(
+    "s3:GetReplicationConfiguration", "s3:ListBucket", resource="arn:aws:s3:::src"
+)
 
 
 def check(
@@ -172,3 +179,17 @@ def test_an_sse_kms_version_needs_kms_decrypt_on_its_key() -> None:
         bucket_policy=None, bucket_account=ACCOUNT, kms_key_arn=foreign,
     )  # fmt: skip
     assert denied == SourceDenied(reason=FailureReason.SrcGetObjectNotPermitted)
+
+
+def test_without_get_replication_configuration_nothing_replicates() -> None:
+    lists_only = identity("s3:ListBucket", resource="arn:aws:s3:::src")
+    for operation in Operation:
+        verdict = check(role(FULL, lists_only, bucket_reads=False), operation)
+        assert verdict == SourceDenied(reason=FailureReason.SrcBucketReplicationConfigMissing)
+
+
+def test_a_delete_marker_is_found_by_listing_the_bucket() -> None:
+    config_only = identity("s3:GetReplicationConfiguration", resource="arn:aws:s3:::src")
+    verdict = check(role(FULL, config_only, bucket_reads=False), Operation.DELETE_MARKER)
+    assert verdict == SourceDenied(reason=FailureReason.SrcHeadObjectNotPermitted)
+    assert check(role(FULL, config_only, bucket_reads=False)) == SourceGrant(include_tags=True)
