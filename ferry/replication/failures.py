@@ -159,6 +159,7 @@ _COLUMNS = (
     "next_attempt_ms, resolved_ms"
 )
 _IDENTITY = "bucket = ? AND key = ? AND version_id = ? AND destination_bucket = ? AND operation = ?"
+_OBJECT, _METADATA = "OBJECT", "METADATA"  # tasks.Operation's values (tasks imports this module)
 
 
 def _failure(row: Any) -> Failure:
@@ -218,13 +219,18 @@ def record_failure(
 
 
 def resolve_failure(tx: Tx, task: FailedTask, *, now_ms: int | None) -> None:
-    """The task's version reached its destination: its record, if any, becomes history.
-    Without `now_ms`, the database's clock stamps it."""
+    """The task's version reached its destination: its record, if any, becomes history. A
+    whole object settles its failed tag/ACL changes there too (the replica carries the
+    source's tags and ACL, also when it was there already: a re-drive). Without `now_ms`, the
+    database's clock stamps it."""
+    operation = str(task.operation)
+    also = _METADATA if operation == _OBJECT else operation
     tx.execute(
         "UPDATE replication_failures SET state = 'RESOLVED', "
-        "resolved_ms = COALESCE(?, CAST(unixepoch() AS INTEGER) * 1000), "
-        f"next_attempt_ms = NULL WHERE {_IDENTITY} AND state != 'RESOLVED'",
-        (now_ms, *_identity(task)),
+        "resolved_ms = COALESCE(?, CAST(unixepoch() AS INTEGER) * 1000), next_attempt_ms = NULL "
+        "WHERE bucket = ? AND key = ? AND version_id = ? AND destination_bucket = ? "
+        "AND operation IN (?, ?) AND state != 'RESOLVED'",
+        (now_ms, *_identity(task)[:-1], operation, also),
     )
 
 

@@ -30,7 +30,12 @@ SOURCE_ACTIONS = (
     "s3:GetObjectVersionAcl",
     "s3:GetObjectVersionTagging",
 )
-DESTINATION_ACTIONS = ("s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags")
+DESTINATION_ACTIONS = (
+    "s3:ReplicateObject",
+    "s3:ReplicateDelete",
+    "s3:ReplicateTags",
+    "s3:ObjectOwnerOverrideToBucketOwner",
+)
 KMS_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
 
 

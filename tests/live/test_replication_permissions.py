@@ -89,6 +89,7 @@ def configure(east: Any, source: str, role: str, *rules: dict[str, Any]) -> None
 @pytest.mark.parametrize(
     ("missing", "reason"),
     [
+        ("s3:GetReplicationConfiguration", "SrcBucketReplicationConfigMissing"),
         ("s3:GetObjectVersionForReplication", "SrcGetObjectNotPermitted"),
         ("s3:GetObjectVersionAcl", "SrcGetAclNotPermitted"),
         ("s3:ReplicateObject", "DstPutObjectNotPermitted"),
@@ -204,6 +205,102 @@ def test_a_destination_bucket_of_another_account_needs_its_bucket_policy(
     assert partner.head_object(Bucket=destination, Key="doc", VersionId=version)
 
 
+def test_a_delete_marker_needs_list_bucket_at_the_source(
+    deployment: Deployment, east: Any, west: Any
+) -> None:
+    source, destination = pair(east, west, "p-list")
+    role = ensure_replication_role(
+        deployment.endpoint(EAST), "p-list", policy=replication_policy(without=("s3:ListBucket",))
+    )
+    configure(east, source, role, v2_rule(destination, rule_id="p-list", dmr="Enabled"))
+    version = east.put_object(Bucket=source, Key="doc", Body=b"x")["VersionId"]
+    wait_for(lambda: status(east, source, "doc", version) == "COMPLETED", what="COMPLETED")
+    marker = east.delete_object(Bucket=source, Key="doc")["VersionId"]
+    wait_for(lambda: len(failures(deployment, "p-list")) == 1, what="the marker FAILED")
+    [failure] = failures(deployment, "p-list")
+    assert (failure["reason"], failure["version_id"]) == ("SrcHeadObjectNotPermitted", marker)
+    ensure_replication_role(deployment.endpoint(EAST), "p-list", policy=replication_policy())
+    time.sleep(POLICY_TTL_S)
+    redrive(deployment, source, "p-list", 1)
+    markers = west.list_object_versions(Bucket=destination)["DeleteMarkers"]
+    assert [m["VersionId"] for m in markers] == [marker]
+
+
+def test_a_denied_replicate_tags_fails_the_tag_change_then_redrives(
+    deployment: Deployment, east: Any, west: Any
+) -> None:
+    """s3:ReplicateTags is implied by s3:ReplicateObject, but an explicit Deny blocks it."""
+    source, destination = pair(east, west, "p-rtags")
+    deny = replication_policy()
+    deny["Statement"].append(
+        {
+            "Effect": "Deny",
+            "Action": "s3:ReplicateTags",
+            "Resource": f"arn:aws:s3:::{destination}/*",
+        }
+    )
+    allowed = replication_policy(without=("s3:ReplicateTags",))
+    role = ensure_replication_role(deployment.endpoint(EAST), "p-rtags", policy=allowed)
+    configure(east, source, role, v2_rule(destination, rule_id="p-rtags"))
+    version = east.put_object(Bucket=source, Key="doc", Body=b"x")["VersionId"]
+    wait_for(lambda: status(east, source, "doc", version) == "COMPLETED", what="COMPLETED")
+    ensure_replication_role(deployment.endpoint(EAST), "p-rtags", policy=deny)
+    time.sleep(POLICY_TTL_S)
+    tags = {"TagSet": [{"Key": "team", "Value": "blue"}]}
+    east.put_object_tagging(Bucket=source, Key="doc", VersionId=version, Tagging=tags)
+    wait_for(lambda: len(failures(deployment, "p-rtags")) == 1, what="the tag change FAILED")
+    [failure] = failures(deployment, "p-rtags")
+    assert (failure["reason"], failure["operation"]) == ("DstPutTaggingNotPermitted", "METADATA")
+    assert west.get_object_tagging(Bucket=destination, Key="doc", VersionId=version)["TagSet"] == []
+    ensure_replication_role(deployment.endpoint(EAST), "p-rtags", policy=allowed)
+    time.sleep(POLICY_TTL_S)
+    redrive(deployment, source, "p-rtags", 1)
+    got = west.get_object_tagging(Bucket=destination, Key="doc", VersionId=version)["TagSet"]
+    assert got == tags["TagSet"]
+    assert failures(deployment, "p-rtags") == []
+
+
+def test_owner_override_needs_object_owner_override_to_bucket_owner(
+    deployment: Deployment, east: Any
+) -> None:
+    """A rule with AccessControlTranslation gives the replica to the destination's owner: the
+    role needs s3:ObjectOwnerOverrideToBucketOwner, and the other account's bucket policy must
+    allow it too (UG "Changing the replica owner")."""
+    created = ferry(deployment, "accounts", "create", "p-owner", "--json")
+    account = json.loads(created)
+    partner = _client_as(deployment, WEST, account["access_key_id"], account["secret_access_key"])
+    source, destination = "p-owner-src", "p-owner-dst"
+    versioned_bucket(east, source, EAST)
+    versioned_bucket(partner, destination, WEST)
+    role = ensure_replication_role(deployment.endpoint(EAST), "p-owner")
+
+    def allow(*actions: str) -> None:
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"AWS": role},
+            "Action": list(actions),
+            "Resource": f"arn:aws:s3:::{destination}/*",
+        }
+        document = {"Version": "2012-10-17", "Statement": [statement]}
+        partner.put_bucket_policy(Bucket=destination, Policy=json.dumps(document))
+
+    allow("s3:ReplicateObject", "s3:ReplicateDelete")
+    rule = v2_rule(
+        destination, rule_id="p-owner", Account=account["account_id"],
+        AccessControlTranslation={"Owner": "Destination"},
+    )  # fmt: skip
+    configure(east, source, role, rule)
+    version = east.put_object(Bucket=source, Key="doc", Body=b"x", ACL="public-read")["VersionId"]
+    wait_for(lambda: status(east, source, "doc", version) == "FAILED", what="FAILED")
+    assert [f["reason"] for f in failures(deployment, "p-owner")] == ["DstPutObjectNotPermitted"]
+    allow("s3:ReplicateObject", "s3:ReplicateDelete", "s3:ObjectOwnerOverrideToBucketOwner")
+    redrive(deployment, source, "p-owner", 1)
+    acl = partner.get_object_acl(Bucket=destination, Key="doc", VersionId=version)
+    assert [(g["Grantee"].get("ID"), g["Permission"]) for g in acl["Grants"]] == [
+        (acl["Owner"]["ID"], "FULL_CONTROL")
+    ]  # the source's public-read grant stayed behind
+
+
 def _client_as(deployment: Deployment, region: str, key: str, secret: str) -> Any:
     import boto3
     from botocore.config import Config
@@ -239,7 +336,9 @@ def test_seed_000_story_with_the_aws_cli(
     deployment: Deployment, east: Any, west: Any, tmp_path: Path
 ) -> None:
     """Seed 000: the role lacks s3:ReplicateDelete, so a delete marker ends FAILED with
-    DstDelObjNotPermitted; the policy is fixed and the marker re-driven."""
+    DstDelObjNotPermitted; the policy is fixed and the marker re-driven. Then the rule's
+    encryption configuration is wrong (its ReplicaKmsKeyID names the source region's key), so
+    an SSE-KMS object ends FAILED with DstKmsKeyNotFound; the rule is fixed and re-driven."""
     aws(deployment, EAST, "s3api", "create-bucket", "--bucket", "seed0-src")
     aws(deployment, WEST, "s3api", "create-bucket", "--bucket", "seed0-dst",
         "--create-bucket-configuration", f"LocationConstraint={WEST}")  # fmt: skip
@@ -310,4 +409,35 @@ def test_seed_000_story_with_the_aws_cli(
     redrive(deployment, "seed0-src", "seed0", 1)
     markers = west.list_object_versions(Bucket="seed0-dst")["DeleteMarkers"]
     assert [m["VersionId"] for m in markers] == [marker]
+    assert failures(deployment, "seed0") == []
+
+    def key_in(region: str) -> str:
+        out = aws(deployment, region, "kms", "create-key", "--query", "KeyMetadata.Arn",
+                  "--output", "text")  # fmt: skip
+        return out.strip()
+
+    east_key = key_in(EAST)
+    kms_rule = {
+        **rule,
+        "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
+        "Destination": {**rule["Destination"],
+                        "EncryptionConfiguration": {"ReplicaKmsKeyID": east_key}},
+    }  # fmt: skip
+    config.write_text(json.dumps({"Role": role, "Rules": [kms_rule]}))
+    aws(deployment, EAST, "s3api", "put-bucket-replication", "--bucket", "seed0-src",
+        "--replication-configuration", f"file://{config}")  # fmt: skip
+    aws(deployment, EAST, "s3", "cp", str(report), "s3://seed0-src/secret.csv", "--sse",
+        "aws:kms", "--sse-kms-key-id", east_key)  # fmt: skip
+    wait_for(lambda: len(failures(deployment, "seed0")) == 1, what="the SSE-KMS object FAILED")
+    [failure] = failures(deployment, "seed0")
+    assert (failure["reason"], failure["key"]) == ("DstKmsKeyNotFound", "secret.csv")
+    assert status(east, "seed0-src", "secret.csv") == "FAILED"
+    west_key = key_in(WEST)
+    config.write_text(config.read_text().replace(east_key, west_key))
+    aws(deployment, EAST, "s3api", "put-bucket-replication", "--bucket", "seed0-src",
+        "--replication-configuration", f"file://{config}")  # fmt: skip
+    redrive(deployment, "seed0-src", "seed0", 1)
+    head = json.loads(aws(deployment, WEST, "s3api", "head-object", "--bucket", "seed0-dst",
+                          "--key", "secret.csv"))  # fmt: skip
+    assert (head["ReplicationStatus"], head["SSEKMSKeyId"]) == ("REPLICA", west_key)
     assert failures(deployment, "seed0") == []

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ferry.api.context import RequestContext
 from ferry.api.errors import to_s3_error
@@ -98,31 +98,36 @@ def _attributes(d: replica.ReplicaDescriptor) -> ObjectAttributes:
     )
 
 
-async def _replica_attributes(
-    ctx: RequestContext, key: str, d: replica.ReplicaDescriptor
-) -> ObjectAttributes:
-    """The replica's attributes. Under owner override (AccessControlTranslation) the role must
-    hold s3:ObjectOwnerOverrideToBucketOwner, and the replica's ACL gives the destination
-    bucket's owner full control instead of the source's grants (AWS)."""
+@dataclass(frozen=True, slots=True)
+class _Replica:
+    attrs: ObjectAttributes
+    owner_id: str
+
+
+async def _replica_of(ctx: RequestContext, key: str, d: replica.ReplicaDescriptor) -> _Replica:
+    """The replica's attributes and owner. Under owner override (AccessControlTranslation)
+    the role must hold s3:ObjectOwnerOverrideToBucketOwner, and the destination bucket's owner
+    owns the replica, with full control instead of the source's grants (AWS)."""
     attrs = _attributes(d)
     if not d.owner_override:
-        return attrs
+        return _Replica(attrs, d.owner_id)
     if ctx.access is not None:
         await ctx.access.require_replica_write(OWNER_OVERRIDE, key)
-    owner = Grant(grantee_type="CanonicalUser", grantee=await bucket_owner_id(ctx),
-                  permission="FULL_CONTROL")  # fmt: skip
-    return replace(attrs, acl=(owner,))
+    owner = await bucket_owner_id(ctx)
+    grant = Grant(grantee_type="CanonicalUser", grantee=owner, permission="FULL_CONTROL")
+    return _Replica(replace(attrs, acl=(grant,)), owner)
 
 
 async def _put_replica(
     ctx: RequestContext, key: str, d: replica.ReplicaDescriptor, chunks: AsyncIterator[bytes]
 ) -> Version:
-    attrs = await _replica_attributes(ctx, key, d)
+    wanted = await _replica_of(ctx, key, d)
+    attrs = wanted.attrs
     write = await prepare_replica_write(ctx, key, d, attrs, _ReplicaPayload(chunks))
     version = await ctx.services.replicas.put(
         ctx.bucket, key, write.payload, version_id=d.version_id,
-        last_modified=from_epoch_ms(d.last_modified_ms), owner_id=d.owner_id, attrs=write.attrs,
-        stored_size=write.stored_size,
+        last_modified=from_epoch_ms(d.last_modified_ms), owner_id=wanted.owner_id,
+        attrs=write.attrs, stored_size=write.stored_size,
     )  # fmt: skip
     if (version.attrs.tags, version.attrs.acl) == (attrs.tags, attrs.acl):
         return version
@@ -169,7 +174,7 @@ async def replicate_delete(ctx: RequestContext) -> Response:
 async def replicate_tags(ctx: RequestContext) -> Response:
     """Tags and ACL of one version (ReplicateTags in IAM terms)."""
     d = _descriptor(ctx)
-    attrs = await _replica_attributes(ctx, ctx.key, d)
+    attrs = (await _replica_of(ctx, ctx.key, d)).attrs
     version = await ctx.services.objects.update_attrs(
         ctx.bucket,
         ctx.key,
@@ -250,7 +255,7 @@ async def _apply_item(ctx: RequestContext, item: replica.BatchItem, data: bytes)
             ctx.bucket, item.key, version_id=d.version_id, last_modified=last_modified,
             owner_id=d.owner_id,
         )  # fmt: skip
-    attrs = await _replica_attributes(ctx, item.key, d)
+    attrs = (await _replica_of(ctx, item.key, d)).attrs
     return await ctx.services.objects.update_attrs(
         ctx.bucket, item.key, d.version_id, tags=attrs.tags, acl=attrs.acl,
         origin=WriteOrigin.REPLICATION,
