@@ -168,6 +168,7 @@ def build_region(
         region=config.name,
     )
     encryption = ObjectEncryption(objects, master_key, kms, BucketEncryptionDefaults(db))
+    roles = ReplicationRoles(iam.roles, iam.identities)
     worker = ReplicationWorker(
         db,
         Replicator(objects, DirectoryLocator(directory, endpoints), client, identity, encryption),
@@ -175,7 +176,7 @@ def build_region(
         _worker_settings(deployment),
         authorizer=SourceAuthorizer(
             db,
-            ReplicationRoles(iam.roles, iam.identities),
+            roles,
             iam.identities,
             root_account_id=root.account_id,
             root_canonical_id=root.canonical_id,
@@ -190,6 +191,7 @@ def build_region(
         owner_id=root.canonical_id,
         wake_workers=worker.wake,
         encryption=encryption,
+        roles=roles,
     )
     delivery = EventDelivery(
         db, clock, deployment.notification_targets, _delivery_settings(deployment)

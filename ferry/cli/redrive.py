@@ -28,6 +28,7 @@ POLL_S = 0.5
 BAR_WIDTH = 30
 _ENDED = ("Complete", "Failed", "Cancelled")
 _NS = "{http://awss3control.amazonaws.com/doc/2018-08-20/}"
+_S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
 def add_parser(
@@ -44,6 +45,11 @@ def add_parser(
     parser.add_argument("--priority", type=int, default=10)
     parser.add_argument("--no-wait", action="store_true", help="do not wait for the job")
     parser.add_argument("--account-id", help="account of the job (default: the root account)")
+    parser.add_argument(
+        "--role-arn",
+        help="the job's IAM role (default: the bucket's replication role, which must then also "
+        "trust batchoperations.s3.amazonaws.com and allow s3:InitiateReplication)",
+    )
     parser.set_defaults(act=redrive, run=run)
 
 
@@ -115,7 +121,7 @@ def redrive(client: AdminClient, args: argparse.Namespace) -> None:
     body = create_job_body(
         manifest_arn=f"arn:aws:s3:::{bucket}/{key}", etag=put.headers["etag"],
         report_bucket=bucket, token=f"ferry-redrive-{args.rule}-{stamp}"[:64],
-        priority=args.priority, role=f"arn:aws:iam::{account}:role/ferry-batch-replication",
+        priority=args.priority, role=args.role_arn or replication_role(http, args.bucket),
         description=f"ferry failures redrive {args.bucket} {args.rule}"[:256],
     )  # fmt: skip
     headers = {"x-amz-account-id": account, "content-type": "application/xml"}
@@ -138,6 +144,15 @@ def redrive(client: AdminClient, args: argparse.Namespace) -> None:
         print(f"report: s3://{bucket}/{MANIFEST_PREFIX}reports/job-{job_id}/manifest.json")
     if job["status"] != "Complete" or job["failed"]:
         raise CommandError(f"job {job_id} ended {job['status']} with {job['failed']} failed")
+
+
+def replication_role(http: httpx.Client, bucket: str) -> str:
+    """The role of the bucket's replication configuration (GetBucketReplication)."""
+    root = _checked(http.get(f"/{quote(bucket)}", params={"replication": ""}))
+    role = root.findtext(f"{_S3_NS}Role") or root.findtext("Role") or ""
+    if not role:
+        raise CommandError(f"bucket {bucket} has no replication role: pass --role-arn")
+    return role
 
 
 def _describe(http: httpx.Client, job_id: str, headers: dict[str, str]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ failed one stays FAILED with its reason, so an entry whose tasks are all gone su
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -62,9 +62,16 @@ def count_entries(tx: Tx, job_id: str, status: EntryStatus) -> int:
     return int(row[0])
 
 
-def enqueue_entries(tx: Tx, job_id: str, *, now_ms: int) -> tuple[int, int]:
+# (bucket, key) → why the job's role may not replicate it, as (reason, message); None: it may
+EntryJudge = Callable[[str, str], tuple[str, str] | None]
+
+
+def enqueue_entries(
+    tx: Tx, job_id: str, *, now_ms: int, judge: EntryJudge | None = None
+) -> tuple[int, int]:
     """Start QUEUED entries until MAX_RUNNING_ENTRIES run. Returns (started, failed at once):
-    an entry whose version is missing or not eligible fails without a task."""
+    an entry the job's role may not replicate (`judge`), or whose version is missing or not
+    eligible, fails without a task."""
     room = MAX_RUNNING_ENTRIES - count_entries(tx, job_id, EntryStatus.RUNNING)
     if room <= 0:
         return 0, 0
@@ -75,7 +82,9 @@ def enqueue_entries(tx: Tx, job_id: str, *, now_ms: int) -> tuple[int, int]:
     ).fetchall()
     failed = 0
     for seq, bucket, key, version_id in rows:
-        refusal = _start_entry(tx, job_id, seq, bucket, key, version_id, now_ms=now_ms)
+        refusal = judge(bucket, key) if judge is not None else None
+        if refusal is None:
+            refusal = _start_entry(tx, job_id, seq, bucket, key, version_id, now_ms=now_ms)
         if refusal is not None:
             failed += 1
             code, message = refusal

@@ -24,6 +24,7 @@ from ferry.protocol.errors import S3Error
 from ferry.protocol.xml._xml import unquote_etag
 from ferry.protocol.xml.jobs import bucket_of_arn, object_of_arn
 from ferry.replication.job_entries import (
+    EntryJudge,
     EntryStatus,
     count_entries,
     enqueue_entries,
@@ -48,6 +49,9 @@ from ferry.replication.manifest import (
     parse_csv_manifest,
     render_csv_manifest,
 )
+from ferry.replication.retry import FailureReason
+from ferry.replication.role_access import check_batch_entry
+from ferry.replication.roles import ReplicationRoles
 from ferry.store import Database, Objects, Tx
 
 log = logging.getLogger("ferry.replication.jobs")
@@ -87,10 +91,12 @@ class BatchJobRunner:
         owner_id: str,
         wake_workers: Callable[[], None],
         encryption: ObjectEncryption | None = None,  # None: encrypted manifests are unreadable
+        roles: ReplicationRoles | None = None,  # None: the job's role is not checked
     ) -> None:
         self._db = db
         self._objects = objects
         self._encryption = encryption
+        self._roles = roles
         self._clock = clock
         self._region = region
         self._owner_id = owner_id
@@ -141,7 +147,8 @@ class BatchJobRunner:
             case JobStatus.READY:
                 await self._move(job, JobStatus.READY, JobStatus.ACTIVE)
             case JobStatus.ACTIVE:
-                await self._db.write(lambda tx: self._advance(tx, job.job_id))
+                judge = await self._entry_judge(job)
+                await self._db.write(lambda tx: self._advance(tx, job.job_id, judge))
             case JobStatus.COMPLETING | JobStatus.FAILING | JobStatus.CANCELLING:
                 await self._finish(job)
             case _:
@@ -255,7 +262,26 @@ class BatchJobRunner:
         await self._db.write(write)
         log.warning("batch job failed", extra={"job_id": job.job_id, "reason": reason})
 
-    def _advance(self, tx: Tx, job_id: str) -> None:
+    async def _entry_judge(self, job: Job) -> EntryJudge | None:
+        """What the job's role (RoleArn) lets it replicate, resolved once per step."""
+        if self._roles is None:
+            return None
+        role_arn = job.request.role_arn
+        role = await self._roles.resolve(role_arn)
+
+        def judge(bucket: str, key: str) -> tuple[str, str] | None:
+            reason = check_batch_entry(role, bucket=bucket, key=key)
+            if reason is None:
+                return None
+            if reason is FailureReason.AssumeRoleNotPermitted:
+                return reason.value, f"S3 Batch Operations cannot assume the role {role_arn}."
+            return reason.value, (
+                f"The role {role_arn} is not allowed s3:InitiateReplication on {bucket}/{key}."
+            )
+
+        return judge
+
+    def _advance(self, tx: Tx, job_id: str, judge: EntryJudge | None = None) -> None:
         """Active: count finished entries, judge the failure threshold, start more."""
         now_ms = self._now_ms()
         settle_entries(tx, job_id)
@@ -266,7 +292,7 @@ class BatchJobRunner:
             set_status(tx, job, JobStatus.FAILING, now_ms, failure_code="FailureThresholdExceeded",
                        failure_reason="More than 50% of the job's tasks failed.")  # fmt: skip
             return
-        started, failed_at_once = enqueue_entries(tx, job_id, now_ms=now_ms)
+        started, failed_at_once = enqueue_entries(tx, job_id, now_ms=now_ms, judge=judge)
         if started > failed_at_once:
             self._wake_workers()
         if not count_entries(tx, job_id, EntryStatus.QUEUED) and not count_entries(

@@ -138,3 +138,24 @@ def _may_decrypt(role: ReplicationRole, key_arn: str, object_arn: str) -> bool:
         via_service=s3_via_service(key_region(key_arn)),
     )
     return decision is Decision.ALLOW
+
+
+def check_batch_entry(
+    role: ReplicationRole | None, *, bucket: str, key: str
+) -> FailureReason | None:
+    """May a batch replication job acting as `role` start replicating `bucket`/`key`? Its role
+    must trust S3 Batch Operations and hold s3:InitiateReplication (reference §4.1); the
+    copy itself is then made as the rule's role, like any replication. None: it may."""
+    if role is None or role.trust_policy is None:
+        return FailureReason.AssumeRoleNotPermitted
+    if not policy_trusts_service(role.trust_policy, BATCH_SERVICE):
+        return FailureReason.AssumeRoleNotPermitted
+    request = AccessRequest(
+        principal=PrincipalFacts(arn=role.arn, account_id=role.account_id),
+        action="s3:InitiateReplication",
+        resource=f"arn:aws:s3:::{bucket}/{key}",
+        context={"aws:principalarn": (role.arn,), "aws:principalaccount": (role.account_id,)},
+    )
+    decision = decide(request, identity_policies=role.policies, resource_policy=None,
+                      resource_account=None)  # fmt: skip
+    return None if decision is Decision.ALLOW else FailureReason.InitiateReplicationNotPermitted

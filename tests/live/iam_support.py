@@ -29,6 +29,7 @@ SOURCE_ACTIONS = (
     "s3:GetObjectVersionForReplication",
     "s3:GetObjectVersionAcl",
     "s3:GetObjectVersionTagging",
+    "s3:InitiateReplication",  # the same role re-drives failures as a batch job's RoleArn
 )
 DESTINATION_ACTIONS = (
     "s3:ReplicateObject",

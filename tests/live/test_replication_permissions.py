@@ -353,7 +353,9 @@ def test_seed_000_story_with_the_aws_cli(
                 "Statement": [
                     {
                         "Effect": "Allow",
-                        "Principal": {"Service": "s3.amazonaws.com"},
+                        "Principal": {
+                            "Service": ["s3.amazonaws.com", "batchoperations.s3.amazonaws.com"]
+                        },
                         "Action": "sts:AssumeRole",
                     }
                 ],

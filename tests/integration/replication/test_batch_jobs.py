@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ferry.control.iam_names import MIN_SESSION_S
+from ferry.control.identifiers import HolderKind
+from ferry.control.policies import Holder
+from ferry.control.roles import RoleSpec
 from ferry.replication.manifest import ManifestEntry, render_csv_manifest
 from tests.integration.replication.conftest import TwoRegions, eventually
 from tests.integration.replication.jobs_client import ACCOUNT_ID, call
@@ -229,3 +233,46 @@ async def test_entries_that_cannot_replicate_fail_in_a_failed_tasks_only_report(
     assert rows == [
         "src,k1,no-such-version,failed,404,SrcVersionNotFound,The source version does not exist."
     ]
+
+
+async def test_the_jobs_role_must_be_assumable_and_initiate_replication(
+    regions: TwoRegions,
+) -> None:
+    """A job acts as its RoleArn: each entry fails when S3 Batch Operations cannot assume it
+    (AssumeRoleNotPermitted) or it lacks s3:InitiateReplication on the object."""
+    s3 = regions.s3_east
+    versions = await _failed_versions(regions, 1)
+    manifest = await _manifest(s3, versions)
+    iam = regions.east.services.iam
+    s3_only_trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]})  # fmt: skip
+    await iam.roles.create(ACCOUNT_ID, RoleSpec(
+        name="not-batch", path="/", trust_policy=s3_only_trust, description="",
+        max_session_s=MIN_SESSION_S))  # fmt: skip
+    no_initiate = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:InitiateReplication", "Resource": "*"}]})  # fmt: skip
+    await iam.policies.put_inline(
+        Holder(account_id=ACCOUNT_ID, kind=HolderKind.ROLE, name="batch"), "deny", no_initiate
+    )
+    for region in (regions.east, regions.west):
+        region.services.iam.identities.forget()
+    reasons = {}
+    for token, role in (("assume", "not-batch"), ("initiate", "batch")):
+        _, created = await call(
+            s3, "CreateJob", ConfirmationRequired=False, Operation={"S3ReplicateObject": {}},
+            Report={**REPORT, "ReportScope": "FailedTasksOnly", "Prefix": f"r-{token}"},
+            ClientRequestToken=token, Manifest=manifest, Priority=1,
+            RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{role}",
+        )  # fmt: skip
+        job = await _wait_for(s3, created["JobId"], "Complete", "Failed")
+        assert job["ProgressSummary"]["NumberOfTasksFailed"] == 1
+        report = json.loads(
+            (await s3.get(f"/src/r-{token}/job-{created['JobId']}/manifest.json")).content
+        )
+        [row] = (await s3.get(f"/src/{report['Results'][0]['Key']}")).text.splitlines()
+        reasons[token] = row.split(",")[5]
+    assert reasons == {
+        "assume": "AssumeRoleNotPermitted", "initiate": "InitiateReplicationNotPermitted",
+    }  # fmt: skip
+    assert await status_of(s3, "/src/k0", versions[0]) == "FAILED"  # nothing was replicated

@@ -10,6 +10,7 @@ from ferry.replication.role_access import (
     ReplicationRole,
     SourceDenied,
     SourceGrant,
+    check_batch_entry,
     check_source,
 )
 from ferry.replication.tasks import Operation
@@ -193,3 +194,21 @@ def test_a_delete_marker_is_found_by_listing_the_bucket() -> None:
     verdict = check(role(FULL, config_only, bucket_reads=False), Operation.DELETE_MARKER)
     assert verdict == SourceDenied(reason=FailureReason.SrcHeadObjectNotPermitted)
     assert check(role(FULL, config_only, bucket_reads=False)) == SourceGrant(include_tags=True)
+
+
+BATCH_TRUST = TRUST.replace('"s3.amazonaws.com"', '"batchoperations.s3.amazonaws.com"')
+
+
+def test_a_batch_job_role_must_trust_batch_operations_and_initiate_replication() -> None:
+    initiate = identity("s3:InitiateReplication")
+    assert check_batch_entry(role(initiate, trust=BATCH_TRUST), bucket="src", key="a") is None
+    assert check_batch_entry(role(initiate), bucket="src", key="a") is (
+        FailureReason.AssumeRoleNotPermitted
+    )  # trusts s3.amazonaws.com only
+    assert check_batch_entry(None, bucket="src", key="a") is FailureReason.AssumeRoleNotPermitted
+    assert check_batch_entry(role(FULL, trust=BATCH_TRUST), bucket="src", key="a") is (
+        FailureReason.InitiateReplicationNotPermitted
+    )
+    assert check_batch_entry(role(initiate, trust=BATCH_TRUST), bucket="other", key="a") is (
+        FailureReason.InitiateReplicationNotPermitted
+    )
