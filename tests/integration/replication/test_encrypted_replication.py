@@ -439,3 +439,41 @@ async def test_a_fixed_rule_redrives_through_a_job_whose_manifest_is_encrypted(
     got = await pair.s3_west.get("/dst/secret", query={"versionId": version})
     assert got.content == b"redriven"
     assert got.headers["x-amz-server-side-encryption-aws-kms-key-id"] == fixed_key
+
+
+async def test_a_replica_key_of_another_account_is_refused(pair: TwoRegions) -> None:
+    kms = pair.west.services.kms
+    assert kms is not None
+    foreign = (await kms.create_key(account_id="111111111111")).arn
+    await replicate(pair.s3_east, replica_key=foreign, opt_in=True)
+    version = await put(pair.s3_east, "secret", b"x", {"x-amz-server-side-encryption": "aws:kms"})
+    assert await settled(pair.s3_east, "/src/secret", version) == "FAILED"
+    assert await reason_of(pair.s3_east, version) == "DstPutObjectNotPermitted"
+
+
+async def test_the_destination_default_sse_kms_needs_generate_data_key(pair: TwoRegions) -> None:
+    default_key = await new_key(pair)
+    rule = (
+        "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault>"
+        f"<SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>{default_key}</KMSMasterKeyID>"
+        "</ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>"
+    ).encode()
+    assert (
+        await pair.s3_west.put("/dst", query={"encryption": None}, body=rule)
+    ).status_code == 200
+    await replicate(pair.s3_east)
+    await role_may(pair, [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}])
+    denied = await put(pair.s3_east, "denied", b"x", {})
+    assert await settled(pair.s3_east, "/src/denied", denied) == "FAILED"
+    assert await reason_of(pair.s3_east, denied) == "DstPutObjectNotPermitted"
+    await role_may(
+        pair,
+        [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": default_key},
+        ],
+    )
+    allowed = await put(pair.s3_east, "allowed", b"y", {})
+    assert await settled(pair.s3_east, "/src/allowed", allowed) == "COMPLETED"
+    got = await pair.s3_west.get("/dst/allowed")
+    assert got.headers["x-amz-server-side-encryption-aws-kms-key-id"] == default_key
