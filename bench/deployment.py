@@ -77,6 +77,9 @@ class Deployment:
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     credentials: tuple[str, str] = field(default_factory=root_credentials)
+    # every bucket created gets SSE-S3 default encryption: objects (and replicas, and rclone's
+    # copies) are encrypted at rest, so replication decrypts and encrypts every byte
+    sse_s3: bool = False
 
     @property
     def config_path(self) -> Path:
@@ -200,6 +203,11 @@ class Deployment:
         s3.create_bucket(Bucket=bucket, **kwargs)
         if versioned:
             s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        if self.sse_s3:
+            rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+            s3.put_bucket_encryption(
+                Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [rule]}
+            )
 
     def replicate(self, source: str, destination: str) -> None:
         """One V2 rule: every key (Filter {}), delete markers not replicated. boto3 adds the

@@ -67,6 +67,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--workers", type=int, help="ferry.toml [replication] workers (default: Ferry's own)"
     )
     p.add_argument("--no-rclone", action="store_true", help="skip the rclone comparison")
+    p.add_argument(
+        "--sse-s3", action="store_true",
+        help="every bucket (source, destination, rclone's) encrypts with SSE-S3 by default",
+    )  # fmt: skip
     p.add_argument("--log-level", default="warning", help="the regions' --log-level")
     p.add_argument("--json", type=Path, metavar="PATH", help="write every raw figure here")
     p.add_argument("--logs", type=Path, metavar="DIR", help="copy region and rclone logs here")
@@ -239,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     root = Path(tempfile.mkdtemp(prefix="ferry-replication-bench-"))
     settings = ReplicationSettings(workers=args.workers)
-    deployment = Deployment(root=root, settings=settings, log_level=args.log_level)
+    deployment = Deployment(
+        root=root, settings=settings, log_level=args.log_level, sse_s3=args.sse_s3
+    )
     doc: dict[str, Any] = {"meta": _meta(args, settings), "steady": None, "backlogs": []}
     started = time.time()
     try:

@@ -156,7 +156,8 @@ def render(doc: dict[str, Any]) -> str:
         f" on {m['cpu_count']} cores; run took {_n(m.get('duration_s'), 0)} s",
         "ferry.toml [replication]: "
         + (", ".join(f"{k} {v:g}" for k, v in s.items() if v is not None) or "Ferry's defaults")
-        + f"; client signer {m.get('signer')}",
+        + f"; client signer {m.get('signer')}"
+        + ("; every bucket SSE-S3 by default" if m["args"].get("sse_s3") else ""),
         "1-minute load average as each phase began: "
         + ", ".join(f"{k} {v:g}" for k, v in m["loadavg_1m"].items()),
     ]
