@@ -10,11 +10,12 @@ ends, and prints the summary and where the completion report is.
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 import time
 import xml.etree.ElementTree as ET
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 from xml.sax.saxutils import escape
 
 import httpx
@@ -26,6 +27,7 @@ from ferry.replication.manifest import ManifestEntry, render_csv_manifest
 MANIFEST_PREFIX = "ferry-redrive/"
 POLL_S = 0.5
 BAR_WIDTH = 30
+MAX_FAILED_SHOWN = 20
 _ENDED = ("Complete", "Failed", "Cancelled")
 _NS = "{http://awss3control.amazonaws.com/doc/2018-08-20/}"
 _S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
@@ -140,10 +142,35 @@ def redrive(client: AdminClient, args: argparse.Namespace) -> None:
           f"total: {job['total']}")  # fmt: skip
     if job["failure"]:
         print(f"failure: {job['failure']}")
+    report = f"{MANIFEST_PREFIX}reports/job-{job_id}/manifest.json"
     if job["succeeded"] + job["failed"]:
-        print(f"report: s3://{bucket}/{MANIFEST_PREFIX}reports/job-{job_id}/manifest.json")
+        print(f"report: s3://{bucket}/{report}")
+    if job["failed"]:
+        print_failed_tasks(http, bucket, report)
     if job["status"] != "Complete" or job["failed"]:
         raise CommandError(f"job {job_id} ended {job['status']} with {job['failed']} failed")
+
+
+def print_failed_tasks(http: httpx.Client, bucket: str, report: str) -> None:
+    """The job's failed tasks with their reasons, from its completion report (the failure
+    store keeps the versions' own failures; a job's refusals, such as its role's, are here)."""
+    response = http.get(f"/{bucket}/{quote(report)}")
+    if response.status_code != 200:
+        return
+    shown = 0
+    for result in response.json().get("Results", []):
+        if result.get("TaskExecutionStatus") != "failed":
+            continue
+        rows = http.get(f"/{bucket}/{quote(result['Key'])}").text.splitlines()
+        for row in csv.reader(rows):
+            if shown == MAX_FAILED_SHOWN:
+                print("  … more in the report")
+                return
+            _, key, version, _, http_status, code, message = (row + [""] * 7)[:7]
+            print(
+                f"  failed: {unquote(key)} {version or '-'}: {code} (HTTP {http_status}) {message}"
+            )
+            shown += 1
 
 
 def replication_role(http: httpx.Client, bucket: str) -> str:

@@ -51,13 +51,17 @@ def west(deployment: Deployment) -> Any:
     return deployment.client(WEST)
 
 
-def ferry(deployment: Deployment, *args: str) -> str:
+def run_ferry(deployment: Deployment, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FERRY_ROOT_"))}
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "ferry", *args, "--config", str(deployment.config_path),
          "--region", EAST],
         env=env, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
+
+
+def ferry(deployment: Deployment, *args: str) -> str:
+    result = run_ferry(deployment, *args)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -115,6 +119,36 @@ def test_a_missing_object_permission_fails_with_its_reason_then_redrives(
     assert status(east, source, "doc", version) == "COMPLETED"
     body = west.get_object(Bucket=destination, Key="doc", VersionId=version)["Body"].read()
     assert body == b"payload"
+
+
+def test_a_redrive_job_acts_as_a_role_that_must_initiate_replication(
+    deployment: Deployment, east: Any, west: Any
+) -> None:
+    """The re-drive's batch job acts as the bucket's replication role: without
+    s3:InitiateReplication its task fails with that reason, which the command prints; the
+    version stays FAILED in the failure store until a fixed role re-drives it."""
+    name = "p-initiate"
+    source, destination = pair(east, west, name)
+    role = ensure_replication_role(
+        deployment.endpoint(EAST), name,
+        policy=replication_policy(without=("s3:InitiateReplication", "s3:ReplicateObject")),
+    )  # fmt: skip
+    configure(east, source, role, v2_rule(destination, rule_id=name))
+    version = east.put_object(Bucket=source, Key="doc", Body=b"x")["VersionId"]
+    wait_for(lambda: status(east, source, "doc", version) == "FAILED", what="FAILED")
+    ensure_replication_role(
+        deployment.endpoint(EAST), name,
+        policy=replication_policy(without=("s3:InitiateReplication",)),
+    )  # fmt: skip
+    time.sleep(POLICY_TTL_S)
+    refused = run_ferry(deployment, "failures", "redrive", "--bucket", source, "--rule", name)
+    assert refused.returncode != 0
+    assert f"failed: doc {version}: InitiateReplicationNotPermitted" in refused.stdout
+    assert [f["version_id"] for f in failures(deployment, name)] == [version]
+    ensure_replication_role(deployment.endpoint(EAST), name, policy=replication_policy())
+    time.sleep(POLICY_TTL_S)
+    redrive(deployment, source, name, 1)
+    assert status(east, source, "doc", version) == "COMPLETED"
 
 
 def test_a_role_that_does_not_exist_cannot_be_assumed(
