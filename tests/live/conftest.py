@@ -32,6 +32,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FerryServer]:
     ferry.stop()
 
 
+@pytest.fixture(scope="module")
+def east(deployment: Any) -> Any:
+    """us-east-1's boto3 client in the requesting module's own two-region `deployment`
+    (`replication_support.Deployment`), which every module using it defines."""
+    return deployment.client("us-east-1")
+
+
+@pytest.fixture(scope="module")
+def west(deployment: Any) -> Any:
+    """eu-west-1's boto3 client, as `east`."""
+    return deployment.client("eu-west-1")
+
+
 def make_client(endpoint: str, *, region: str = "us-east-1", **config: Any) -> Any:
     return boto3.client(
         "s3",

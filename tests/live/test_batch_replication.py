@@ -79,16 +79,6 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
 
 
 @pytest.fixture(scope="module")
-def east(deployment: Deployment) -> Any:
-    return deployment.client(EAST)
-
-
-@pytest.fixture(scope="module")
-def west(deployment: Deployment) -> Any:
-    return deployment.client(WEST)
-
-
-@pytest.fixture(scope="module")
 def control(deployment: Deployment) -> Any:
     return control_client(deployment.endpoint(EAST), EAST)
 

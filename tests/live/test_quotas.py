@@ -38,16 +38,6 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def east(deployment: Deployment) -> Any:
-    return deployment.client(EAST)
-
-
-@pytest.fixture(scope="module")
-def west(deployment: Deployment) -> Any:
-    return deployment.client(WEST)
-
-
 def ferry(
     *args: str, check: bool = True, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

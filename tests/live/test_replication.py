@@ -36,16 +36,6 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def east(deployment: Deployment) -> Any:
-    return deployment.client(EAST)
-
-
-@pytest.fixture(scope="module")
-def west(deployment: Deployment) -> Any:
-    return deployment.client(WEST)
-
-
 def completed(s3: Any, bucket: str, key: str, version_id: str | None = None) -> None:
     wait_for(lambda: status(s3, bucket, key, version_id) == "COMPLETED", what=f"{key} COMPLETED")
 

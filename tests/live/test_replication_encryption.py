@@ -43,16 +43,6 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def east(deployment: Deployment) -> Any:
-    return deployment.client(EAST)
-
-
-@pytest.fixture(scope="module")
-def west(deployment: Deployment) -> Any:
-    return deployment.client(WEST)
-
-
 def create_key(deployment: Deployment, region: str) -> str:
     """A customer managed KMS key in `region`, made with `aws kms create-key`."""
     made = json.loads(aws(deployment, region, "kms", "create-key", "--description", "replica"))

@@ -41,16 +41,6 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def east(deployment: Deployment) -> Any:
-    return deployment.client(EAST)
-
-
-@pytest.fixture(scope="module")
-def west(deployment: Deployment) -> Any:
-    return deployment.client(WEST)
-
-
 def run_ferry(deployment: Deployment, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FERRY_ROOT_"))}
     return subprocess.run(
