@@ -22,7 +22,12 @@ from urllib.parse import unquote
 from ferry.api.auth import Principal, PrincipalKind
 from ferry.api.context import Services
 from ferry.api.http import Request
-from ferry.api.permissions import Permission, condition_context, required_permissions
+from ferry.api.permissions import (
+    Permission,
+    condition_context,
+    global_context,
+    required_permissions,
+)
 from ferry.api.routing import Op, Route
 from ferry.control.errors import AccessDenied
 from ferry.control.identifiers import HolderKind, parse_principal_arn
@@ -53,6 +58,7 @@ REPLICATION_IDENTITY_OPS = REPLICA_WRITES | {Op.HeadBucket, Op.GetBucketVersioni
 POLICY_MANAGEMENT_OPS = frozenset({Op.PutBucketPolicy, Op.GetBucketPolicy, Op.DeleteBucketPolicy})
 EXPECTED_SOURCE_OWNER = "x-amz-source-expected-bucket-owner"
 UNKNOWN_ACCOUNT = ""
+PASS_ROLE = "iam:PassRole"
 REPLICATE_OBJECT, REPLICATE_TAGS = (
     "s3:ReplicateObject",
     "s3:ReplicateTags",
@@ -176,6 +182,30 @@ class RequestAccess:
         if decision is not Decision.ALLOW:
             raise AccessDenied(bucket=bucket, key=key)
 
+    async def require_action(
+        self, action: str, resource: str, *, resource_account: str | None
+    ) -> None:
+        """An action on what is no bucket or object (an S3 Batch Operations job, an IAM
+        role): the caller's identity policies decide, there being no resource policy."""
+        if self._facts is None:
+            return
+        request = AccessRequest(
+            principal=self._facts, action=action, resource=resource, context=self._context
+        )
+        decision = decide(request, identity_policies=self._identity_policies,
+                          resource_policy=None, resource_account=resource_account)  # fmt: skip
+        if decision is not Decision.ALLOW:
+            raise AccessDenied()
+
+    async def require_pass_role(self, role_arn: str) -> None:
+        """Naming a role for S3 to act as (a replication configuration's Role, a batch job's
+        RoleArn) needs iam:PassRole on it (AWS), so that nobody hands S3 a role with
+        permissions they could not use themselves."""
+        name = parse_principal_arn(role_arn)
+        await self.require_action(
+            PASS_ROLE, role_arn, resource_account=name.account_id if name else UNKNOWN_ACCOUNT
+        )
+
     async def require(self, action: str, key: str) -> None:
         permission = Permission(action=action, bucket=self._bucket, key=key)
         if not await self.allows(permission):
@@ -267,6 +297,24 @@ async def replication_role_access(
         context=condition_context(role, route, request, services.clock.now()),
         services=services,
         bucket=bucket,
+    )
+
+
+async def principal_access(
+    principal: Principal, request: Request, services: Services
+) -> RequestAccess:
+    """The access of a request outside the S3 route table (S3 Control): roots are
+    unrestricted, users and roles judged by their identity policies."""
+    if principal.is_root or principal.kind in (
+        PrincipalKind.DEPLOYMENT_ROOT,
+        PrincipalKind.REPLICATION,
+    ):
+        return RequestAccess.unrestricted()
+    return RequestAccess(
+        facts=principal_facts(principal),
+        identity_policies=await identity_policies_of(principal, services),
+        context=global_context(principal, request, services.clock.now()),
+        services=services,
     )
 
 

@@ -62,6 +62,10 @@ class ObjectAccess(Protocol):
         kms:GenerateDataKey, kms:Decrypt, kms:Encrypt) for object `key` of `bucket`."""
         ...
 
+    async def require_pass_role(self, role_arn: str) -> None:
+        """Raises AccessDenied unless the caller may hand S3 the role (iam:PassRole)."""
+        ...
+
     @property
     def account_id(self) -> str | None:
         """The account the request acts as (a replica write: the role's); None: unrestricted."""

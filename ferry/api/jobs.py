@@ -3,16 +3,22 @@ UpdateJobStatus, UpdateJobPriority under `/v20180820/jobs` (rest-xml, SigV4 serv
 
 S3 Control has its own error document (`<ErrorResponse><Error>…`) and codes
 (`NotFoundException`, `JobStatusException`…), so its requests do not go through the S3 route
-table; they are authenticated the same way (any signed principal of the account)."""
+table. They are authenticated the same way and authorised as AWS authorises them: a caller
+acts in its own account only (`x-amz-account-id` must name it), sees only that account's jobs,
+needs `s3:CreateJob` (and `iam:PassRole` on the job's RoleArn), `s3:DescribeJob`,
+`s3:ListJobs`, `s3:UpdateJobStatus` or `s3:UpdateJobPriority` from its identity policies (on
+`arn:aws:s3:<region>:<account>:job/<id>`, or `*` to create and list)."""
 
 from __future__ import annotations
 
 import logging
 import re
 
+from ferry.api.access import RequestAccess, principal_access
 from ferry.api.auth import KeyLookup, authenticate
 from ferry.api.context import Services
 from ferry.api.http import Request, Response, xml_response
+from ferry.control.errors import AccessDenied
 from ferry.core.errors import FerryError
 from ferry.protocol.errors import S3Error, S3ErrorCode
 from ferry.protocol.xml.job_render import (
@@ -62,6 +68,8 @@ async def handle_control(
         error = _mapped(exc)
     except S3Error as exc:
         error = ControlError(exc.code.value, exc.message, exc.status)
+    except AccessDenied:
+        error = ControlError("AccessDenied", "Access Denied", 403)
     body = render_control_error(error.code, error.message, request_id)
     return xml_response(body, status=error.status)
 
@@ -84,37 +92,54 @@ def _mapped(exc: FerryError) -> ControlError:
 
 async def _dispatch(request: Request, services: Services, keys: KeyLookup) -> Response:
     auth = authenticate(request, keys, services.clock, services.region.name, virtual_bucket=None)
-    if auth.principal.is_anonymous:
+    principal = auth.principal
+    if principal.is_anonymous:
         raise S3Error(S3ErrorCode.AccessDenied)
+    account = principal.account_id
+    if request.headers.get("x-amz-account-id", account) != account:
+        raise S3Error(S3ErrorCode.AccessDenied, "The account ID is not the caller's account.")
     jobs = services.jobs
     if jobs is None:
         raise ControlError("NotImplemented", "Batch jobs are not served here.", 501)
+    access = await principal_access(principal, request, services)
     if request.path == _JOBS:
         if request.method == "POST":
-            account = request.headers.get("x-amz-account-id") or auth.principal.account_id
+            await access.require_action("s3:CreateJob", "*", resource_account=None)
             body = await request.read_body()
-            return xml_response(render_create_job(await jobs.create(body, account_id=account)))
+            job_id = await jobs.create(body, account_id=account, pass_role=access.require_pass_role)
+            return xml_response(render_create_job(job_id))
         if request.method == "GET":
-            return await _list_jobs(request, jobs)
+            await access.require_action("s3:ListJobs", "*", resource_account=None)
+            return await _list_jobs(request, jobs, account)
     match = _JOB.match(request.path)
     if match is None:
         raise ControlError("NotImplemented", "This S3 Control operation is not implemented.", 501)
     job_id, action = match.group(1), match.group(2)
     if action is None and request.method == "GET":
-        return xml_response(render_describe_job(await jobs.describe(job_id)))
+        await _require_on_job(access, "s3:DescribeJob", services, account, job_id)
+        return xml_response(render_describe_job(await jobs.describe(job_id, account_id=account)))
     if action == "/status" and request.method == "POST":
+        await _require_on_job(access, "s3:UpdateJobStatus", services, account, job_id)
         requested = _required_param(request, "requestedJobStatus")
         reason = request.params.get("statusUpdateReason")
-        status = await jobs.update_status(job_id, requested, reason)
+        status = await jobs.update_status(job_id, requested, reason, account_id=account)
         return xml_response(render_update_job_status(job_id, status.value, reason))
     if action == "/priority" and request.method == "POST":
+        await _require_on_job(access, "s3:UpdateJobPriority", services, account, job_id)
         priority = _int_param(_required_param(request, "priority"), "priority")
-        await jobs.update_priority(job_id, priority)
+        await jobs.update_priority(job_id, priority, account_id=account)
         return xml_response(render_update_job_priority(job_id, priority))
     raise ControlError("NotImplemented", "This S3 Control operation is not implemented.", 501)
 
 
-async def _list_jobs(request: Request, jobs: BatchJobs) -> Response:
+async def _require_on_job(
+    access: RequestAccess, action: str, services: Services, account: str, job_id: str
+) -> None:
+    job_arn = f"arn:aws:s3:{services.region.name}:{account}:job/{job_id}"
+    await access.require_action(action, job_arn, resource_account=account)
+
+
+async def _list_jobs(request: Request, jobs: BatchJobs, account: str) -> Response:
     statuses = [value for name, value in request.query if name == "jobStatuses"]
     max_results = _int_param(request.params.get("maxResults", str(DEFAULT_MAX_RESULTS)),
                              "maxResults")  # fmt: skip
@@ -122,8 +147,9 @@ async def _list_jobs(request: Request, jobs: BatchJobs) -> Response:
         raise ControlError("InvalidRequestException", "maxResults must be 0 to 1000.", 400)
     try:
         views, token = await jobs.list(
-            statuses, max_results=max_results, next_token=request.params.get("nextToken")
-        )
+            statuses, account_id=account, max_results=max_results,
+            next_token=request.params.get("nextToken"),
+        )  # fmt: skip
     except ValueError as exc:
         raise ControlError("InvalidRequestException", "Unknown job status.", 400) from exc
     return xml_response(render_list_jobs(views, token))

@@ -115,6 +115,30 @@ def condition_context(
 ) -> dict[str, tuple[str, ...]]:
     """The request's condition keys (lower-cased), as AWS populates them for S3."""
     headers, params = request.headers, request.params
+    context = global_context(principal, request, now)
+    for header in _HEADER_KEYS:
+        if header in headers:
+            context[f"s3:{header}"] = (headers[header],)
+    if route.op in _LISTINGS:
+        for param, name in (
+            ("prefix", "s3:prefix"),
+            ("delimiter", "s3:delimiter"),
+            ("max-keys", "s3:max-keys"),
+        ):
+            if param in params:
+                context[name] = (params[param],)
+    if "versionId" in params:
+        context["s3:versionid"] = (params["versionId"],)
+    context["s3:authtype"] = (_auth_type(request),)
+    context["s3:signatureversion"] = (_signature_version(request),)
+    return context
+
+
+def global_context(
+    principal: Principal, request: Request, now: datetime
+) -> dict[str, tuple[str, ...]]:
+    """The condition keys of every AWS request (aws:*), whatever the service."""
+    headers = request.headers
     context: dict[str, tuple[str, ...]] = {
         "aws:securetransport": ("true" if request.scheme == "https" else "false",),
         "aws:currenttime": (now.strftime("%Y-%m-%dT%H:%M:%SZ"),),
@@ -131,21 +155,6 @@ def condition_context(
     for header, name in (("referer", "aws:referer"), ("user-agent", "aws:useragent")):
         if header in headers:
             context[name] = (headers[header],)
-    for header in _HEADER_KEYS:
-        if header in headers:
-            context[f"s3:{header}"] = (headers[header],)
-    if route.op in _LISTINGS:
-        for param, name in (
-            ("prefix", "s3:prefix"),
-            ("delimiter", "s3:delimiter"),
-            ("max-keys", "s3:max-keys"),
-        ):
-            if param in params:
-                context[name] = (params[param],)
-    if "versionId" in params:
-        context["s3:versionid"] = (params["versionId"],)
-    context["s3:authtype"] = (_auth_type(request),)
-    context["s3:signatureversion"] = (_signature_version(request),)
     return context
 
 

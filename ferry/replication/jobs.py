@@ -6,7 +6,7 @@ job runner (`job_runner.py`) moves them along."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -179,6 +179,14 @@ def fetch_job(tx: Tx, job_id: str, region: str) -> Job:
     return job_from_row(found, region)
 
 
+def _fetch_own_job(tx: Tx, job_id: str, region: str, account_id: str) -> Job:
+    """Another account's job does not exist for the caller (AWS answers NotFound)."""
+    job = fetch_job(tx, job_id, region)
+    if job.account_id != account_id:
+        raise JobNotFound(f"The job {job_id} does not exist.", job_id=job_id)
+    return job
+
+
 def set_status(tx: Tx, job: Job, status: JobStatus, now_ms: int, **columns: Any) -> None:
     """Move `job` to `status`, keeping the Active-time counters and termination date."""
     values: dict[str, Any] = {"status": status.value, **columns}
@@ -211,6 +219,10 @@ def validate_request(request: CreateJobRequest) -> None:
         raise JobRequestInvalid("ClientRequestToken must be 1 to 64 characters long.")
 
 
+# Raises unless the caller may hand S3 Batch Operations the role (iam:PassRole).
+RoleCheck = Callable[[str], Awaitable[None]]
+
+
 class BatchJobs:
     """The S3 Control job API's service: create, describe, list, change status or priority."""
 
@@ -225,16 +237,23 @@ class BatchJobs:
     def _now_ms(self) -> int:
         return epoch_ms(self._clock.now())
 
-    async def create(self, body: bytes, *, account_id: str) -> str:
-        """A new job (status New) or, for a repeated ClientRequestToken, the same job."""
+    async def create(
+        self, body: bytes, *, account_id: str, pass_role: RoleCheck | None = None
+    ) -> str:
+        """A new job (status New) or, for a repeated ClientRequestToken, the same job.
+        `pass_role` judges whether the caller may hand the job its RoleArn (iam:PassRole)."""
         request = parse_create_job(body)
         validate_request(request)
+        if pass_role is not None:
+            await pass_role(request.role_arn)
         job_id, now_ms = str(uuid.uuid4()), self._now_ms()
+        # Tokens are the account's own: the column holds "<account>:<token>" (unique).
+        token = f"{account_id}:{request.client_request_token}"
 
         def write(tx: Tx) -> str:
             found = tx.execute(
                 "SELECT job_id, request_xml FROM batch_jobs WHERE client_request_token = ?",
-                (request.client_request_token,),
+                (token,),
             ).fetchone()
             if found is not None:
                 if parse_create_job(bytes(found[1])) != request:
@@ -247,7 +266,7 @@ class BatchJobs:
                 "INSERT INTO batch_jobs (job_id, client_request_token, request_xml, status, "
                 "priority, confirmation_required, description, role_arn, account_id, "
                 "created_ms) VALUES (?, ?, ?, 'New', ?, ?, ?, ?, ?, ?)",
-                (job_id, request.client_request_token, body, request.priority, int(confirm),
+                (job_id, token, body, request.priority, int(confirm),
                  request.description, request.role_arn, account_id, now_ms),
             )  # fmt: skip
             return job_id
@@ -256,24 +275,29 @@ class BatchJobs:
         self._on_change()
         return created
 
-    async def describe(self, job_id: str) -> JobView:
-        job = await self._db.read(lambda tx: fetch_job(tx, job_id, self._region))
+    async def describe(self, job_id: str, *, account_id: str) -> JobView:
+        job = await self._db.read(lambda tx: _fetch_own_job(tx, job_id, self._region, account_id))
         return job.view(self._now_ms())
 
     async def list(
-        self, statuses: Sequence[str], *, max_results: int, next_token: str | None
+        self,
+        statuses: Sequence[str],
+        *,
+        account_id: str,
+        max_results: int,
+        next_token: str | None,
     ) -> tuple[list[JobView], str | None]:
-        """Newest first; `next_token` is the offset of the next page."""
+        """The account's jobs, newest first; `next_token` is the offset of the next page."""
         offset = _parse_token(next_token)
         wanted = [JobStatus(s) for s in statuses]  # ValueError: the caller's bad input
         limit = max(0, min(max_results, MAX_LIST_RESULTS))
-        where = f"WHERE status IN ({', '.join('?' * len(wanted))})" if wanted else ""
+        where = f"AND status IN ({', '.join('?' * len(wanted))})" if wanted else ""
 
         def read(tx: Tx) -> list[Job]:
             rows = tx.execute(
-                f"SELECT {JOB_COLUMNS} FROM batch_jobs {where} "
+                f"SELECT {JOB_COLUMNS} FROM batch_jobs WHERE account_id = ? {where} "
                 "ORDER BY created_ms DESC, job_id LIMIT ? OFFSET ?",
-                (*[s.value for s in wanted], limit + 1, offset),
+                (account_id, *[s.value for s in wanted], limit + 1, offset),
             ).fetchall()
             return [job_from_row(r, self._region) for r in rows]
 
@@ -282,11 +306,13 @@ class BatchJobs:
         token = str(offset + limit) if len(jobs) > limit else None
         return [j.view(now_ms) for j in jobs[:limit]], token
 
-    async def update_status(self, job_id: str, requested: str, reason: str | None) -> JobStatus:
+    async def update_status(
+        self, job_id: str, requested: str, reason: str | None, *, account_id: str
+    ) -> JobStatus:
         now_ms = self._now_ms()
 
         def write(tx: Tx) -> JobStatus:
-            job = fetch_job(tx, job_id, self._region)
+            job = _fetch_own_job(tx, job_id, self._region, account_id)
             status = requested_transition(job.status, requested)
             set_status(tx, job, status, now_ms, status_update_reason=reason)
             return status
@@ -295,12 +321,12 @@ class BatchJobs:
         self._on_change()
         return status
 
-    async def update_priority(self, job_id: str, priority: int) -> None:
+    async def update_priority(self, job_id: str, priority: int, *, account_id: str) -> None:
         if not 0 <= priority <= MAX_PRIORITY:
             raise JobRequestInvalid("Priority must be between 0 and 2147483647.")
 
         def write(tx: Tx) -> None:
-            fetch_job(tx, job_id, self._region)
+            _fetch_own_job(tx, job_id, self._region, account_id)
             tx.execute("UPDATE batch_jobs SET priority = ? WHERE job_id = ?", (priority, job_id))
 
         await self._db.write(write)

@@ -22,6 +22,7 @@ from ferry.control.policies import Holder
 from ferry.control.roles import RoleSpec
 from ferry.core.secret import Secret
 from ferry.region import Region, build_region
+from tests.integration.principals import alice, team  # noqa: F401 (fixtures, shared)
 from tests.integration.s3 import ACCESS_KEY, ENDPOINT, REGION, S3, SECRET_KEY
 
 ACCOUNT_ID = "000000000042"

@@ -3,19 +3,18 @@ account's root (`/_ferry/accounts`), an IAM user, anonymous callers."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import xml.etree.ElementTree as ET
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
 from tests.integration.conftest import ACCOUNT_ID
-from tests.integration.s3 import ACCESS_KEY, ENDPOINT, S3, SECRET_KEY
+from tests.integration.principals import iam
+from tests.integration.s3 import S3
 
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 IAM_NS = "{https://iam.amazonaws.com/doc/2010-05-08/}"
@@ -32,16 +31,6 @@ def error(response: httpx.Response) -> tuple[int, str, str]:
 
 async def put_policy(s3: S3, bucket: str, text: str) -> httpx.Response:
     return await s3.put(f"/{bucket}", text.encode(), query={"policy": None})
-
-
-@pytest.fixture
-async def team(s3: S3, http: httpx.AsyncClient) -> tuple[S3, str]:
-    """Another account's root user, and its account ID."""
-    created = await s3.post("/_ferry/accounts", json.dumps({"name": "team"}).encode())
-    assert created.status_code == 201, created.text
-    account = created.json()
-    client = S3(http, access_key=account["access_key_id"], secret_key=account["secret_access_key"])
-    return client, account["account_id"]
 
 
 async def test_bucket_policy_round_trip_keeps_the_document_byte_for_byte(
@@ -212,39 +201,6 @@ async def test_the_deployment_root_is_never_denied(s3: S3, bucket: str) -> None:
     assert (await s3.put(f"/{bucket}/k", b"v")).status_code == 200
 
 
-def iam_request(params: dict[str, str]) -> tuple[bytes, dict[str, str]]:
-    body = urlencode({**params, "Version": "2010-05-08"}).encode()
-    request = AWSRequest(
-        method="POST",
-        url=ENDPOINT + "/",
-        data=body,
-        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-    )
-    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "iam", "us-east-1").add_auth(request)
-    return body, dict(request.headers.items())
-
-
-async def iam(http: httpx.AsyncClient, **params: str) -> ET.Element:
-    body, headers = iam_request(params)
-    response = await http.post("/", content=body, headers=headers)
-    assert response.status_code == 200, response.text
-    return ET.fromstring(response.content)
-
-
-@pytest.fixture
-async def alice(http: httpx.AsyncClient) -> S3:
-    """An IAM user of the deployment root's account, with no policy yet."""
-    await iam(http, Action="CreateUser", UserName="alice")
-    created = await iam(http, Action="CreateAccessKey", UserName="alice")
-    key = created.find(f".//{IAM_NS}AccessKey")
-    assert key is not None
-    return S3(
-        http,
-        access_key=key.findtext(f"{IAM_NS}AccessKeyId") or "",
-        secret_key=key.findtext(f"{IAM_NS}SecretAccessKey") or "",
-    )
-
-
 async def test_an_iam_user_acts_by_its_identity_policies(
     http: httpx.AsyncClient, s3: S3, alice: S3, bucket: str
 ) -> None:
@@ -353,3 +309,32 @@ async def test_expected_bucket_owner_headers(s3: S3, team: tuple[S3, str], bucke
         "x-amz-source-expected-bucket-owner": team_account,
     }
     assert error(await s3.put("/team-target/copy", headers=copy))[:2] == (403, "AccessDenied")
+
+
+async def test_configuring_replication_passes_its_role_and_needs_iam_pass_role(
+    http: httpx.AsyncClient, s3: S3, alice: S3
+) -> None:
+    versioning = b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"
+    for name in ("pr-src", "pr-dst"):
+        assert (await s3.put(f"/{name}")).status_code == 200
+        await s3.put(f"/{name}", query={"versioning": None}, body=versioning)
+    role = f"arn:aws:iam::{ACCOUNT_ID}:role/r"
+    body = (
+        f"<ReplicationConfiguration><Role>{role}</Role><Rule><ID>r</ID><Priority>1</Priority>"
+        "<Status>Enabled</Status><Filter><Prefix></Prefix></Filter><DeleteMarkerReplication>"
+        "<Status>Disabled</Status></DeleteMarkerReplication><Destination>"
+        "<Bucket>arn:aws:s3:::pr-dst</Bucket></Destination></Rule></ReplicationConfiguration>"
+    ).encode()
+    md5 = {"content-md5": base64.b64encode(hashlib.md5(body).digest()).decode()}
+
+    async def put_replication() -> httpx.Response:
+        return await alice.put("/pr-src", query={"replication": None}, body=body, headers=md5)
+
+    s3_only = [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]
+    await iam(http, Action="PutUserPolicy", UserName="alice", PolicyName="p",
+              PolicyDocument=policy_text(*s3_only))  # fmt: skip
+    assert error(await put_replication())[:2] == (403, "AccessDenied")
+    pass_role = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": role}
+    await iam(http, Action="PutUserPolicy", UserName="alice", PolicyName="p",
+              PolicyDocument=policy_text(*s3_only, pass_role))  # fmt: skip
+    assert (await put_replication()).status_code == 200

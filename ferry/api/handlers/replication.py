@@ -51,6 +51,8 @@ async def put_bucket_replication(ctx: RequestContext) -> Response:
     verify_required_checksum(ctx.request.headers, body)
     config = xml.parse_replication_configuration(body)
     validate_configuration(config, source_bucket=bucket.name)
+    if ctx.access is not None:  # the rule's role is handed to S3 to act as
+        await ctx.access.require_pass_role(config.role.strip())
     if bucket.versioning is not VersioningStatus.ENABLED:
         raise VersioningNotEnabled(bucket=bucket.name)
     await check_destinations(ctx.services.destinations, config)

@@ -17,11 +17,13 @@ ACCOUNT_ID = "000000000042"
 _MODEL = get_session().get_service_model("s3control")
 
 
-async def call(s3: S3, operation: str, **params: Any) -> tuple[httpx.Response, dict[str, Any]]:
+async def call(
+    s3: S3, operation: str, *, account_id: str = ACCOUNT_ID, **params: Any
+) -> tuple[httpx.Response, dict[str, Any]]:
     """Send `operation` as boto3 would (minus the host prefix); parse the answer as it would."""
     model = _MODEL.operation_model(operation)
     request = create_serializer("rest-xml").serialize_to_request(
-        {"AccountId": ACCOUNT_ID, **params}, model
+        {"AccountId": account_id, **params}, model
     )
     split = urlsplit(request["url_path"])
     query: dict[str, str | None] = dict(parse_qsl(split.query))
