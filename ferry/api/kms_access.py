@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ferry.api.access import identity_policies_of, principal_facts
 from ferry.api.auth import Principal, PrincipalKind
 from ferry.api.context import Services
 from ferry.api.http import Request
 from ferry.api.kms_params import KmsApiError, Params
+from ferry.api.permissions import global_context
 from ferry.control.policy import (
     AccessRequest,
     Context,
@@ -43,19 +45,9 @@ async def authorize_kms_call(
         return  # roots: every key of their own account (the key service checks the account)
     assert services.kms is not None
     resources = await _resources(operation, params, services.kms, principal.account_id)
-    policies = (
-        await services.identities.identity_policies(principal.arn)
-        if services.identities is not None
-        else ()
-    )
-    facts = PrincipalFacts(arn=principal.arn, account_id=principal.account_id)
-    context: dict[str, tuple[str, ...]] = {
-        "aws:principalarn": (principal.arn,),
-        "aws:principalaccount": (principal.account_id,),
-        "aws:securetransport": ("true" if request.scheme == "https" else "false",),
-    }
-    if request.client_host:
-        context["aws:sourceip"] = (request.client_host,)
+    policies = await identity_policies_of(principal, services)
+    facts = principal_facts(principal)
+    context = global_context(principal, request, services.clock.now())
     encryption_context = params.context() if operation in _WITH_CONTEXT else {}
     action = f"kms:{operation}"
     for resource in resources:
