@@ -24,10 +24,10 @@ from ferry.protocol.xml.replication import (
     ReplicationDestination,
     parse_replication_configuration,
 )
-from ferry.replication.replicator import ReplicationFailure
 from ferry.replication.role_access import RoleGrant, SourceDenied, check_source
 from ferry.replication.roles import ReplicationRoles
 from ferry.replication.tasks import Task
+from ferry.replication.transfers import ReplicationFailure
 from ferry.store import Database, Tx, Version
 from ferry.store.records import EncryptionKind
 

@@ -15,13 +15,7 @@ from functools import partial
 from typing import Any, TypeGuard
 
 from ferry.core.clock import Clock, epoch_ms
-from ferry.replication.replicator import (
-    Outcome,
-    ReplicationFailure,
-    Replicator,
-    Transfer,
-    read_sources,
-)
+from ferry.replication.replicator import Replicator, read_sources
 from ferry.replication.retry import FailureReason, GiveUp, RetryPolicy
 from ferry.replication.source_access import SourceAuthorizer
 from ferry.replication.tasks import (
@@ -32,6 +26,7 @@ from ferry.replication.tasks import (
     reschedule_task,
     retry_now,
 )
+from ferry.replication.transfers import Outcome, ReplicationFailure, Transfer
 from ferry.store import Database, Tx
 
 log = logging.getLogger("ferry.replication")

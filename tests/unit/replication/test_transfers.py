@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ferry.replication import replicator
-from ferry.replication.replicator import group_transfers
+from ferry.replication import transfers as replicator
 from ferry.replication.tasks import Operation, Task
+from ferry.replication.transfers import group_transfers
 from ferry.store.records import EMPTY_BODY, ObjectAttributes, Version
 
 
