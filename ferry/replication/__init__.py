@@ -1,8 +1,9 @@
-"""Replication: rules (pure), the planner (a version hook), tasks, the replicator, retry
-policy (pure), workers.
+"""Replication: rules (pure), the planner (a version hook), tasks, transfers (pure) and the
+replicator, the rule's role and what it may do (pure), retry policy (pure), workers, the
+failure store and batch jobs.
 
-May import client, control, store, protocol, config and core; talks to other regions only
-through `client`, never through another region's database.
+May import client, control, crypto, events, store, protocol, config and core; talks to other
+regions only through `client`, never through another region's database.
 """
 
 from __future__ import annotations
