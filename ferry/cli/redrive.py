@@ -154,11 +154,13 @@ def redrive(client: AdminClient, args: argparse.Namespace) -> None:
 def print_failed_tasks(http: httpx.Client, bucket: str, report: str) -> None:
     """The job's failed tasks with their reasons, from its completion report (the failure
     store keeps the versions' own failures; a job's refusals, such as its role's, are here)."""
-    response = http.get(f"/{bucket}/{quote(report)}")
-    if response.status_code != 200:
+    try:
+        response = http.get(f"/{bucket}/{quote(report)}")
+        results = response.json().get("Results", []) if response.status_code == 200 else []
+    except (httpx.HTTPError, ValueError):  # the summary above stands; the report is optional
         return
     shown = 0
-    for result in response.json().get("Results", []):
+    for result in results:
         if result.get("TaskExecutionStatus") != "failed":
             continue
         rows = http.get(f"/{bucket}/{quote(result['Key'])}").text.splitlines()
