@@ -196,13 +196,9 @@ def test_unreadable_tags_replicate_the_object_without_them(
 def test_a_destination_bucket_of_another_account_needs_its_bucket_policy(
     deployment: Deployment, east: Any
 ) -> None:
-    created = ferry(deployment, "accounts", "create", "p-partner", "--json")
-    account = json.loads(created)
-    partner = _client_as(deployment, WEST, account["access_key_id"], account["secret_access_key"])
-    source, destination = "p-xacct-src", "p-xacct-dst"
-    versioned_bucket(east, source, EAST)
-    versioned_bucket(partner, destination, WEST)
-    role = ensure_replication_role(deployment.endpoint(EAST), "p-xacct")
+    partner, account, source, destination, role = cross_account_pair(
+        deployment, east, "p-xacct", "p-partner"
+    )
     rule = v2_rule(destination, rule_id="p-xacct", Account=account["account_id"])
     configure(east, source, role, rule)
     version = east.put_object(Bucket=source, Key="doc", Body=b"x")["VersionId"]
@@ -290,13 +286,9 @@ def test_owner_override_needs_object_owner_override_to_bucket_owner(
     """A rule with AccessControlTranslation gives the replica to the destination's owner: the
     role needs s3:ObjectOwnerOverrideToBucketOwner, and the other account's bucket policy must
     allow it too (UG "Changing the replica owner")."""
-    created = ferry(deployment, "accounts", "create", "p-owner", "--json")
-    account = json.loads(created)
-    partner = _client_as(deployment, WEST, account["access_key_id"], account["secret_access_key"])
-    source, destination = "p-owner-src", "p-owner-dst"
-    versioned_bucket(east, source, EAST)
-    versioned_bucket(partner, destination, WEST)
-    role = ensure_replication_role(deployment.endpoint(EAST), "p-owner")
+    partner, account, source, destination, role = cross_account_pair(
+        deployment, east, "p-owner", "p-owner"
+    )
 
     def allow(*actions: str) -> None:
         statement = {
@@ -323,6 +315,27 @@ def test_owner_override_needs_object_owner_override_to_bucket_owner(
     assert [(g["Grantee"].get("ID"), g["Permission"]) for g in acl["Grants"]] == [
         (acl["Owner"]["ID"], "FULL_CONTROL")
     ]  # the source's public-read grant stayed behind
+
+
+def cross_account_pair(
+    deployment: Deployment, east: Any, name: str, account_name: str
+) -> tuple[Any, dict[str, Any], str, str, str]:
+    """A new account (its root's client in eu-west-1, and its record), a source bucket of
+    ours, a destination bucket of theirs, and our replication role `name`."""
+    account: dict[str, Any] = json.loads(
+        ferry(deployment, "accounts", "create", account_name, "--json")
+    )
+    partner = _client_as(deployment, WEST, account["access_key_id"], account["secret_access_key"])
+    source, destination = f"{name}-src", f"{name}-dst"
+    versioned_bucket(east, source, EAST)
+    versioned_bucket(partner, destination, WEST)
+    return (
+        partner,
+        account,
+        source,
+        destination,
+        ensure_replication_role(deployment.endpoint(EAST), name),
+    )
 
 
 def _client_as(deployment: Deployment, region: str, key: str, secret: str) -> Any:

@@ -22,6 +22,7 @@ from tests.integration.replication.jobs_client import call
 from tests.integration.replication.test_engine import make_bucket, status_of
 from tests.integration.replication.test_failures import failures
 from tests.integration.s3 import S3
+from tests.integration.test_encryption import SSE_C  # one customer key's headers
 
 KMS_RULE = """<ReplicationConfiguration><Role>arn:aws:iam::000000000042:role/r</Role>
 <Rule><ID>kms</ID><Priority>1</Priority><Status>Enabled</Status><Filter><Prefix></Prefix></Filter>
@@ -33,14 +34,6 @@ OPT_IN = (
     "</SseKmsEncryptedObjects></SourceSelectionCriteria>"
 )
 BATCH_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/batch"
-CUSTOMER_KEY = bytes(range(32))
-SSE_C = {
-    "x-amz-server-side-encryption-customer-algorithm": "AES256",
-    "x-amz-server-side-encryption-customer-key": base64.b64encode(CUSTOMER_KEY).decode(),
-    "x-amz-server-side-encryption-customer-key-md5": base64.b64encode(
-        hashlib.md5(CUSTOMER_KEY).digest()
-    ).decode(),
-}
 
 
 async def replicate(s3: S3, *, replica_key: str | None = None, opt_in: bool = False) -> None:
