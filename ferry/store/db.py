@@ -29,8 +29,19 @@ LOCK_WAIT_S = 30.0
 STORE_MIGRATIONS = "ferry.store.sql"  # a package whose `migrations/` folder holds NNNN_*.sql
 
 
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+
+
 class Tx(Protocol):
-    """What store functions get: a connection inside a transaction."""
+    """What store functions get: a connection inside a transaction.
+
+    SQL is written once, in the subset both engines share (`?` placeholders, `ON CONFLICT`,
+    `RETURNING`); `dialect` names the engine for the few statements that must differ (a
+    queue's claim takes `FOR UPDATE SKIP LOCKED` on PostgreSQL)."""
+
+    @property
+    def dialect(self) -> str: ...
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor: ...
 
@@ -61,8 +72,21 @@ def translate_db_errors() -> Iterator[None]:
         raise
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+class SqliteConnection(sqlite3.Connection):
+    """A sqlite3 connection that says which engine it is (`Tx.dialect`)."""
+
+    dialect = SQLITE
+
+
+def _connect(path: Path) -> SqliteConnection:
+    conn = sqlite3.connect(
+        path,
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=30,
+        factory=SqliteConnection,
+    )
+    assert isinstance(conn, SqliteConnection)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     # FULL: every COMMIT fsyncs the WAL, so an acknowledged write survives power loss, not
