@@ -47,7 +47,8 @@ def insert_key(
 ) -> NewAccessKey:
     """Create a key for `user_name` (None: the account root) inside the caller's transaction."""
     count = tx.execute(
-        "SELECT COUNT(*) FROM access_keys WHERE account_id = ? AND user_name IS ?",
+        "SELECT COUNT(*) FROM access_keys"
+        " WHERE account_id = ? AND user_name IS NOT DISTINCT FROM ?",
         (account_id, user_name),
     ).fetchone()[0]
     if count >= MAX_KEYS_PER_USER:
@@ -102,7 +103,8 @@ class AccessKeys:
         def list_keys(tx: Tx) -> Page[AccessKey]:
             _check_user(tx, account_id, user_name)
             rows = tx.execute(
-                f"SELECT {_COLUMNS} FROM access_keys WHERE account_id = ? AND user_name IS ?"
+                f"SELECT {_COLUMNS} FROM access_keys"
+                " WHERE account_id = ? AND user_name IS NOT DISTINCT FROM ?"
                 " AND access_key_id > ? ORDER BY access_key_id LIMIT ?",
                 (account_id, user_name, marker or "", max_items + 1),
             ).fetchall()
@@ -115,7 +117,7 @@ class AccessKeys:
             _check_user(tx, account_id, user_name)
             cursor = tx.execute(
                 "DELETE FROM access_keys WHERE access_key_id = ? AND account_id = ?"
-                " AND user_name IS ?",
+                " AND user_name IS NOT DISTINCT FROM ?",
                 (key_id, account_id, user_name),
             )
             if cursor.rowcount == 0:
@@ -130,7 +132,7 @@ class AccessKeys:
             _check_user(tx, account_id, user_name)
             cursor = tx.execute(
                 "UPDATE access_keys SET status = ? WHERE access_key_id = ? AND account_id = ?"
-                " AND user_name IS ?",
+                " AND user_name IS NOT DISTINCT FROM ?",
                 (status.value, key_id, account_id, user_name),
             )
             if cursor.rowcount == 0:

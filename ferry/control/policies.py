@@ -106,7 +106,9 @@ class Policies:
             tx.execute(
                 "INSERT INTO iam_inline_policies"
                 " (account_id, holder_kind, holder_name, policy_name, document)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET document = excluded.document",
+                " VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (account_id, holder_kind, holder_name, policy_name)"
+                " DO UPDATE SET document = excluded.document",
                 (*holder.key, name, document),
             )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -202,13 +203,15 @@ def record_failure(
     (its first failure time is now); otherwise the first failure time is kept."""
     assert state is not FailureState.RESOLVED, "resolve_failure resolves"
     tx.execute(
-        f"INSERT INTO replication_failures ({_COLUMNS}) "
-        "VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL) "
+        f"INSERT INTO replication_failures ({_COLUMNS.removeprefix('failure_id, ')}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL) "
         "ON CONFLICT (bucket, key, version_id, destination_bucket, operation) DO UPDATE SET "
         "rule_id = excluded.rule_id, "
-        "destination_region = COALESCE(excluded.destination_region, destination_region), "
-        "first_failure_ms = CASE WHEN state = 'RESOLVED' THEN excluded.first_failure_ms "
-        "  ELSE first_failure_ms END, "
+        # Qualified: PostgreSQL reads a bare column here as ambiguous with `excluded`'s.
+        "destination_region = COALESCE(excluded.destination_region, "
+        "  replication_failures.destination_region), "
+        "first_failure_ms = CASE WHEN replication_failures.state = 'RESOLVED' "
+        "  THEN excluded.first_failure_ms ELSE replication_failures.first_failure_ms END, "
         "state = excluded.state, reason = excluded.reason, message = excluded.message, "
         "attempts = excluded.attempts, last_failure_ms = excluded.last_failure_ms, "
         "next_attempt_ms = excluded.next_attempt_ms, resolved_ms = NULL",
@@ -227,10 +230,15 @@ def resolve_failure(tx: Tx, task: FailedTask, *, now_ms: int | None) -> None:
     also = _METADATA if operation == _OBJECT else operation
     tx.execute(
         "UPDATE replication_failures SET state = 'RESOLVED', "
-        "resolved_ms = COALESCE(?, CAST(unixepoch() AS INTEGER) * 1000), next_attempt_ms = NULL "
+        "resolved_ms = ?, next_attempt_ms = NULL "
         "WHERE bucket = ? AND key = ? AND version_id = ? AND destination_bucket = ? "
         "AND operation IN (?, ?) AND state != 'RESOLVED'",
-        (now_ms, *_identity(task)[:-1], operation, also),
+        (
+            now_ms if now_ms is not None else int(time.time() * 1000),
+            *_identity(task)[:-1],
+            operation,
+            also,
+        ),
     )
 
 

@@ -173,7 +173,8 @@ def settle_entries(tx: Tx, job_id: str) -> tuple[int, int]:
         return 0, 0
     owed: dict[tuple[str, str, str], tuple[int, int, str, str]] = {}
     for bucket, key, version_id, pending, failed, reason, error in tx.execute(
-        "SELECT bucket, key, version_id, SUM(status = 'PENDING'), SUM(status = 'FAILED'), "
+        "SELECT bucket, key, version_id, SUM(CASE WHEN status = 'PENDING' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END), "
         "MAX(failure_reason), MAX(last_error) FROM replication_tasks WHERE job_id = ? "
         "GROUP BY bucket, key, version_id",
         (job_id,),

@@ -16,11 +16,11 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from ferry.store.errors import Busy, StorageFull, StoreConflict
+from ferry.store.migrations import SQLITE, migrate_sqlite
 
 T = TypeVar("T")
 Row = sqlite3.Row
@@ -29,7 +29,6 @@ LOCK_WAIT_S = 30.0
 STORE_MIGRATIONS = "ferry.store.sql"  # a package whose `migrations/` folder holds NNNN_*.sql
 
 
-SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
 
 
@@ -43,15 +42,24 @@ class Tx(Protocol):
     @property
     def dialect(self) -> str: ...
 
+    def lock(self, scope: str) -> None:
+        """Serialise with every other transaction that locks `scope`, until this one ends.
+        SQLite has one writer at a time, so only PostgreSQL has anything to do."""
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor: ...
 
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> sqlite3.Cursor: ...
 
 
 class Database(Protocol):
+    @property
+    def dialect(self) -> str: ...
+
     async def write(self, fn: Callable[[Tx], T]) -> T: ...
 
     async def read(self, fn: Callable[[Tx], T]) -> T: ...
+
+    def read_now(self, fn: Callable[[Tx], T]) -> T: ...
 
     def close(self) -> None: ...
 
@@ -77,6 +85,9 @@ class SqliteConnection(sqlite3.Connection):
 
     dialect = SQLITE
 
+    def lock(self, scope: str) -> None:
+        """One writer at a time: every write transaction is serialised already."""
+
 
 def _connect(path: Path) -> SqliteConnection:
     conn = sqlite3.connect(
@@ -101,12 +112,15 @@ _Job = tuple[Callable[[Tx], Any], "asyncio.Future[Any]"]
 
 
 class SqliteDatabase:
-    def __init__(self, path: Path, migrations: str = STORE_MIGRATIONS) -> None:
+    dialect = SQLITE
+
+    def __init__(self, path: Path, migrations: str | Sequence[str] = STORE_MIGRATIONS) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self._writer = _connect(path)
         self._reader = _connect(path)
         self._reader.execute("PRAGMA query_only=ON")
-        apply_migrations(self._writer, migrations)
+        migrate_sqlite(self._writer, _as_packages(migrations), where=str(path))
         # From here on the writer never waits inside SQLite: see `_try_begin`.
         self._writer.execute("PRAGMA busy_timeout=0")
         self._pending: list[_Job] = []
@@ -239,56 +253,12 @@ def _resolve(batch: list[_Job], results: list[tuple[bool, Any]]) -> None:
             future.set_exception(value)
 
 
-def apply_migrations(conn: sqlite3.Connection, package: str = STORE_MIGRATIONS) -> list[str]:
-    """Apply every migration of `package` not yet applied, each in its own transaction.
-
-    `package` holds a `migrations/` folder: the regional store's, or the control plane's
-    (`ferry.control.sql`), each for its own database."""
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_ms INT)"
-    )
-    done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
-    applied = []
-    folder = resources.files(package) / "migrations"
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".sql") or entry.name in done:
-            continue
-        script = entry.read_text(encoding="utf-8")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Several processes may open one database at once (the control plane is shared by
-            # every region): only the first to take the write lock applies the migration.
-            if _is_applied(conn, entry.name):
-                conn.execute("COMMIT")
-                continue
-            for statement in _split_sql(script):
-                conn.execute(statement)
-            conn.execute(
-                "INSERT INTO schema_migrations VALUES (?, CAST(strftime('%s','now') AS INT)*1000)",
-                (entry.name,),
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        applied.append(entry.name)
-    return applied
+def apply_migrations(
+    conn: sqlite3.Connection, packages: str | Sequence[str] = STORE_MIGRATIONS
+) -> list[str]:
+    """Apply every SQLite migration of `packages` not yet applied (`store.migrations`)."""
+    return migrate_sqlite(conn, _as_packages(packages), where="database")
 
 
-def _is_applied(conn: sqlite3.Connection, name: str) -> bool:
-    row = conn.execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)).fetchone()
-    return row is not None
-
-
-def _split_sql(script: str) -> list[str]:
-    """Statements of a migration; a trigger's `BEGIN … END` block stays one statement."""
-    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
-    statements: list[str] = []
-    buffer = ""
-    for piece in "\n".join(lines).split(";"):
-        buffer += piece + ";"
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip(" \n;"):
-                statements.append(buffer.strip())
-            buffer = ""
-    return statements
+def _as_packages(packages: str | Sequence[str]) -> list[str]:
+    return [packages] if isinstance(packages, str) else list(packages)

@@ -116,3 +116,14 @@ class DestinationUnversioned(Conflict):
 
 class BucketQuotaExceeded(FerryError):
     """Bucket quota exceeded"""
+
+
+class DatabaseUnavailable(FerryError):
+    """The metadata database cannot be reached."""
+
+    def __init__(self, *, key: str, url: str, reason: str) -> None:
+        super().__init__(f"{key}: cannot use the database at {url}: {reason}", key=key, url=url)
+
+
+class SchemaMismatch(FerryError):
+    """The database's schema is not the one this Ferry knows (too new, or not migrated)."""

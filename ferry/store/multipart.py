@@ -184,7 +184,11 @@ class Uploads:
             ).fetchone()
             check_quota(tx, bucket, added_bytes=plain_size - (old[1] if old else 0))
             tx.execute(
-                f"INSERT OR REPLACE INTO parts ({_PART_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                f"INSERT INTO parts ({_PART_COLUMNS}) VALUES (?,?,?,?,?,?,?,?) "
+                "ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, "
+                "etag = excluded.etag, checksum_value = excluded.checksum_value, "
+                "blob_id = excluded.blob_id, last_modified_ms = excluded.last_modified_ms, "
+                "stored_size = excluded.stored_size",
                 (upload_id, part_number, plain_size, md5_hex, checksum_value,
                  segment.blob_id, epoch_ms(now), stored_size),
             )  # fmt: skip

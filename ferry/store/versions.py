@@ -101,8 +101,8 @@ def insert_version(
         else None
     )
     cursor = tx.execute(
-        f"INSERT INTO versions ({VERSION_COLUMNS}) VALUES "
-        "(NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO versions ({VERSION_COLUMNS.removeprefix('seq, ')}) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
         (
             bucket, key, version_id, int(is_latest), int(delete_marker),
             epoch_ms(last_modified), owner_id,
@@ -114,8 +114,7 @@ def insert_version(
             encryption_to_json(attrs.encryption),
         ),
     )  # fmt: skip
-    seq = cursor.lastrowid
-    assert seq is not None
+    seq = int(cursor.fetchone()[0])
     return Version(
         bucket=bucket,
         key=key,

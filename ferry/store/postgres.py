@@ -1,0 +1,297 @@
+"""The metadata database on PostgreSQL, through psycopg 3 and its connection pool.
+
+The store's contract is a synchronous function run inside one transaction (`Database.write(fn)`
+with `fn(tx)`): version hooks run inside the commit as plain functions, as in Garage. So each
+transaction runs in a worker thread on a pooled connection (psycopg releases the GIL while it
+waits for the server), and the event loop only awaits it. PostgreSQL's own WAL group commit
+takes the place of SQLite's: every transaction commits on its own, `synchronous_commit` on.
+
+SQL is written once with `?` placeholders; `PostgresTx` turns them into psycopg's `%s`.
+Concurrency differs from SQLite, where one writer at a time made every read-then-write safe:
+here transactions run side by side under READ COMMITTED, so code that reads a key's state and
+then writes it takes `Tx.lock(...)` first (a transaction-scoped advisory lock), and a deadlock or
+serialisation failure re-runs the whole function (it only runs SQL, so running it again is safe).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import psycopg.errors
+import psycopg_pool
+from psycopg.adapt import Dumper, Loader
+from psycopg.pq import Format
+
+from ferry.store.errors import (
+    Busy,
+    DatabaseUnavailable,
+    SchemaMismatch,
+    StorageFull,
+    StoreConflict,
+)
+from ferry.store.migrations import (
+    CREATE_LEDGER_SQL,
+    MIGRATIONS_LOCK,
+    POSTGRESQL,
+    known_migrations,
+    plan,
+)
+
+log = logging.getLogger("ferry.store.postgres")
+
+T = TypeVar("T")
+POOL_MAX_SIZE = 16
+CONNECT_TIMEOUT_S = 10.0
+MAX_TRANSACTION_RETRIES = 8
+RETRY_PAUSE_S = 0.005
+
+
+class _BoolAsIntDumper(Dumper):
+    """Flags are INTEGER 0/1 columns (as in SQLite): a Python bool goes in as an int8."""
+
+    oid = psycopg.adapters.types["int8"].oid
+
+    def dump(self, obj: bool) -> bytes:
+        return b"1" if obj else b"0"
+
+
+class _IntegralNumericLoader(Loader):
+    """SUM() of a BIGINT is a NUMERIC in PostgreSQL and an INTEGER in SQLite: give callers the
+    same int (or a float for a fractional value, which Ferry's SQL never produces)."""
+
+    format = Format.TEXT
+
+    def load(self, data: Any) -> int | float:
+        text = bytes(data).decode()
+        try:
+            return int(text)
+        except ValueError:
+            return float(text)
+
+
+class Row(tuple[Any, ...]):
+    """A result row readable by position and by column name, like `sqlite3.Row`."""
+
+    _names: dict[str, int] = {}
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, str):
+            return tuple.__getitem__(self, self._names[index])
+        return tuple.__getitem__(self, index)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+_ROW_CLASSES: dict[tuple[str, ...], type[Row]] = {}
+
+
+def _row_class(names: tuple[str, ...]) -> type[Row]:
+    cls = _ROW_CLASSES.get(names)
+    if cls is None:
+        cls = type("Row", (Row,), {"_names": {n: i for i, n in enumerate(names)}})
+        _ROW_CLASSES[names] = cls
+    return cls
+
+
+def _row_factory(cursor: psycopg.Cursor[Any]) -> Callable[[Sequence[Any]], Row]:
+    names = tuple(c.name for c in cursor.description or ())
+    cls = _row_class(names)
+    return lambda values: cls(values)
+
+
+_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?|%")
+_TRANSLATED: dict[str, str] = {}
+
+
+def translate_placeholders(sql: str) -> str:
+    """`?` → `%s` and a literal `%` → `%%`, leaving quoted strings alone."""
+    translated = _TRANSLATED.get(sql)
+    if translated is None:
+
+        def replace(match: re.Match[str]) -> str:
+            token = match.group(0)
+            return "%s" if token == "?" else "%%" if token == "%" else token
+
+        translated = _PLACEHOLDER.sub(replace, sql)
+        if len(_TRANSLATED) < 10_000:
+            _TRANSLATED[sql] = translated
+    return translated
+
+
+class PostgresTx:
+    """What store functions get on PostgreSQL: a connection inside a transaction."""
+
+    dialect = POSTGRESQL
+
+    def __init__(self, conn: psycopg.Connection[Row]) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Row]:
+        if not params:
+            return self._conn.execute(sql.replace("%", "%%") if "%" in sql else sql)
+        return self._conn.execute(translate_placeholders(sql), params)
+
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> psycopg.Cursor[Row]:
+        cursor = self._conn.cursor()
+        cursor.executemany(translate_placeholders(sql), params)
+        return cursor
+
+    def lock(self, scope: str) -> None:
+        """Serialise this transaction with every other one that locks `scope`, until commit."""
+        self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (scope,))
+
+
+_RETRIED = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
+
+
+@contextlib.contextmanager
+def translate_pg_errors() -> Iterator[None]:
+    """No psycopg exception leaves this module."""
+    try:
+        yield
+    except psycopg.errors.DiskFull as exc:
+        raise StorageFull() from exc
+    except psycopg.IntegrityError as exc:
+        raise StoreConflict(str(exc).strip()) from exc
+    except (psycopg.errors.LockNotAvailable, psycopg_pool.PoolTimeout, *_RETRIED) as exc:
+        raise Busy() from exc
+    except psycopg.OperationalError as exc:
+        raise Busy() from exc
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    conn.adapters.register_dumper(bool, _BoolAsIntDumper)
+    conn.adapters.register_loader("numeric", _IntegralNumericLoader)
+    # Durable on acknowledgement, whatever the server's default says.
+    conn.execute("SET synchronous_commit = on")
+    conn.commit()
+
+
+class PostgresDatabase:
+    """`Database` on PostgreSQL. `key` names the ferry.toml setting the URL came from."""
+
+    dialect = POSTGRESQL
+
+    def __init__(self, url: str, *, key: str = "database", max_size: int = POOL_MAX_SIZE) -> None:
+        self.url = url
+        self._key = key
+        self._pool: psycopg_pool.ConnectionPool[psycopg.Connection[Row]] = (
+            psycopg_pool.ConnectionPool(
+                url,
+                min_size=1,
+                max_size=max_size,
+                kwargs={"row_factory": _row_factory, "autocommit": False},
+                configure=_configure,
+                open=False,
+                name=key,
+                timeout=CONNECT_TIMEOUT_S,
+            )
+        )
+        self._executor = ThreadPoolExecutor(max_workers=max_size, thread_name_prefix="ferry-pg")
+        self._open()
+
+    def _open(self) -> None:
+        # Connect once by hand first: the pool would only retry quietly until its timeout.
+        try:
+            psycopg.connect(self.url, connect_timeout=int(CONNECT_TIMEOUT_S)).close()
+        except psycopg.Error as exc:
+            raise DatabaseUnavailable(
+                key=self._key, url=redact_url(self.url), reason=_first_line(exc)
+            ) from exc
+        self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Row]]:
+        """A pooled connection for the migration runner (outside any transaction)."""
+        with self._pool.connection() as conn:
+            yield conn
+
+    async def write(self, fn: Callable[[PostgresTx], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._transaction, fn)
+
+    async def read(self, fn: Callable[[PostgresTx], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._transaction, fn)
+
+    def read_now(self, fn: Callable[[PostgresTx], T]) -> T:
+        """Synchronous read, for start-up code and the per-request key lookup (cached)."""
+        return self._transaction(fn)
+
+    def _transaction(self, fn: Callable[[PostgresTx], T]) -> T:
+        for attempt in range(MAX_TRANSACTION_RETRIES):
+            try:
+                with (
+                    translate_pg_errors(),
+                    self._pool.connection() as conn,
+                    conn.transaction(),
+                ):
+                    return fn(PostgresTx(conn))
+            except Busy as exc:
+                if not isinstance(exc.__cause__, _RETRIED):
+                    raise
+                log.debug("transaction retried", extra={"attempt": attempt + 1})
+                time.sleep(RETRY_PAUSE_S * (attempt + 1))
+        raise Busy()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        self._pool.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def migrate_postgres(
+    db: PostgresDatabase, packages: Sequence[str], *, apply: bool, where: str
+) -> list[str]:
+    """Apply the pending migrations of `packages` (when `apply`), each in its own transaction,
+    holding a session advisory lock so that nodes starting together take turns. Without
+    `apply`, a database with pending migrations is refused with what to run."""
+    applied: list[str] = []
+    with translate_pg_errors(), db.connection() as conn:
+        conn.autocommit = True
+        conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (MIGRATIONS_LOCK,))
+        try:
+            conn.execute(CREATE_LEDGER_SQL)
+            done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
+            pending = plan(done, known_migrations(packages, POSTGRESQL), where)
+            if pending and not apply:
+                raise SchemaMismatch(
+                    f"{where}: {len(pending)} migration(s) to apply "
+                    f"({', '.join(m.name for m in pending)}): run `ferry migrate --config FILE`"
+                )
+            for migration in pending:
+                with conn.transaction():
+                    conn.execute(migration.script.encode())  # several statements, no parameters
+                    conn.execute(
+                        "INSERT INTO schema_migrations VALUES (%s, "
+                        "(extract(epoch FROM now()) * 1000)::bigint)",
+                        (migration.name,),
+                    )
+                applied.append(migration.name)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (MIGRATIONS_LOCK,))
+            conn.autocommit = False
+    return applied
