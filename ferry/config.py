@@ -27,7 +27,8 @@ DEFAULT_VIRTUAL_HOST_DOMAINS = ("localhost", "s3.localhost", "localhost.localsta
 DEFAULT_DATA_DIR = Path("ferry-data")
 DEFAULT_REGIONS = (("us-east-1", 9000), ("eu-west-1", 9001))
 DEFAULT_HOST = "127.0.0.1"
-DATABASES = ("sqlite",)
+SQLITE_DATABASE = "sqlite"
+POSTGRESQL_URL_SCHEMES = ("postgresql://", "postgres://")
 CONTROL_DIR_NAME = "control"
 
 _REGION_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
@@ -65,7 +66,8 @@ class RegionConfig:
     data_dir: Path = DEFAULT_DATA_DIR / "us-east-1"
     virtual_host_domains: tuple[str, ...] = field(default=DEFAULT_VIRTUAL_HOST_DOMAINS)
     endpoint: str = ""
-    database: str = "sqlite"
+    # "sqlite" (<data_dir>/metadata.sqlite3, the embedded default) or a postgresql:// URL.
+    database: str = SQLITE_DATABASE
     # The region master key (ferry/crypto/master_key.py); None: <data_dir>/master.key,
     # generated on first start.
     master_key_file: Path | None = None
@@ -141,6 +143,8 @@ class DeploymentConfig:
     source: Path | None = None  # the ferry.toml it came from; None when built in
     notification_targets: tuple[NotificationTarget, ...] = ()
     events: EventSettings = field(default_factory=EventSettings)
+    # The control plane's database: "sqlite" (<control_dir>/control.sqlite3) or a URL.
+    control_database: str = SQLITE_DATABASE
 
     @property
     def control_dir(self) -> Path:
@@ -233,7 +237,7 @@ class _Reader:
             doc,
             "",
             {"data_dir", "virtual_host_domains", "root", "replication", "regions"}
-            | {"notification_targets", "events"},
+            | {"notification_targets", "events", "control"},
         )
         deployment_dir = data_dir or self.path_of(doc, "", "data_dir", self.base / DEFAULT_DATA_DIR)
         domains = self.get(
@@ -256,6 +260,8 @@ class _Reader:
             for i, raw in enumerate(raw_regions)
         )
         self.check_unique(regions, deployment_dir / CONTROL_DIR_NAME)
+        control = self.table(doc, "control")
+        self.known(control, "control", {"database"})
         return DeploymentConfig(
             data_dir=deployment_dir,
             regions=regions,
@@ -265,6 +271,7 @@ class _Reader:
             source=self.path,
             notification_targets=self.notification_targets(doc.get("notification_targets", [])),
             events=self.events(self.table(doc, "events")),
+            control_database=self.database(control, "control"),
         )
 
     def region(
@@ -294,11 +301,7 @@ class _Reader:
             raise self.error(
                 f"{key}.endpoint", f"must start with http:// or https://: {endpoint!r}"
             )
-        database = self.get(raw, key, "database", str, "sqlite")
-        if database not in DATABASES:
-            raise self.error(
-                f"{key}.database", f"unsupported database {database!r} (supported: sqlite)"
-            )
+        database = self.database(raw, key)
         return RegionConfig(
             name=name,
             host=host,
@@ -309,6 +312,16 @@ class _Reader:
             database=database,
             master_key_file=self.optional_path(raw, key, "master_key_file"),
         )
+
+    def database(self, raw: dict[str, Any], key: str) -> str:
+        database = self.get(raw, key, "database", str, SQLITE_DATABASE)
+        if database != SQLITE_DATABASE and not database.startswith(POSTGRESQL_URL_SCHEMES):
+            raise self.error(
+                f"{key}.database",
+                f"unsupported database {database!r} "
+                '(supported: "sqlite", or a URL postgresql://user@host:5432/dbname)',
+            )
+        return database
 
     def replication(self, raw: dict[str, Any]) -> ReplicationSettings:
         key = "replication"

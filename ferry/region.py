@@ -4,7 +4,9 @@ instantiates concrete implementations."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -13,7 +15,13 @@ from ferry.api.auth import Principal, PrincipalKind
 from ferry.api.context import Services
 from ferry.api.destinations import DeploymentDestinationChecker
 from ferry.client import Credentials, RemoteS3
-from ferry.config import DeploymentConfig, RegionConfig, RootCredentials, one_region_deployment
+from ferry.config import (
+    SQLITE_DATABASE,
+    DeploymentConfig,
+    RegionConfig,
+    RootCredentials,
+    one_region_deployment,
+)
 from ferry.control import (
     CONTROL_DATABASE_NAME,
     CONTROL_MIGRATIONS,
@@ -52,15 +60,20 @@ from ferry.replication.roles import ReplicationRoles
 from ferry.replication.source_access import SourceAuthorizer
 from ferry.replication.worker import ReplicationWorker, WorkerSettings
 from ferry.store import (
+    STORE_MIGRATIONS,
     Buckets,
+    Database,
     FileBlobStore,
     Listings,
     Objects,
+    PostgresDatabase,
     Quotas,
     Replicas,
     SqliteDatabase,
     Uploads,
     VersionHooks,
+    migrate_postgres,
+    redact_url,
     sweep_orphaned_blobs,
 )
 
@@ -68,6 +81,8 @@ log = logging.getLogger("ferry.region")
 
 
 DEPLOYMENT_ROOT_ACCOUNT_NAME = "deployment-root"
+REGION_DATABASE_NAME = "metadata.sqlite3"
+REGION_MIGRATIONS = (STORE_MIGRATIONS,)  # the packages whose tables live in a region's database
 
 
 class DeploymentKeys:
@@ -113,10 +128,10 @@ class DeploymentKeys:
 @dataclass(slots=True)
 class Region:
     config: RegionConfig
-    db: SqliteDatabase
+    db: Database
     services: Services
     app: S3App
-    control_db: SqliteDatabase  # the deployment's control plane, shared with the other regions
+    control_db: Database  # the deployment's control plane, shared with the other regions
     worker: ReplicationWorker
     job_runner: BatchJobRunner | None = None  # batch replication jobs
     delivery: EventDelivery | None = None  # the event outbox's delivery loop
@@ -130,22 +145,34 @@ def build_region(
     deployment: DeploymentConfig | None = None,
     remote_transport: httpx.AsyncBaseTransport | None = None,
     run_workers: bool = True,
+    migrate: bool = False,
 ) -> Region:
     """One region of `deployment` (by default a deployment of this region alone, whose
-    control plane lives in `<data dir>/control/`)."""
+    control plane lives in `<data dir>/control/`). `migrate`: apply pending migrations to
+    PostgreSQL databases (SQLite ones always migrate themselves)."""
     clock = clock or SystemClock()
     deployment = deployment or one_region_deployment(config, root)
     config.data_dir.mkdir(parents=True, exist_ok=True)
     # The root of the region's key hierarchy (docs/encryption.md): before any data is served.
     master_key = load_or_create_master_key(config.master_key_file, config.data_dir)
-    db = SqliteDatabase(config.data_dir / "metadata.sqlite3")
+    db = open_database(
+        config.database,
+        sqlite_path=config.data_dir / REGION_DATABASE_NAME,
+        packages=REGION_MIGRATIONS,
+        key=_database_key(deployment, f"regions[{config.name}].database"),
+        migrate=migrate,
+    )
     kms = KeyService(db, master_key, clock, config.name)
-    control_db = SqliteDatabase(
-        deployment.control_dir / CONTROL_DATABASE_NAME, migrations=CONTROL_MIGRATIONS
+    control_db = open_database(
+        deployment.control_database,
+        sqlite_path=deployment.control_dir / CONTROL_DATABASE_NAME,
+        packages=(CONTROL_MIGRATIONS,),
+        key=_database_key(deployment, "control.database"),
+        migrate=migrate,
     )
     directory = BucketDirectory(control_db, clock)
     sealer = SecretSealer(root.secret_key)
-    stored_keys = StoredKeyLookup(deployment.control_dir / CONTROL_DATABASE_NAME, sealer)
+    stored_keys = StoredKeyLookup(control_db, sealer)
     accounts = Accounts(control_db, clock, sealer)
     policies = Policies(control_db, clock)
     iam = Iam(
@@ -247,7 +274,6 @@ def build_region(
         await delivery.stop()
         await client.close()
         db.close()
-        stored_keys.close()
         control_db.close()
 
     keys = DeploymentKeys(root, stored_keys)
@@ -262,6 +288,27 @@ def build_region(
         delivery=delivery,
         job_runner=job_runner,
     )
+
+
+def open_database(
+    url: str, *, sqlite_path: Path, packages: Sequence[str], key: str, migrate: bool
+) -> Database:
+    """The database a setting names: "sqlite" (the file at `sqlite_path`) or a PostgreSQL URL,
+    checked against the migrations of `packages`."""
+    if url == SQLITE_DATABASE:
+        return SqliteDatabase(sqlite_path, migrations=packages)
+    database = PostgresDatabase(url, key=key)
+    try:
+        migrate_postgres(database, packages, apply=migrate, where=f"{key} ({redact_url(url)})")
+    except BaseException:
+        database.close()
+        raise
+    return database
+
+
+def _database_key(deployment: DeploymentConfig, key: str) -> str:
+    """The setting a database came from, for error messages."""
+    return f"{deployment.source}: {key}" if deployment.source else key
 
 
 def _delivery_settings(deployment: DeploymentConfig) -> DeliverySettings:

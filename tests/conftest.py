@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from ferry.core.clock import FakeClock
+from ferry.store import Database
 
 
 @pytest.fixture
@@ -19,3 +22,43 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+@pytest.fixture(autouse=True)
+def engine_under_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """FERRY_TEST_ENGINE=postgresql runs the in-process tiers with every SQLite database of a
+    region or control plane replaced by a fresh PostgreSQL database (dropped afterwards): the
+    same tests, the other engine."""
+    if os.environ.get("FERRY_TEST_ENGINE") != "postgresql":
+        yield
+        return
+    from ferry import region as region_module
+    from tests import postgres
+
+    created: dict[Path, str] = {}
+    opened: list[Database] = []
+    original = region_module.open_database
+
+    def open_on_postgres(
+        url: str, *, sqlite_path: Path, packages: Sequence[str], key: str, migrate: bool
+    ) -> Database:
+        if url == "sqlite":
+            if sqlite_path not in created:
+                created[sqlite_path] = postgres.create_database()
+            url = created[sqlite_path]
+        db = original(url, sqlite_path=sqlite_path, packages=packages, key=key, migrate=True)
+        opened.append(db)
+        return db
+
+    monkeypatch.setattr(region_module, "open_database", open_on_postgres)
+    yield
+    for db in opened:
+        db.close()
+    for url in created.values():
+        postgres.drop_database(url)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests import postgres
+
+    postgres.drop_run_database()

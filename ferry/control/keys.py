@@ -1,33 +1,34 @@
 """The stored access keys, looked up synchronously on every request's path.
 
-Authentication (`api/auth.py`) is synchronous, so this reads the control database through its
-own small read-only sqlite3 connection (WAL: readers never wait for the writers of any region
-process) and keeps each answer, found or not, for `ttl_s`. That TTL bounds how long a deleted
-or deactivated key keeps working in a region that had just used it: at most `ttl_s` (0.5 s by
-default); a key created in one region works in every other one after at most the same delay,
-when some client tried it just before its creation (the cached "unknown").
+Authentication (`api/auth.py`) is synchronous, so this reads the control database with a
+synchronous read (`Database.read_now`: on SQLite the reader connection, which never waits for
+the writers of any region process; on PostgreSQL a pooled connection) and keeps each answer,
+found or not, for `ttl_s`. That TTL bounds how long a deleted or deactivated key keeps working
+in a region that had just used it: at most `ttl_s` (0.5 s by default); a key created in one
+region works in every other one after at most the same delay, when some client tried it just
+before its creation (the cached "unknown").
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
+from typing import Any
 
 from ferry.control.iam_records import AccessKeyStatus
 from ferry.control.identifiers import root_arn, user_arn
 from ferry.control.sealing import SecretSealer, UnsealFailed
+from ferry.core.errors import FerryError
 from ferry.core.secret import Secret
+from ferry.store import Database, Tx
 
 log = logging.getLogger("ferry.control.keys")
 
 KEY_CACHE_TTL_S = 0.5
 MAX_CACHED_KEYS = 10_000
-BUSY_TIMEOUT_MS = 2_000
 
 
 class KeyHolderKind(StrEnum):
@@ -57,17 +58,16 @@ _QUERY = (
 class StoredKeyLookup:
     def __init__(
         self,
-        path: Path,
+        db: Database,
         sealer: SecretSealer,
         *,
         ttl_s: float = KEY_CACHE_TTL_S,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._path = path
+        self._db = db
         self._sealer = sealer
         self._ttl_s = ttl_s
         self._monotonic = monotonic
-        self._conn: sqlite3.Connection | None = None
         self._cache: dict[str, tuple[float, StoredKey | None]] = {}
 
     def lookup(self, access_key_id: str) -> StoredKey | None:
@@ -77,7 +77,7 @@ class StoredKeyLookup:
             return cached[1]
         try:
             found = self._read(access_key_id)
-        except sqlite3.Error as exc:
+        except FerryError as exc:
             # Unreadable for a moment (a migration, a lock): better the last answer than none.
             log.warning("access key lookup failed", extra={"error": str(exc)})
             return cached[1] if cached is not None else None
@@ -90,21 +90,11 @@ class StoredKeyLookup:
         """Drop a cached answer (this process just changed the key)."""
         self._cache.pop(access_key_id, None)
 
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA query_only=ON")
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            self._conn = conn
-        return self._conn
-
     def _read(self, access_key_id: str) -> StoredKey | None:
-        row = self._connection().execute(_QUERY, (access_key_id,)).fetchone()
+        def fetch(tx: Tx) -> Any:
+            return tx.execute(_QUERY, (access_key_id,)).fetchone()
+
+        row = self._db.read_now(fetch)
         if row is None or row[3] != AccessKeyStatus.ACTIVE.value:
             return None
         account_id, user_name, sealed, _, path, stored_name = row

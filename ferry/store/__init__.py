@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from ferry.store.blobs import FileBlobStore, Payload, PayloadDigest
 from ferry.store.buckets import Buckets
-from ferry.store.db import Database, SqliteDatabase, Tx
+from ferry.store.db import STORE_MIGRATIONS, Database, SqliteDatabase, Tx
 from ferry.store.hooks import VersionHook, VersionHooks
 from ferry.store.listing import Listing, Listings
 from ferry.store.multipart import MIN_PART_SIZE_BYTES, CompletedPart, Uploads
+from ferry.store.postgres import PostgresDatabase, migrate_postgres, redact_url
 from ferry.store.quotas import BucketQuota, BucketUsage, Quotas, QuotaStatus
 from ferry.store.records import (
     Body,
@@ -32,6 +33,7 @@ from ferry.store.versions import DeleteOutcome, Objects, WriteCondition
 
 __all__ = [
     "MIN_PART_SIZE_BYTES",
+    "STORE_MIGRATIONS",
     "Body",
     "Bucket",
     "BucketAccess",
@@ -52,6 +54,7 @@ __all__ = [
     "Part",
     "PartInfo",
     "Payload",
+    "PostgresDatabase",
     "PayloadDigest",
     "QuotaStatus",
     "Quotas",
@@ -65,5 +68,7 @@ __all__ = [
     "VersionHooks",
     "VersioningStatus",
     "WriteCondition",
+    "migrate_postgres",
+    "redact_url",
     "sweep_orphaned_blobs",
 ]

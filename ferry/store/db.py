@@ -32,6 +32,19 @@ STORE_MIGRATIONS = "ferry.store.sql"  # a package whose `migrations/` folder hol
 POSTGRESQL = "postgresql"
 
 
+class Cursor(Protocol):
+    """A statement's result: rows read by position or column name (`row["etag"]`)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
 class Tx(Protocol):
     """What store functions get: a connection inside a transaction.
 
@@ -46,9 +59,9 @@ class Tx(Protocol):
         """Serialise with every other transaction that locks `scope`, until this one ends.
         SQLite has one writer at a time, so only PostgreSQL has anything to do."""
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor: ...
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
 
-    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> sqlite3.Cursor: ...
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Cursor: ...
 
 
 class Database(Protocol):

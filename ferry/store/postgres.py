@@ -31,6 +31,7 @@ import psycopg_pool
 from psycopg.adapt import Dumper, Loader
 from psycopg.pq import Format
 
+from ferry.store.db import Tx
 from ferry.store.errors import (
     Busy,
     DatabaseUnavailable,
@@ -225,19 +226,19 @@ class PostgresDatabase:
         with self._pool.connection() as conn:
             yield conn
 
-    async def write(self, fn: Callable[[PostgresTx], T]) -> T:
+    async def write(self, fn: Callable[[Tx], T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._transaction, fn)
 
-    async def read(self, fn: Callable[[PostgresTx], T]) -> T:
+    async def read(self, fn: Callable[[Tx], T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._transaction, fn)
 
-    def read_now(self, fn: Callable[[PostgresTx], T]) -> T:
+    def read_now(self, fn: Callable[[Tx], T]) -> T:
         """Synchronous read, for start-up code and the per-request key lookup (cached)."""
         return self._transaction(fn)
 
-    def _transaction(self, fn: Callable[[PostgresTx], T]) -> T:
+    def _transaction(self, fn: Callable[[Tx], T]) -> T:
         for attempt in range(MAX_TRANSACTION_RETRIES):
             try:
                 with (
@@ -266,10 +267,10 @@ def _first_line(exc: BaseException) -> str:
 def migrate_postgres(
     db: PostgresDatabase, packages: Sequence[str], *, apply: bool, where: str
 ) -> list[str]:
-    """Apply the pending migrations of `packages` (when `apply`), each in its own transaction,
-    holding a session advisory lock so that nodes starting together take turns. Without
-    `apply`, a database with pending migrations is refused with what to run."""
-    applied: list[str] = []
+    """Apply the pending migrations of `packages` (when `apply`) in one transaction: all of
+    them or none (DDL is transactional here). A session advisory lock makes nodes that start
+    together take turns. Without `apply`, a database with pending migrations is refused with
+    what to run."""
     with translate_pg_errors(), db.connection() as conn:
         conn.autocommit = True
         conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (MIGRATIONS_LOCK,))
@@ -282,16 +283,15 @@ def migrate_postgres(
                     f"{where}: {len(pending)} migration(s) to apply "
                     f"({', '.join(m.name for m in pending)}): run `ferry migrate --config FILE`"
                 )
-            for migration in pending:
-                with conn.transaction():
+            with conn.transaction():
+                for migration in pending:
                     conn.execute(migration.script.encode())  # several statements, no parameters
                     conn.execute(
                         "INSERT INTO schema_migrations VALUES (%s, "
                         "(extract(epoch FROM now()) * 1000)::bigint)",
                         (migration.name,),
                     )
-                applied.append(migration.name)
         finally:
             conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (MIGRATIONS_LOCK,))
             conn.autocommit = False
-    return applied
+    return [m.name for m in pending]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ferry.store.blobs import FileBlobStore
-from ferry.store.db import SqliteDatabase, Tx
+from ferry.store.db import Database, Tx
 from ferry.store.records import segments_from_text
 
 
@@ -16,7 +16,7 @@ def referenced_blob_ids(tx: Tx) -> set[str]:
     return referenced
 
 
-def sweep_orphaned_blobs(db: SqliteDatabase, blobs: FileBlobStore) -> int:
+def sweep_orphaned_blobs(db: Database, blobs: FileBlobStore) -> int:
     """Run before serving: every blob written but never committed (or freed but not yet
     unlinked when the process died) is removed. Returns how many files went."""
     return blobs.sweep(db.read_now(referenced_blob_ids))

@@ -66,35 +66,33 @@ async def test_secrets_are_not_stored_in_the_clear(env: tuple[SqliteDatabase, Pa
 
 
 async def test_a_user_key_is_found_with_its_user_arn(env: tuple[SqliteDatabase, Path]) -> None:
-    db, path = env
+    db, _path = env
     await Users(db, FakeClock()).create(ACCOUNT, "alice", "/eng/")
     created = await AccessKeys(db, FakeClock(), SecretSealer(ROOT_SECRET)).create(ACCOUNT, "ALICE")
-    lookup = StoredKeyLookup(path, SecretSealer(ROOT_SECRET))
+    lookup = StoredKeyLookup(db, SecretSealer(ROOT_SECRET))
     found = lookup.lookup(created.key.access_key_id)
     assert found is not None
     assert found.secret.reveal() == created.secret.reveal()
     assert (found.account_id, found.holder) == (ACCOUNT, KeyHolderKind.USER)
     assert found.arn == f"arn:aws:iam::{ACCOUNT}:user/eng/alice"  # the user's own spelling
-    lookup.close()
 
 
 async def test_an_account_root_key_is_found_as_the_root(tmp_path: Path) -> None:
     path = tmp_path / CONTROL_DATABASE_NAME
     db = SqliteDatabase(path, migrations=CONTROL_MIGRATIONS)
     account, key = await Accounts(db, FakeClock(), SecretSealer(ROOT_SECRET)).create("team")
-    lookup = StoredKeyLookup(path, SecretSealer(ROOT_SECRET))
+    lookup = StoredKeyLookup(db, SecretSealer(ROOT_SECRET))
     found = lookup.lookup(key.key.access_key_id)
     assert found is not None and found.holder is KeyHolderKind.ACCOUNT_ROOT
     assert found.arn == f"arn:aws:iam::{account.account_id}:root"
-    lookup.close()
     db.close()
 
 
 async def test_changes_take_effect_once_the_ttl_passes(env: tuple[SqliteDatabase, Path]) -> None:
-    db, path = env
+    db, _path = env
     keys = AccessKeys(db, FakeClock(), SecretSealer(ROOT_SECRET))
     ticker = Ticker()
-    lookup = StoredKeyLookup(path, SecretSealer(ROOT_SECRET), ttl_s=0.5, monotonic=ticker)
+    lookup = StoredKeyLookup(db, SecretSealer(ROOT_SECRET), ttl_s=0.5, monotonic=ticker)
     await Users(db, FakeClock()).create(ACCOUNT, "alice", "/")
     created = await keys.create(ACCOUNT, "alice")
     key_id = created.key.access_key_id
@@ -111,25 +109,22 @@ async def test_changes_take_effect_once_the_ttl_passes(env: tuple[SqliteDatabase
     await keys.delete(ACCOUNT, "alice", key_id)
     ticker.now += 0.6
     assert lookup.lookup(key_id) is None
-    lookup.close()
 
 
 async def test_a_new_key_works_at_once(env: tuple[SqliteDatabase, Path]) -> None:
-    db, path = env
-    lookup = StoredKeyLookup(path, SecretSealer(ROOT_SECRET), ttl_s=0.5, monotonic=Ticker())
+    db, _path = env
+    lookup = StoredKeyLookup(db, SecretSealer(ROOT_SECRET), ttl_s=0.5, monotonic=Ticker())
     assert lookup.lookup("AKIAUNKNOWN000000000") is None
     _, key = await Accounts(db, FakeClock(), SecretSealer(ROOT_SECRET)).create("later")
     assert lookup.lookup(key.key.access_key_id) is not None
-    lookup.close()
 
 
 async def test_keys_under_another_root_secret_are_unknown(env: tuple[SqliteDatabase, Path]) -> None:
-    db, path = env
+    db, _path = env
     await Users(db, FakeClock()).create(ACCOUNT, "alice", "/")
     created = await AccessKeys(db, FakeClock(), SecretSealer(ROOT_SECRET)).create(ACCOUNT, "alice")
-    lookup = StoredKeyLookup(path, SecretSealer(Secret("rotated-root-secret")))
+    lookup = StoredKeyLookup(db, SecretSealer(Secret("rotated-root-secret")))
     assert lookup.lookup(created.key.access_key_id) is None
-    lookup.close()
 
 
 async def test_a_user_holds_at_most_two_keys(env: tuple[SqliteDatabase, Path]) -> None:
