@@ -4,9 +4,11 @@ instantiates concrete implementations."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -17,6 +19,7 @@ from ferry.api.destinations import DeploymentDestinationChecker
 from ferry.client import Credentials, RemoteS3
 from ferry.config import (
     SQLITE_DATABASE,
+    ConfigError,
     DeploymentConfig,
     RegionConfig,
     RootCredentials,
@@ -76,12 +79,16 @@ from ferry.store import (
     redact_url,
     sweep_orphaned_blobs,
 )
+from ferry.store.errors import DatabaseUnavailable, SchemaMismatch
+from ferry.store.migrations import migrate_sqlite
 
 log = logging.getLogger("ferry.region")
 
 
 DEPLOYMENT_ROOT_ACCOUNT_NAME = "deployment-root"
 REGION_DATABASE_NAME = "metadata.sqlite3"
+# What building a region may fail with that is the operator's to fix (printed, exit 2).
+STARTUP_ERRORS: tuple[type[Exception], ...] = (ConfigError, DatabaseUnavailable, SchemaMismatch)
 REGION_MIGRATIONS = (STORE_MIGRATIONS,)  # the packages whose tables live in a region's database
 
 
@@ -155,21 +162,9 @@ def build_region(
     config.data_dir.mkdir(parents=True, exist_ok=True)
     # The root of the region's key hierarchy (docs/encryption.md): before any data is served.
     master_key = load_or_create_master_key(config.master_key_file, config.data_dir)
-    db = open_database(
-        config.database,
-        sqlite_path=config.data_dir / REGION_DATABASE_NAME,
-        packages=REGION_MIGRATIONS,
-        key=_database_key(deployment, f"regions[{config.name}].database"),
-        migrate=migrate,
-    )
+    db = open_database(**_region_database(deployment, config).options, migrate=migrate)
     kms = KeyService(db, master_key, clock, config.name)
-    control_db = open_database(
-        deployment.control_database,
-        sqlite_path=deployment.control_dir / CONTROL_DATABASE_NAME,
-        packages=(CONTROL_MIGRATIONS,),
-        key=_database_key(deployment, "control.database"),
-        migrate=migrate,
-    )
+    control_db = open_database(**_control_database(deployment).options, migrate=migrate)
     directory = BucketDirectory(control_db, clock)
     sealer = SecretSealer(root.secret_key)
     stored_keys = StoredKeyLookup(control_db, sealer)
@@ -287,6 +282,71 @@ def build_region(
         worker=worker,
         delivery=delivery,
         job_runner=job_runner,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DatabaseSpec:
+    """One database of a deployment, as its settings name it."""
+
+    name: str  # "us-east-1" or "control"
+    url: str  # "sqlite" or a PostgreSQL URL
+    sqlite_path: Path
+    packages: Sequence[str]  # whose migrations make its schema
+    key: str  # the setting it came from, for messages
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "sqlite_path": self.sqlite_path,
+            "packages": self.packages,
+            "key": self.key,
+        }
+
+
+def deployment_databases(deployment: DeploymentConfig) -> list[DatabaseSpec]:
+    """Every database of `deployment`: each region's, then the control plane's."""
+    specs = [_region_database(deployment, region) for region in deployment.regions]
+    return [*specs, _control_database(deployment)]
+
+
+def migrate_database(spec: DatabaseSpec, *, apply: bool) -> list[str]:
+    """Bring one database to this Ferry's schema (`apply`) or only check it; returns the
+    migrations applied. Raises SchemaMismatch for a newer schema, or pending ones unapplied."""
+    if spec.url == SQLITE_DATABASE:
+        conn = sqlite3.connect(spec.sqlite_path) if spec.sqlite_path.exists() else None
+        if conn is None:
+            return []  # created, and migrated, when its region first starts
+        try:
+            return migrate_sqlite(conn, spec.packages, where=str(spec.sqlite_path))
+        finally:
+            conn.close()
+    database = PostgresDatabase(spec.url, key=spec.key)
+    try:
+        where = f"{spec.key} ({redact_url(spec.url)})"
+        return migrate_postgres(database, spec.packages, apply=apply, where=where)
+    finally:
+        database.close()
+
+
+def _region_database(deployment: DeploymentConfig, region: RegionConfig) -> DatabaseSpec:
+    return DatabaseSpec(
+        name=region.name,
+        url=region.database,
+        sqlite_path=region.data_dir / REGION_DATABASE_NAME,
+        packages=REGION_MIGRATIONS,
+        key=_database_key(deployment, f"regions[{region.name}].database"),
+    )
+
+
+def _control_database(deployment: DeploymentConfig) -> DatabaseSpec:
+    return DatabaseSpec(
+        name="control",
+        url=deployment.control_database,
+        sqlite_path=deployment.control_dir / CONTROL_DATABASE_NAME,
+        packages=(CONTROL_MIGRATIONS,),
+        key=_database_key(deployment, "control.database"),
     )
 
 

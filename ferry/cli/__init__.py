@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ferry.cli import accounts, failures, quota, serve, up, worker
+from ferry.cli import accounts, failures, migrate, quota, serve, up, worker
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> None:
     failures.add_parser(commands)
     accounts.add_parser(commands)
     quota.add_parser(commands)
+    migrate.add_parser(commands)
     args = parser.parse_args(argv)
     sys.exit(args.run(args))
 

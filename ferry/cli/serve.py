@@ -33,7 +33,7 @@ from ferry.config import (
     root_credentials_from_env,
     with_master_key_from_env,
 )
-from ferry.region import build_region
+from ferry.region import STARTUP_ERRORS, build_region
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_PORT = 9000
@@ -59,6 +59,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--no-workers",
         action="store_true",
         help="serve S3 only; replication runs in separate `ferry worker` processes",
+    )
+    parser.add_argument(
+        "--migrate",
+        action="store_true",
+        help="apply pending migrations to PostgreSQL databases first (SQLite always migrates)",
     )
     parser.set_defaults(run=run)
 
@@ -106,8 +111,14 @@ def run(args: argparse.Namespace) -> int:
         deployment, config = resolve(args)
         root = deployment.root
         # Building reads the region master key: a bad key file is a configuration error.
-        region = build_region(config, root, deployment=deployment, run_workers=not args.no_workers)
-    except ConfigError as exc:
+        region = build_region(
+            config,
+            root,
+            deployment=deployment,
+            run_workers=not args.no_workers,
+            migrate=args.migrate,
+        )
+    except STARTUP_ERRORS as exc:
         print(f"ferry serve: {exc}", flush=True)
         return 2
     print(

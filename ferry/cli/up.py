@@ -45,7 +45,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def region_argv(args: argparse.Namespace, region: str) -> list[str]:
     """The command line of one region's process."""
-    argv = [sys.executable, "-m", "ferry", "serve", "--region", region, "--no-banner"]
+    # `ferry up` is for trying Ferry out: its regions migrate their databases as they start.
+    argv = [sys.executable, "-m", "ferry", "serve", "--region", region, "--no-banner", "--migrate"]
     if args.config is not None:
         argv += ["--config", str(args.config.resolve())]
     data_dir = args.data_dir

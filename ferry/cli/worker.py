@@ -14,8 +14,7 @@ import signal
 from pathlib import Path
 
 from ferry.cli.serve import resolve
-from ferry.config import ConfigError
-from ferry.region import Region, build_region
+from ferry.region import STARTUP_ERRORS, Region, build_region
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         deployment, config = resolve(args)
         # Building reads the region master key: a bad key file is a configuration error.
         region = build_region(config, deployment.root, deployment=deployment, run_workers=False)
-    except ConfigError as exc:
+    except STARTUP_ERRORS as exc:
         print(f"ferry worker: {exc}", flush=True)
         return 2
     print(f"ferry: replication workers for region {config.name}", flush=True)
