@@ -35,7 +35,7 @@ from ferry.store.records import (
     pairs_from_json,
     pairs_to_json,
 )
-from ferry.store.versions import WriteCondition, commit_version, commit_with_blobs
+from ferry.store.versions import WriteCondition, commit_version, commit_with_blobs, lock_key
 
 MIN_PART_SIZE_BYTES = 5 * 1024 * 1024
 MAX_PART_NUMBER = 10_000
@@ -231,6 +231,7 @@ class Uploads:
 
         def write(tx: Tx) -> tuple[Version, list[str]]:
             bucket_row = fetch_bucket_state(tx, bucket)
+            lock_key(tx, bucket, key)  # before the upload is read: one completion wins
             upload = fetch_upload(tx, bucket, key, upload_id)
             stored = {
                 p.part_number: p

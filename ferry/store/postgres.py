@@ -35,6 +35,7 @@ from ferry.store.db import Tx
 from ferry.store.errors import (
     Busy,
     DatabaseUnavailable,
+    InvalidArgument,
     SchemaMismatch,
     StorageFull,
     StoreConflict,
@@ -54,6 +55,7 @@ POOL_MAX_SIZE = 16
 CONNECT_TIMEOUT_S = 10.0
 MAX_TRANSACTION_RETRIES = 8
 RETRY_PAUSE_S = 0.005
+NUL_TEXT_MESSAGE = "Names and values may not contain the character U+0000 on this store"
 
 
 class _BoolAsIntDumper(Dumper):
@@ -162,6 +164,12 @@ def translate_pg_errors() -> Iterator[None]:
         yield
     except psycopg.errors.DiskFull as exc:
         raise StorageFull() from exc
+    except psycopg.errors.UntranslatableCharacter as exc:
+        raise InvalidArgument(NUL_TEXT_MESSAGE) from exc
+    except psycopg.DataError as exc:
+        # PostgreSQL text cannot hold U+0000 (SQLite's can): a key or value with one is refused.
+        message = NUL_TEXT_MESSAGE if "NUL" in str(exc) else _first_line(exc)
+        raise InvalidArgument(message) from exc
     except psycopg.IntegrityError as exc:
         raise StoreConflict(str(exc).strip()) from exc
     except (psycopg.errors.LockNotAvailable, psycopg_pool.PoolTimeout, *_RETRIED) as exc:

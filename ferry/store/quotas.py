@@ -102,6 +102,8 @@ def check_quota(tx: Tx, bucket: str, *, added_bytes: int, added_objects: int = 0
     quota = fetch_quota(tx, bucket)
     if quota.is_unlimited:
         return
+    # Writers to a bucket with a quota take turns, so that two cannot both fit the last room.
+    tx.lock(f"quota/{bucket}")
     usage = fetch_usage(tx, bucket)
     limit = exceeded_limit(quota, usage, added_bytes=added_bytes, added_objects=added_objects)
     match limit:

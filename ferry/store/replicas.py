@@ -30,6 +30,7 @@ from ferry.store.versions import (
     fetch_latest,
     fetch_version,
     insert_version,
+    lock_key,
 )
 
 REPLICA = "REPLICA"
@@ -49,6 +50,7 @@ def commit_replica(
     delete_marker: bool,
 ) -> tuple[Version, list[str]]:
     """Insert the replica unless that version is already here; returns it and garbage blobs."""
+    lock_key(tx, bucket.name, key)
     if bucket.versioning is not VersioningStatus.ENABLED:
         raise DestinationUnversioned(bucket=bucket.name)
     existing = fetch_version(tx, bucket.name, key, version_id, with_body=False)

@@ -58,6 +58,12 @@ class DeleteOutcome:
     delete_marker: bool  # a marker was created, or the removed version was a marker
 
 
+def lock_key(tx: Tx, bucket: str, key: str) -> None:
+    """Before reading a key's versions to change them: on PostgreSQL, writers of one key take
+    turns (READ COMMITTED alone would let two writers each see the other's latest as absent)."""
+    tx.lock(f"key/{bucket}/{key}")  # bucket names hold no "/"
+
+
 def fetch_latest(tx: Tx, bucket: str, key: str, *, with_body: bool = True) -> Version | None:
     columns = VERSION_COLUMNS if with_body else VERSION_COLUMNS_WITHOUT_BODY
     row = tx.execute(
@@ -151,6 +157,7 @@ def commit_version(
 
     `counted_bytes`: bytes of the body already counted against the bucket's quota (the parts
     of a multipart upload being completed)."""
+    lock_key(tx, bucket.name, key)
     old = fetch_latest(tx, bucket.name, key, with_body=False)
     if condition is not None:
         condition(old)
@@ -228,6 +235,7 @@ def delete_version(
     tx: Tx, hooks: VersionHooks, bucket: BucketState, key: str, version_id: str
 ) -> tuple[DeleteOutcome, list[str]]:
     """Permanently remove one version; promote the next newest if it was the latest."""
+    lock_key(tx, bucket.name, key)
     victim = fetch_version(tx, bucket.name, key, version_id)
     if victim is None:
         # S3 answers 204 for a version that does not exist.
@@ -388,6 +396,7 @@ class Objects:
 
         def write(tx: Tx) -> Version:
             fetch_bucket_state(tx, bucket)
+            lock_key(tx, bucket, key)
             if version_id is None:
                 old = fetch_latest(tx, bucket, key)
                 if old is None or old.is_delete_marker:
