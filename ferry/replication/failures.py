@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from ferry.store import Database, Tx
+from ferry.store import SQLITE, Database, Tx
 
 MAX_MESSAGE_CHARS = 2048
 MAX_PAGE_SIZE = 1000
@@ -88,11 +88,12 @@ class FailureFilter:
     def is_empty(self) -> bool:
         return all(getattr(self, name) is None for name in self.__slots__)
 
-    def where(self) -> tuple[str, list[Any]]:
+    def where(self, dialect: str) -> tuple[str, list[Any]]:
         """The SQL condition and its parameters. Without statistics SQLite may pick a poor
         index when several columns are filtered, so the most selective one drives the index
         (in this order) and the others are written `+column`, which no index serves; state
-        stays indexable beside rule or reason (the (state, rule|reason, time) indexes)."""
+        stays indexable beside rule or reason (the (state, rule|reason, time) indexes).
+        PostgreSQL's planner has statistics (and no unary + on text): plain columns."""
         clauses: list[str] = []
         params: list[Any] = []
         driver: str | None = None
@@ -107,7 +108,8 @@ class FailureFilter:
                 continue
             indexed = driver is None or (column == "state" and driver in ("rule_id", "reason"))
             driver = driver or column
-            clauses.append(f"{'' if indexed else '+'}{column} = ?")
+            hidden = not indexed and dialect == SQLITE
+            clauses.append(f"{'+' if hidden else ''}{column} = ?")
             params.append(value)
         if self.since_ms is not None:
             clauses.append("last_failure_ms >= ?")
@@ -115,7 +117,7 @@ class FailureFilter:
         if self.until_ms is not None:
             clauses.append("last_failure_ms < ?")
             params.append(self.until_ms)
-        return " AND ".join(clauses) or "1", params
+        return " AND ".join(clauses) or "1 = 1", params
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -251,7 +253,7 @@ def list_failures(
 ) -> FailurePage:
     """Newest first (by last failure time, then id), keyset-paginated."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    clause, params = where.where()
+    clause, params = where.where(tx.dialect)
     if after is not None:
         clause += " AND (last_failure_ms, failure_id) < (?, ?)"
         params += [after.last_failure_ms, after.failure_id]
@@ -293,7 +295,7 @@ def count_failures(tx: Tx) -> FailureCounts:
 
 def purge_failures(tx: Tx, where: FailureFilter) -> int:
     """Delete the matching records (an operator's action); returns how many went."""
-    clause, params = where.where()
+    clause, params = where.where(tx.dialect)
     deleted = tx.execute(f"DELETE FROM replication_failures WHERE {clause}", params).rowcount
     tx.execute("DELETE FROM replication_failure_counts WHERE count <= 0")
     return int(deleted)

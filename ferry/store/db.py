@@ -29,9 +29,6 @@ LOCK_WAIT_S = 30.0
 STORE_MIGRATIONS = "ferry.store.sql"  # a package whose `migrations/` folder holds NNNN_*.sql
 
 
-POSTGRESQL = "postgresql"
-
-
 class Cursor(Protocol):
     """A statement's result: rows read by position or column name (`row["etag"]`)."""
 

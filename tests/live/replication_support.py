@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from tests import postgres
 from tests.live.conftest import make_client
 from tests.live.iam_support import ensure_replication_role
 from tests.live.server import ACCESS_KEY, READY_TIMEOUT_S, SECRET_KEY, free_port
@@ -28,6 +29,10 @@ class Deployment:
     regions: tuple[str, ...] = ("us-east-1", "eu-west-1")
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # "postgresql": every region's metadata and the control plane on PostgreSQL databases
+    # made for this deployment (dropped by `stop`); "sqlite": the embedded default.
+    engine: str = "sqlite"
+    databases: dict[str, str] = field(default_factory=dict)  # region or "control" -> URL
 
     @property
     def config_path(self) -> Path:
@@ -50,9 +55,16 @@ class Deployment:
             "retry_max_delay_s = 2.0",
             "lease_s = 6.0",
         ]
+        if self.engine == "postgresql" and not self.databases:
+            for name in ("control", *self.regions):
+                self.databases[name] = postgres.create_database(name.replace("-", "_"))
+        if "control" in self.databases:
+            lines += ["[control]", f'database = "{self.databases["control"]}"']
         for region in self.regions:
             self.ports.setdefault(region, free_port())
             lines += ["[[regions]]", f'name = "{region}"', f"port = {self.ports[region]}"]
+            if region in self.databases:
+                lines.append(f'database = "{self.databases[region]}"')
         self.config_path.write_text("\n".join(lines) + "\n")
 
     def start(self) -> Deployment:
@@ -75,6 +87,7 @@ class Deployment:
                     str(self.config_path),
                     "--region",
                     region,
+                    *(["--migrate"] if self.databases else []),
                     *extra,
                 ],
                 env=env,
@@ -126,6 +139,9 @@ class Deployment:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        for url in self.databases.values():
+            postgres.drop_database(url)
+        self.databases.clear()
 
 
 def wait_for(condition: Callable[[], bool], timeout_s: float = 30.0, what: str = "") -> None:

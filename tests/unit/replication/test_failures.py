@@ -218,13 +218,15 @@ async def test_task_outcomes_write_the_failure_store_in_their_transaction(
 def test_the_most_selective_filter_drives_the_index() -> None:
     clause, params = FailureFilter(
         rule_id="r", bucket="b", reason="x", state=FailureState.FAILED, since_ms=5
-    ).where()
+    ).where("sqlite")
     assert (
         clause
         == "bucket = ? AND +rule_id = ? AND +reason = ? AND +state = ? AND last_failure_ms >= ?"
     )
     assert params == ["b", "r", "x", "FAILED", 5]
-    clause, _ = FailureFilter(rule_id="r", state=FailureState.FAILED).where()
+    clause, _ = FailureFilter(rule_id="r", state=FailureState.FAILED).where("sqlite")
     assert clause == "rule_id = ? AND state = ?"
-    assert FailureFilter().where() == ("1", [])
+    assert FailureFilter().where("sqlite") == ("1 = 1", [])
+    clause, _ = FailureFilter(rule_id="r", bucket="b").where("postgresql")
+    assert clause == "bucket = ? AND rule_id = ?"  # PostgreSQL's planner chooses for itself
     assert FailureFilter().is_empty and not FailureFilter(until_ms=1).is_empty
