@@ -16,7 +16,7 @@ import re
 
 from ferry.api.access import RequestAccess, principal_access
 from ferry.api.auth import KeyLookup, authenticate
-from ferry.api.context import Services
+from ferry.api.context import ApiCall, Services
 from ferry.api.http import Request, Response, xml_response
 from ferry.control.errors import AccessDenied
 from ferry.core.errors import FerryError
@@ -52,15 +52,13 @@ class ControlError(Exception):
         self.code, self.message, self.status = code, message, status
 
 
-def is_control_path(path: str) -> bool:
-    return path == _JOBS or path.startswith(_JOBS + "/")
+def is_control_request(request: Request) -> bool:
+    return request.path == _JOBS or request.path.startswith(_JOBS + "/")
 
 
-async def handle_control(
-    request: Request, request_id: str, services: Services, keys: KeyLookup
-) -> Response:
+async def handle_control(call: ApiCall) -> Response:
     try:
-        return await _dispatch(request, services, keys)
+        return await _dispatch(call.request, call.services, call.keys)
     except ControlError as exc:
         error = exc
     except (JobNotFound, JobStatusConflict, IdempotencyConflict, JobRequestInvalid,
@@ -70,7 +68,7 @@ async def handle_control(
         error = ControlError(exc.code.value, exc.message, exc.status)
     except AccessDenied:
         error = ControlError("AccessDenied", "Access Denied", 403)
-    body = render_control_error(error.code, error.message, request_id)
+    body = render_control_error(error.code, error.message, call.request_id)
     return xml_response(body, status=error.status)
 
 
