@@ -20,9 +20,9 @@ from ferry.api.context import ApiCall, RequestContext, Services
 from ferry.api.errors import error_response
 from ferry.api.http import ClientDisconnected, Receive, Request, Response, Scope, Send
 from ferry.api.iam import handle_iam, handle_sts
-from ferry.api.jobs import handle_control, is_control_request
 from ferry.api.placement import redirect_for
 from ferry.api.routing import match_route
+from ferry.api.s3control import handle_control, is_control_request
 from ferry.core.ids import new_request_id
 from ferry.protocol.errors import S3Error, S3ErrorCode
 from ferry.protocol.paths import BucketPath, ObjectPath, host_bucket, parse_s3_path
