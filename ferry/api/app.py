@@ -97,7 +97,7 @@ class S3App:
         except ClientDisconnected:
             log.info("client disconnected", extra={"request_id": request_id})
             return
-        except Exception as exc:  # the request pipeline boundary: everything becomes XML
+        except Exception as exc:  # the app's boundary: S3's and /_ferry/'s errors, as S3 XML
             response = error_response(exc, resource=resource, request_id=request_id, method=method)
         if request is None or request.has_unread_body:
             # The client may still be sending (or, after Expect: 100-continue, never send) the
