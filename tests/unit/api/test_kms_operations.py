@@ -13,8 +13,9 @@ import botocore.session
 import pytest
 from botocore.parsers import create_parser
 
-from ferry.api.kms_operations import OPERATIONS
-from ferry.api.kms_params import KmsApiError, Params
+from ferry.api.kms.errors import KmsApiError
+from ferry.api.kms.operations import OPERATIONS
+from ferry.api.kms.params import Params
 from ferry.core.clock import FakeClock
 from ferry.crypto import KeyService, KmsValidation, generate_master_key
 from ferry.store import SqliteDatabase
