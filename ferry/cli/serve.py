@@ -17,12 +17,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
 
 from ferry.config import (
     DEFAULT_DATA_DIR,
+    SQLITE_DATABASE,
     DEFAULT_HOST,
     ConfigError,
     DeploymentConfig,
@@ -51,6 +53,16 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--host", default=None, help="without a deployment only")
     parser.add_argument("--port", type=int, default=None, help="without a deployment only")
     parser.add_argument("--data-dir", type=Path, default=None, help="default ./ferry-data/REGION")
+    parser.add_argument(
+        "--database",
+        default=None,
+        help='without a deployment only: "sqlite" (default) or a postgresql:// URL',
+    )
+    parser.add_argument(
+        "--control-database",
+        default=None,
+        help="without a deployment only: the control plane's database, as --database",
+    )
     parser.add_argument("--log-level", default=os.environ.get("FERRY_LOG_LEVEL", "warning"))
     parser.add_argument(
         "--no-banner", action="store_true", help="don't print the credentials banner"
@@ -82,12 +94,18 @@ def _resolve_region(args: argparse.Namespace) -> tuple[DeploymentConfig, RegionC
             host=args.host or os.environ.get("FERRY_HOST", DEFAULT_HOST),
             port=args.port or int(os.environ.get("FERRY_PORT", str(DEFAULT_PORT))),
             data_dir=args.data_dir or DEFAULT_DATA_DIR / name,
+            database=args.database or SQLITE_DATABASE,
         )
-        return one_region_deployment(region, root_credentials_from_env()), region
+        deployment = one_region_deployment(region, root_credentials_from_env())
+        if args.control_database:
+            deployment = replace(deployment, control_database=args.control_database)
+        return deployment, region
     for flag, value in (
         ("--host", args.host),
         ("--port", args.port),
         ("--data-dir", args.data_dir),
+        ("--database", args.database),
+        ("--control-database", args.control_database),
     ):
         if value is not None:
             raise ConfigError(f"{flag}: set it in the deployment's ferry.toml instead")
