@@ -87,6 +87,7 @@ log = logging.getLogger("ferry.region")
 
 DEPLOYMENT_ROOT_ACCOUNT_NAME = "deployment-root"
 REGION_DATABASE_NAME = "metadata.sqlite3"
+REGION_COMPONENT, CONTROL_COMPONENT = "region", "control"  # the two kinds of database
 # What building a region may fail with that is the operator's to fix (printed, exit 2).
 STARTUP_ERRORS: tuple[type[Exception], ...] = (ConfigError, DatabaseUnavailable, SchemaMismatch)
 REGION_MIGRATIONS = (STORE_MIGRATIONS,)  # the packages whose tables live in a region's database
@@ -290,6 +291,7 @@ class DatabaseSpec:
     """One database of a deployment, as its settings name it."""
 
     name: str  # "us-east-1" or "control"
+    component: str  # "region" or "control": whose schema it holds
     url: str  # "sqlite" or a PostgreSQL URL
     sqlite_path: Path
     packages: Sequence[str]  # whose migrations make its schema
@@ -299,6 +301,7 @@ class DatabaseSpec:
     def options(self) -> dict[str, Any]:
         return {
             "url": self.url,
+            "component": self.component,
             "sqlite_path": self.sqlite_path,
             "packages": self.packages,
             "key": self.key,
@@ -325,7 +328,9 @@ def migrate_database(spec: DatabaseSpec, *, apply: bool) -> list[str]:
     database = PostgresDatabase(spec.url, key=spec.key)
     try:
         where = f"{spec.key} ({redact_url(spec.url)})"
-        return migrate_postgres(database, spec.packages, apply=apply, where=where)
+        return migrate_postgres(
+            database, spec.packages, component=spec.component, apply=apply, where=where
+        )
     finally:
         database.close()
 
@@ -333,6 +338,7 @@ def migrate_database(spec: DatabaseSpec, *, apply: bool) -> list[str]:
 def _region_database(deployment: DeploymentConfig, region: RegionConfig) -> DatabaseSpec:
     return DatabaseSpec(
         name=region.name,
+        component=REGION_COMPONENT,
         url=region.database,
         sqlite_path=region.data_dir / REGION_DATABASE_NAME,
         packages=REGION_MIGRATIONS,
@@ -343,6 +349,7 @@ def _region_database(deployment: DeploymentConfig, region: RegionConfig) -> Data
 def _control_database(deployment: DeploymentConfig) -> DatabaseSpec:
     return DatabaseSpec(
         name="control",
+        component=CONTROL_COMPONENT,
         url=deployment.control_database,
         sqlite_path=deployment.control_dir / CONTROL_DATABASE_NAME,
         packages=(CONTROL_MIGRATIONS,),
@@ -351,7 +358,13 @@ def _control_database(deployment: DeploymentConfig) -> DatabaseSpec:
 
 
 def open_database(
-    url: str, *, sqlite_path: Path, packages: Sequence[str], key: str, migrate: bool
+    url: str,
+    *,
+    component: str,
+    sqlite_path: Path,
+    packages: Sequence[str],
+    key: str,
+    migrate: bool,
 ) -> Database:
     """The database a setting names: "sqlite" (the file at `sqlite_path`) or a PostgreSQL URL,
     checked against the migrations of `packages`."""
@@ -359,7 +372,8 @@ def open_database(
         return SqliteDatabase(sqlite_path, migrations=packages)
     database = PostgresDatabase(url, key=key)
     try:
-        migrate_postgres(database, packages, apply=migrate, where=f"{key} ({redact_url(url)})")
+        where = f"{key} ({redact_url(url)})"
+        migrate_postgres(database, packages, component=component, apply=migrate, where=where)
     except BaseException:
         database.close()
         raise

@@ -40,13 +40,26 @@ def engine_under_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     original = region_module.open_database
 
     def open_on_postgres(
-        url: str, *, sqlite_path: Path, packages: Sequence[str], key: str, migrate: bool
+        url: str,
+        *,
+        component: str,
+        sqlite_path: Path,
+        packages: Sequence[str],
+        key: str,
+        migrate: bool,
     ) -> Database:
         if url == "sqlite":
             if sqlite_path not in created:
                 created[sqlite_path] = postgres.create_database()
             url = created[sqlite_path]
-        db = original(url, sqlite_path=sqlite_path, packages=packages, key=key, migrate=True)
+        db = original(
+            url,
+            component=component,
+            sqlite_path=sqlite_path,
+            packages=packages,
+            key=key,
+            migrate=True,
+        )
         opened.append(db)
         return db
 

@@ -273,18 +273,32 @@ def _first_line(exc: BaseException) -> str:
 
 
 def migrate_postgres(
-    db: PostgresDatabase, packages: Sequence[str], *, apply: bool, where: str
+    db: PostgresDatabase,
+    packages: Sequence[str],
+    *,
+    component: str,
+    apply: bool,
+    where: str,
 ) -> list[str]:
     """Apply the pending migrations of `packages` (when `apply`) in one transaction: all of
     them or none (DDL is transactional here). A session advisory lock makes nodes that start
     together take turns. Without `apply`, a database with pending migrations is refused with
-    what to run."""
+    what to run.
+
+    The ledger names each migration `component:file` ("region:0001_initial.sql"), so that a
+    region's metadata and the control plane may share one PostgreSQL database (their tables
+    never share a name); only `component`'s own rows are judged."""
+    prefix = f"{component}:"
     with translate_pg_errors(), db.connection() as conn:
         conn.autocommit = True
         conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (MIGRATIONS_LOCK,))
         try:
             conn.execute(CREATE_LEDGER_SQL)
-            done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
+            done = {
+                row[0].removeprefix(prefix)
+                for row in conn.execute("SELECT name FROM schema_migrations")
+                if row[0].startswith(prefix)
+            }
             pending = plan(done, known_migrations(packages, POSTGRESQL), where)
             if pending and not apply:
                 raise SchemaMismatch(
@@ -297,7 +311,7 @@ def migrate_postgres(
                     conn.execute(
                         "INSERT INTO schema_migrations VALUES (%s, "
                         "(extract(epoch FROM now()) * 1000)::bigint)",
-                        (migration.name,),
+                        (prefix + migration.name,),
                     )
         finally:
             conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (MIGRATIONS_LOCK,))
