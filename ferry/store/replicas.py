@@ -33,6 +33,7 @@ from ferry.store.versions import (
     insert_version,
 )
 
+
 def commit_replica(
     tx: Tx,
     hooks: VersionHooks,
