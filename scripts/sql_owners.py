@@ -2,7 +2,7 @@
 """One owner per table (shared/DESIGN.md, "Who owns what"): fail when a module runs SQL against
 a table its package does not own. import-linter cannot see this: the SQL is in strings.
 
-A table belongs to the package whose migrations create it (`ferry/<package>/sql/sqlite/*.sql`).
+A table belongs to the package whose migrations create it (`ferry/<package>/sql/<dialect>/`).
 Every string literal under `ferry/` (docstrings aside) is read as SQL: each table it names
 after FROM, JOIN, INTO, UPDATE, ALTER TABLE, CREATE TABLE/INDEX … ON or TABLE must belong to
 the package of the module that holds it. Migrations are held to the same rule. An f-string whose
@@ -57,7 +57,8 @@ def package_of(path: Path, ferry: Path) -> str:
 
 
 def migrations(ferry: Path) -> Iterator[tuple[str, Path]]:
-    for path in sorted(ferry.glob("*/sql/sqlite/*.sql")):
+    """(package, file) of every migration, of every dialect (`<package>/sql/<dialect>/`)."""
+    for path in sorted(ferry.glob("*/sql/*/*.sql")):
         yield package_of(path, ferry), path
 
 
