@@ -63,7 +63,6 @@ from ferry.replication.roles import ReplicationRoles
 from ferry.replication.source_access import SourceAuthorizer
 from ferry.replication.worker import ReplicationWorker, WorkerSettings
 from ferry.store import (
-    STORE_MIGRATIONS,
     Buckets,
     Database,
     FileBlobStore,
@@ -90,7 +89,6 @@ REGION_DATABASE_NAME = "metadata.sqlite3"
 REGION_COMPONENT, CONTROL_COMPONENT = "region", "control"  # the two kinds of database
 # What building a region may fail with that is the operator's to fix (printed, exit 2).
 STARTUP_ERRORS: tuple[type[Exception], ...] = (ConfigError, DatabaseUnavailable, SchemaMismatch)
-REGION_MIGRATIONS = (STORE_MIGRATIONS,)  # the packages whose tables live in a region's database
 
 
 class DeploymentKeys:
@@ -131,6 +129,11 @@ class DeploymentKeys:
             access_key=access_key, account_id=found.account_id, arn=found.arn, kind=kind
         )
         return found.secret, principal
+
+
+# The packages whose tables make up a region's database, in dependency order (each package's
+# migrations live in `<package>/sql/sqlite/`).
+REGION_MIGRATIONS = ("ferry.store", "ferry.crypto", "ferry.replication", "ferry.events")
 
 
 @dataclass(slots=True)
@@ -352,7 +355,7 @@ def _control_database(deployment: DeploymentConfig) -> DatabaseSpec:
         component=CONTROL_COMPONENT,
         url=deployment.control_database,
         sqlite_path=deployment.control_dir / CONTROL_DATABASE_NAME,
-        packages=(CONTROL_MIGRATIONS,),
+        packages=CONTROL_MIGRATIONS,
         key=_database_key(deployment, "control.database"),
     )
 

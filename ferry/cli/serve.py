@@ -24,8 +24,8 @@ import uvicorn
 
 from ferry.config import (
     DEFAULT_DATA_DIR,
-    SQLITE_DATABASE,
     DEFAULT_HOST,
+    SQLITE_DATABASE,
     ConfigError,
     DeploymentConfig,
     RegionConfig,

@@ -22,7 +22,7 @@ from ferry.events.records import (
     render_message,
     render_record,
 )
-from ferry.store import Database, Tx, Version
+from ferry.store import Database, Tx, Version, fetch_version
 from ferry.store.hooks import WriteOrigin
 
 # Ferry's replication operations (`replication.tasks.Operation`) as `s3Operation` values.
@@ -142,16 +142,13 @@ def publish_replication_failure(
     found = ConfigurationCache().load(tx, bucket)
     if found is None:
         return 0
-    row = tx.execute(
-        "SELECT seq, size, etag FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
-        (bucket, key, version_id),
-    ).fetchone()
+    version = fetch_version(tx, bucket, key, version_id, with_body=False)
     obj = ObjectInfo(
         key=key,
         version_id=None if version_id == "null" else version_id,
-        sequencer=int(row[0]) if row else 0,
-        size=int(row[1]) if row else None,
-        etag=str(row[2]) if row else None,
+        sequencer=version.seq if version else 0,
+        size=version.size if version else None,
+        etag=version.etag if version else None,
     )
     source = EventSource(
         region=found.region, bucket=bucket, owner_id=found.owner_id, time=from_epoch_ms(now_ms)

@@ -14,12 +14,7 @@ from typing import Any
 
 from ferry.events import publish_replication_failure
 from ferry.replication.failures import FailureState, record_failure, resolve_failure
-from ferry.store import Tx
-
-COMPLETED = "COMPLETED"
-PENDING = "PENDING"
-FAILED = "FAILED"
-REPLICA = "REPLICA"
+from ferry.store import ReplicationStatus, Tx, set_replication_status
 
 
 class Operation(StrEnum):
@@ -192,15 +187,13 @@ def _refresh_version_status(tx: Tx, task: Task) -> None:
         )
     }
     if TaskStatus.FAILED in statuses:
-        status = FAILED
+        status = ReplicationStatus.FAILED
     elif TaskStatus.PENDING in statuses:
-        status = PENDING
+        status = ReplicationStatus.PENDING
     else:
-        status = REPLICA if task.on_replica else COMPLETED
-    tx.execute(
-        "UPDATE versions SET replication_status = ? WHERE bucket = ? AND key = ? "
-        "AND version_id = ?",
-        (status, task.bucket, task.key, task.version_id),
+        status = ReplicationStatus.REPLICA if task.on_replica else ReplicationStatus.COMPLETED
+    set_replication_status(
+        tx, bucket=task.bucket, key=task.key, version_id=task.version_id, status=status
     )
 
 

@@ -6,8 +6,19 @@ Knows nothing of HTTP or replication. May import protocol, config and core only.
 from __future__ import annotations
 
 from ferry.store.blobs import FileBlobStore, Payload, PayloadDigest
-from ferry.store.buckets import Buckets
-from ferry.store.db import STORE_MIGRATIONS, Database, SqliteDatabase, Tx
+from ferry.store.bucket_encryption import (
+    BucketEncryptionDefault,
+    delete_bucket_encryption,
+    fetch_bucket_encryption,
+    put_bucket_encryption,
+)
+from ferry.store.buckets import (
+    Buckets,
+    fetch_bucket_access,
+    fetch_bucket_state,
+    find_bucket_state,
+)
+from ferry.store.db import Database, SqliteDatabase, Tx
 from ferry.store.hooks import VersionHook, VersionHooks
 from ferry.store.listing import Listing, Listings
 from ferry.store.migrations import POSTGRESQL, SQLITE
@@ -24,22 +35,28 @@ from ferry.store.records import (
     Pairs,
     Part,
     PartInfo,
+    ReplicationStatus,
     Upload,
     Version,
     VersioningStatus,
 )
 from ferry.store.replicas import Replicas
+from ferry.store.replication_state import (
+    fetch_replication_configuration,
+    scan_versions,
+    set_replication_status,
+)
 from ferry.store.sweeper import sweep_orphaned_blobs
-from ferry.store.versions import DeleteOutcome, Objects, WriteCondition
+from ferry.store.versions import DeleteOutcome, Objects, WriteCondition, fetch_latest, fetch_version
 
 __all__ = [
     "MIN_PART_SIZE_BYTES",
     "POSTGRESQL",
     "SQLITE",
-    "STORE_MIGRATIONS",
     "Body",
     "Bucket",
     "BucketAccess",
+    "BucketEncryptionDefault",
     "BucketQuota",
     "BucketUsage",
     "Buckets",
@@ -62,6 +79,7 @@ __all__ = [
     "QuotaStatus",
     "Quotas",
     "Replicas",
+    "ReplicationStatus",
     "SqliteDatabase",
     "Tx",
     "Upload",
@@ -73,5 +91,16 @@ __all__ = [
     "WriteCondition",
     "migrate_postgres",
     "redact_url",
+    "delete_bucket_encryption",
+    "fetch_bucket_access",
+    "fetch_bucket_encryption",
+    "fetch_bucket_state",
+    "fetch_latest",
+    "fetch_replication_configuration",
+    "fetch_version",
+    "find_bucket_state",
+    "put_bucket_encryption",
+    "scan_versions",
+    "set_replication_status",
     "sweep_orphaned_blobs",
 ]

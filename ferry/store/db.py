@@ -26,7 +26,6 @@ T = TypeVar("T")
 Row = sqlite3.Row
 MAX_GROUP_COMMIT = 512
 LOCK_WAIT_S = 30.0
-STORE_MIGRATIONS = "ferry.store.sql"  # a package whose `migrations/` folder holds NNNN_*.sql
 
 
 class Cursor(Protocol):
@@ -124,13 +123,13 @@ _Job = tuple[Callable[[Tx], Any], "asyncio.Future[Any]"]
 class SqliteDatabase:
     dialect = SQLITE
 
-    def __init__(self, path: Path, migrations: str | Sequence[str] = STORE_MIGRATIONS) -> None:
+    def __init__(self, path: Path, migrations: Sequence[str]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._writer = _connect(path)
         self._reader = _connect(path)
         self._reader.execute("PRAGMA query_only=ON")
-        migrate_sqlite(self._writer, _as_packages(migrations), where=str(path))
+        migrate_sqlite(self._writer, migrations, where=str(path))
         # From here on the writer never waits inside SQLite: see `_try_begin`.
         self._writer.execute("PRAGMA busy_timeout=0")
         self._pending: list[_Job] = []
@@ -263,12 +262,8 @@ def _resolve(batch: list[_Job], results: list[tuple[bool, Any]]) -> None:
             future.set_exception(value)
 
 
-def apply_migrations(
-    conn: sqlite3.Connection, packages: str | Sequence[str] = STORE_MIGRATIONS
-) -> list[str]:
-    """Apply every SQLite migration of `packages` not yet applied (`store.migrations`)."""
-    return migrate_sqlite(conn, _as_packages(packages), where="database")
-
-
-def _as_packages(packages: str | Sequence[str]) -> list[str]:
-    return [packages] if isinstance(packages, str) else list(packages)
+def apply_migrations(conn: sqlite3.Connection, packages: Sequence[str]) -> list[str]:
+    """Apply every SQLite migration of `packages` not yet applied (`store.migrations`):
+    the packages whose tables make up this database, the region's (store, crypto,
+    replication, events) or the control plane's (control)."""
+    return migrate_sqlite(conn, packages, where="database")

@@ -19,7 +19,7 @@ from ferry.store.errors import SchemaMismatch
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
-DIALECT_FOLDERS = {SQLITE: "migrations", POSTGRESQL: "postgresql"}
+DIALECT_FOLDERS = {SQLITE: ("sql", "sqlite"), POSTGRESQL: ("sql", "postgresql")}
 MIGRATIONS_LOCK = "ferry-schema-migrations"
 CREATE_LEDGER_SQL = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_ms BIGINT)"
@@ -33,15 +33,27 @@ class Migration:
 
 
 def known_migrations(packages: Sequence[str], dialect: str) -> list[Migration]:
-    """The migrations of `packages` (each a package holding one folder per dialect), in order:
-    package by package, by name within a package."""
+    """The migrations of `packages` (each keeps `sql/<dialect>/NNNN_name.sql` for the tables it
+    owns), package by package in the order given (the dependency order), by name within one.
+
+    The ledger is keyed by file name (the names predate per-package folders), so names are
+    unique across one database: a new migration takes the next number after every package's,
+    whichever package it belongs to."""
     found: list[Migration] = []
+    owner: dict[str, str] = {}
     for package in packages:
-        folder = resources.files(package) / DIALECT_FOLDERS[dialect]
-        entries = sorted(
-            (e for e in folder.iterdir() if e.name.endswith(".sql")), key=lambda e: e.name
-        )
-        found += [Migration(name=e.name, script=e.read_text(encoding="utf-8")) for e in entries]
+        folder = resources.files(package).joinpath(*DIALECT_FOLDERS[dialect])
+        if not folder.is_dir():
+            continue  # a package with no tables of this engine's
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if not entry.name.endswith(".sql"):
+                continue
+            if entry.name in owner:
+                raise ValueError(
+                    f"migration {entry.name} of {package} clashes with {owner[entry.name]}'s"
+                )
+            owner[entry.name] = package
+            found.append(Migration(name=entry.name, script=entry.read_text(encoding="utf-8")))
     return found
 
 
@@ -69,7 +81,7 @@ def migrate_sqlite(conn: sqlite3.Connection, packages: Sequence[str], where: str
             if _is_applied(conn, migration.name):
                 conn.execute("COMMIT")
                 continue
-            for statement in _split_sql(migration.script):
+            for statement in split_sqlite_script(migration.script):
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO schema_migrations VALUES (?, CAST(strftime('%s','now') AS INT)*1000)",
@@ -88,7 +100,7 @@ def _is_applied(conn: sqlite3.Connection, name: str) -> bool:
     return row is not None
 
 
-def _split_sql(script: str) -> list[str]:
+def split_sqlite_script(script: str) -> list[str]:
     """Statements of a migration; a trigger's `BEGIN … END` block stays one statement."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
     statements: list[str] = []

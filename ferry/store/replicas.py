@@ -21,6 +21,7 @@ from ferry.store.records import (
     Body,
     BucketState,
     ObjectAttributes,
+    ReplicationStatus,
     Version,
     VersioningStatus,
 )
@@ -32,8 +33,6 @@ from ferry.store.versions import (
     insert_version,
     lock_key,
 )
-
-REPLICA = "REPLICA"
 
 
 def commit_replica(
@@ -72,7 +71,7 @@ def commit_replica(
         delete_marker=delete_marker,
         last_modified=last_modified,
         owner_id=owner_id,
-        attrs=replace(attrs, replication_status=REPLICA),
+        attrs=replace(attrs, replication_status=ReplicationStatus.REPLICA),
         body=body,
         is_latest=becomes_latest,
     )

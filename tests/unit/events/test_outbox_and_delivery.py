@@ -27,6 +27,7 @@ from ferry.protocol.xml.notification import (
     TargetConfiguration,
     TargetKind,
 )
+from ferry.region import REGION_MIGRATIONS
 from ferry.store import (
     Buckets,
     FileBlobStore,
@@ -60,7 +61,7 @@ class FakePublisher:
 class World:
     def __init__(self, root: Path) -> None:
         self.clock = FakeClock()
-        self.db = SqliteDatabase(root / "meta.sqlite3")
+        self.db = SqliteDatabase(root / "meta.sqlite3", REGION_MIGRATIONS)
         hooks = VersionHooks()
         hooks.register(EventOutbox(self.clock))
         self.buckets = Buckets(self.db, self.clock, "us-east-1")

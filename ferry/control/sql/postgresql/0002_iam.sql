@@ -1,4 +1,4 @@
--- PostgreSQL twin of ../migrations/0002_iam.sql. IAM names are unique per account without
+-- PostgreSQL twin of ../sqlite/0002_iam.sql. IAM names are unique per account without
 -- regard to case, as in AWS: SQLite's COLLATE NOCASE is an ICU collation here.
 CREATE COLLATION IF NOT EXISTS ferry_nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
 

@@ -1,4 +1,4 @@
--- PostgreSQL twin of ../migrations/0001_initial.sql (same name, same tables). Text compares as
+-- PostgreSQL twin of ../sqlite/0001_initial.sql (same name, same tables). Text compares as
 -- bytes (COLLATE "C"), as in SQLite, so listings are in UTF-8 byte order like S3's.
 CREATE TABLE buckets (
     name TEXT COLLATE "C" PRIMARY KEY,

@@ -1,4 +1,4 @@
--- Bucket quotas (docs/quotas.md); as ../migrations/0010_bucket_quota.sql, with the usage kept
+-- Bucket quotas (docs/quotas.md); as ../sqlite/0010_bucket_quota.sql, with the usage kept
 -- by one trigger function.
 CREATE TABLE bucket_usage (
     bucket TEXT COLLATE "C" PRIMARY KEY,
