@@ -11,6 +11,7 @@ from ferry.store.db import Database, SqliteDatabase, Tx
 from ferry.store.hooks import VersionHook, VersionHooks
 from ferry.store.listing import Listing, Listings
 from ferry.store.multipart import MIN_PART_SIZE_BYTES, CompletedPart, Uploads
+from ferry.store.queue import Queue
 from ferry.store.quotas import BucketQuota, BucketUsage, Quotas, QuotaStatus
 from ferry.store.records import (
     Body,
@@ -53,6 +54,7 @@ __all__ = [
     "PartInfo",
     "Payload",
     "PayloadDigest",
+    "Queue",
     "QuotaStatus",
     "Quotas",
     "Replicas",
