@@ -67,7 +67,8 @@ class Queue:
         """Insert rows (the owner's columns, the same in each), due at `due_ms`."""
         if not rows:
             return
-        fields = dict(self._state(pending=True), **({self.due: due_ms} if self.due else {}))
+        assert due_ms is not None or self.due is None, "when is the work due?"
+        fields = {**self._pending_state(), **({self.due: due_ms} if self.due else {})}
         names = [*rows[0], *fields]
         tx.executemany(
             f"INSERT INTO {self.table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
@@ -88,10 +89,9 @@ class Queue:
     ) -> list[tuple[Any, ...]]:
         """Claim up to `limit` due, unclaimed rows matching `where`, in claim order. Each is
         leased until `now_ms + lease_ms` (or marked `claimed`), and its attempts count the
-        attempt now under way."""
+        attempt now under way. Returns the rows' `columns`."""
         if limit <= 0:
             return []
-        conditions, condition_params = self._claimable(now_ms, where, params)
         sets = [f"{self.lease} = ?" if self.lease else f"{self.status} = ?"]
         set_params: list[object] = [now_ms + lease_ms if self.lease else self.claimed]
         if self.attempts:
@@ -99,6 +99,7 @@ class Queue:
         if self.last_attempt:
             sets.append(f"{self.last_attempt} = ?")
             set_params.append(now_ms)
+        conditions, condition_params = self._claimable(now_ms, where, params)
         order = self.order or (*((self.due,) if self.due else ()), *self.ids)
         picked = (
             f"SELECT {_qualified(self.ids)} FROM {self.table} t WHERE {conditions} "
@@ -106,7 +107,7 @@ class Queue:
         )
         returned = (*self.columns, *order)
         if tx.dialect == POSTGRESQL:
-            # Lock the picked rows and skip those another claimer holds (procrastinate's fetch).
+            # Lock the picked rows, skipping those another claimer holds (procrastinate's fetch).
             sql = (
                 f"WITH c AS ({picked} FOR UPDATE SKIP LOCKED) "
                 f"UPDATE {self.table} AS t SET {', '.join(sets)} FROM c "
@@ -173,7 +174,7 @@ class Queue:
         """Try again at `due_ms` (the owner's retry policy chose it): the claim is released
         now, so no renewal can hold the row past its retry."""
         assert self.due is not None, "a queue without due times cannot back off"
-        retry = {self.due: due_ms, **self._released(), **self._state(pending=True)}
+        retry = {self.due: due_ms, **self._released(), **self._pending_state()}
         self._update(tx, ids, {**retry, **self._failure(error), **fields}, failed_ms=now_ms)
 
     def dead_letter(
@@ -220,8 +221,8 @@ class Queue:
     def _claimable(
         self, now_ms: int, where: str, params: Sequence[object]
     ) -> tuple[str, list[object]]:
-        conditions, values = self._pending_condition()
-        conditions = [f"t.{c}" for c in conditions]
+        conditions = [f"t.{self.status} = ?"] if self.status else []
+        values: list[object] = [self.pending] if self.status else []
         for column in (self.due, self.lease):
             if column is not None:
                 conditions.append(f"t.{column} <= ?")
@@ -231,8 +232,8 @@ class Queue:
             values.extend(params)
         return " AND ".join(conditions) or "1 = 1", values
 
-    def _state(self, *, pending: bool) -> dict[str, object]:
-        return {self.status: self.pending} if self.status and pending else {}
+    def _pending_state(self) -> dict[str, object]:
+        return {self.status: self.pending} if self.status else {}
 
     def _released(self) -> dict[str, object]:
         return {self.lease: 0} if self.lease else {}
