@@ -22,6 +22,7 @@ from ferry.store.db import Database, SqliteDatabase, Tx
 from ferry.store.hooks import VersionHook, VersionHooks
 from ferry.store.listing import Listing, Listings
 from ferry.store.multipart import MIN_PART_SIZE_BYTES, CompletedPart, Uploads
+from ferry.store.queue import Queue
 from ferry.store.quotas import BucketQuota, BucketUsage, Quotas, QuotaStatus
 from ferry.store.records import (
     Body,
@@ -71,6 +72,7 @@ __all__ = [
     "PartInfo",
     "Payload",
     "PayloadDigest",
+    "Queue",
     "QuotaStatus",
     "Quotas",
     "Replicas",
