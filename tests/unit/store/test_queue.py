@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ferry.region import REGION_MIGRATIONS
 from ferry.store import Queue, SqliteDatabase, Tx
 from ferry.store.db import SqliteConnection
 
@@ -49,7 +50,7 @@ SCHEMA = (
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
-    database = SqliteDatabase(tmp_path / "q.sqlite3")
+    database = SqliteDatabase(tmp_path / "q.sqlite3", REGION_MIGRATIONS)
     await database.write(create_tables)
     yield database
     database.close()
@@ -112,8 +113,8 @@ async def test_a_claim_counts_the_attempt_under_way(db: SqliteDatabase) -> None:
 
 async def test_two_databases_on_one_file_never_claim_the_same_row(tmp_path: Path) -> None:
     """Two processes' worth of claimers (each its own connection and writer), claiming at once."""
-    first = SqliteDatabase(tmp_path / "q.sqlite3")
-    second = SqliteDatabase(tmp_path / "q.sqlite3")
+    first = SqliteDatabase(tmp_path / "q.sqlite3", REGION_MIGRATIONS)
+    second = SqliteDatabase(tmp_path / "q.sqlite3", REGION_MIGRATIONS)
     try:
         await first.write(create_tables)
         await add(first, *(f"job-{n}" for n in range(300)))
@@ -136,7 +137,7 @@ async def test_two_databases_on_one_file_never_claim_the_same_row(tmp_path: Path
 def test_a_claim_holds_the_write_lock_until_its_transaction_ends(tmp_path: Path) -> None:
     """Why two SQLite claimers cannot overlap: the claim runs in a BEGIN IMMEDIATE transaction."""
     path = tmp_path / "q.sqlite3"
-    SqliteDatabase(path).close()  # the migrations
+    SqliteDatabase(path, REGION_MIGRATIONS).close()  # the migrations
     one, two = (
         sqlite3.connect(path, isolation_level=None, timeout=0, factory=SqliteConnection)
         for _ in range(2)
