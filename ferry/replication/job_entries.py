@@ -18,6 +18,7 @@ from ferry.replication.retry import FailureReason
 from ferry.replication.rules import destinations_for
 from ferry.replication.tasks import Operation, enqueue_task
 from ferry.store import (
+    Queue,
     ReplicationStatus,
     Tx,
     fetch_latest,
@@ -54,12 +55,34 @@ class EntryOutcome:
     message: str
 
 
+# A job's entries are a queue without leases or due times: the runner claims QUEUED entries
+# (RUNNING) in the transaction that enqueues their tasks, and an entry stays claimed, across
+# restarts, until its tasks are over (the checkpoint); SUCCEEDED entries are kept for the
+# completion report, FAILED ones are its dead letters.
+ENTRIES = Queue(
+    table="batch_job_entries",
+    ids=("job_id", "seq"),
+    columns=("seq", "bucket", "key", "version_id"),
+    order=("seq",),
+    due=None,
+    lease=None,
+    attempts=None,
+    last_attempt=None,
+    error="message",
+    status="status",
+    pending=EntryStatus.QUEUED.value,
+    claimed=EntryStatus.RUNNING.value,
+    done=EntryStatus.SUCCEEDED.value,
+    dead=EntryStatus.FAILED.value,
+)
+
+
 def insert_entries(tx: Tx, job_id: str, entries: Sequence[ManifestEntry]) -> None:
-    tx.executemany(
-        "INSERT INTO batch_job_entries (job_id, seq, bucket, key, version_id, status) "
-        "VALUES (?, ?, ?, ?, ?, 'QUEUED')",
-        [(job_id, n, e.bucket, e.key, e.version_id) for n, e in enumerate(entries)],
-    )
+    rows = [
+        {"job_id": job_id, "seq": n, "bucket": e.bucket, "key": e.key, "version_id": e.version_id}
+        for n, e in enumerate(entries)
+    ]
+    ENTRIES.enqueue(tx, rows)
 
 
 def count_entries(tx: Tx, job_id: str, status: EntryStatus) -> int:
@@ -83,11 +106,7 @@ def enqueue_entries(
     room = MAX_RUNNING_ENTRIES - count_entries(tx, job_id, EntryStatus.RUNNING)
     if room <= 0:
         return 0, 0
-    rows = tx.execute(
-        "SELECT seq, bucket, key, version_id FROM batch_job_entries "
-        "WHERE job_id = ? AND status = 'QUEUED' ORDER BY seq LIMIT ?",
-        (job_id, room),
-    ).fetchall()
+    rows = ENTRIES.claim(tx, now_ms=now_ms, limit=room, where="t.job_id = ?", params=(job_id,))
     failed = 0
     for seq, bucket, key, version_id in rows:
         refusal = judge(bucket, key) if judge is not None else None
@@ -147,24 +166,23 @@ def _start_entry(
             tx, bucket=bucket, key=key, version_id=found_version,
             status=ReplicationStatus.PENDING,
         )  # fmt: skip
-    tx.execute(
-        "UPDATE batch_job_entries SET status = 'RUNNING', version_id = ? "
-        "WHERE job_id = ? AND seq = ?",
-        (found_version, job_id, seq),
-    )
+    if version_id is None:  # the report names the version the job replicated
+        tx.execute(
+            "UPDATE batch_job_entries SET version_id = ? WHERE job_id = ? AND seq = ?",
+            (found_version, job_id, seq),
+        )
     return None
 
 
 def _finish_entry(
     tx: Tx, job_id: str, seq: int, *, succeeded: bool, code: str = "", message: str = ""
 ) -> None:
-    status = EntryStatus.SUCCEEDED if succeeded else EntryStatus.FAILED
     http = 200 if succeeded else (404 if code in _NOT_FOUND_REASONS else 400)
-    tx.execute(
-        "UPDATE batch_job_entries SET status = ?, http_status = ?, error_code = ?, message = ? "
-        "WHERE job_id = ? AND seq = ?",
-        (status.value, http, code or None, message or None, job_id, seq),
-    )
+    fields = {"http_status": http, "error_code": code or None, "message": message or None}
+    if succeeded:
+        ENTRIES.complete(tx, [(job_id, seq)], fields=fields)
+    else:
+        ENTRIES.dead_letter(tx, [(job_id, seq)], fields=fields)
 
 
 def settle_entries(tx: Tx, job_id: str) -> tuple[int, int]:

@@ -24,6 +24,7 @@ from ferry.store.listing import Listing, Listings
 from ferry.store.migrations import POSTGRESQL, SQLITE
 from ferry.store.multipart import MIN_PART_SIZE_BYTES, CompletedPart, Uploads
 from ferry.store.postgres import PostgresDatabase, migrate_postgres, redact_url
+from ferry.store.queue import Queue
 from ferry.store.quotas import BucketQuota, BucketUsage, Quotas, QuotaStatus
 from ferry.store.records import (
     Body,
@@ -76,6 +77,7 @@ __all__ = [
     "Payload",
     "PostgresDatabase",
     "PayloadDigest",
+    "Queue",
     "QuotaStatus",
     "Quotas",
     "Replicas",

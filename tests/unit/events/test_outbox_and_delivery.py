@@ -182,6 +182,23 @@ async def test_unknown_target_stays_in_the_outbox(world: World) -> None:
     assert event.last_error is not None and "no notification target" in event.last_error
 
 
+async def test_each_failed_delivery_doubles_the_backoff(world: World) -> None:
+    await world.bucket("s3:ObjectCreated:*")
+    world.publisher.down = True
+    await world.put("k", b"x")
+    delays_s = []
+    for _ in range(3):
+        now_ms = epoch_ms(world.clock.now())
+        assert await world.delivery.deliver_due() == 1
+        due_ms = await world.db.read(
+            lambda tx: tx.execute("SELECT due_ms FROM event_outbox").fetchone()[0]
+        )
+        delays_s.append((due_ms - now_ms) / 1000)
+        world.clock.advance(SETTINGS.retry_max_delay_s)
+    for delay_s, cap_s in zip(delays_s, (1.0, 2.0, 4.0), strict=True):  # the attempt made counts
+        assert cap_s / 2 <= delay_s <= cap_s
+
+
 def test_backoff_is_capped_exponential_with_equal_jitter() -> None:
     rng = random.Random(1)
     for attempts, cap in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (30, 8.0)]:
