@@ -26,7 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ferry.store.db import POSTGRESQL, Tx
+from ferry.store.db import Tx
+from ferry.store.migrations import POSTGRESQL
 
 # A row's id: the value of its id column, or a tuple of values for a composite id.
 RowId = Any
