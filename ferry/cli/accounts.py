@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from ferry.cli.failures import (
+from ferry.cli.admin_client import (
     AdminClient,
     CommandError,
     connect,
