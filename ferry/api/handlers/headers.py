@@ -9,7 +9,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 from ferry.protocol.errors import S3Error, S3ErrorCode
 from ferry.store import Pairs, Version
-from ferry.store.errors import InvalidRange, NotModified, PreconditionFailed
+from ferry.store.errors import InvalidRange, PreconditionFailed
 
 CONTENT_HEADERS = (
     "content-type",
@@ -139,12 +139,20 @@ def check_read_conditions(headers: Mapping[str, str], version: Version, prefix: 
             raise PreconditionFailed(condition="If-Match")
     elif unmodified is not None and modified > unmodified:
         raise PreconditionFailed(condition="If-Unmodified-Since")
-    not_modified = PreconditionFailed if prefix else NotModified
     if if_none_match is not None:
         if _etag_matches(if_none_match, etag):
-            raise not_modified(condition="If-None-Match", version=None)
+            _not_modified(version, "If-None-Match", copy_source=bool(prefix))
     elif since is not None and modified <= since:
-        raise not_modified(condition="If-Modified-Since", version=None)
+        _not_modified(version, "If-Modified-Since", copy_source=bool(prefix))
+
+
+def _not_modified(version: Version, condition: str, *, copy_source: bool) -> None:
+    """304 with the validators a cache needs (RFC 9110 §15.4.5: ETag, Last-Modified), as AWS
+    sends them; a copy source answers 412 instead."""
+    if copy_source:
+        raise PreconditionFailed(condition=condition)
+    headers = {"etag": f'"{version.attrs.etag}"', "last-modified": http_date(version.last_modified)}
+    raise S3Error(S3ErrorCode.NotModified, headers=headers)
 
 
 @dataclass(frozen=True, slots=True)

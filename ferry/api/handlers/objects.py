@@ -27,22 +27,28 @@ from ferry.core.errors import FerryError
 from ferry.core.names import parse_object_key
 from ferry.protocol import xml
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.store import ObjectAttributes, Payload, Version, VersioningStatus
+from ferry.store import ObjectAttributes, Payload, Version, VersioningStatus, WriteCondition
 from ferry.store.errors import InvalidArgument, PreconditionFailed
 
 MAX_PUT_BYTES = 5 * 1024**3
 
 
-def write_condition(ctx: RequestContext):  # type: ignore[no-untyped-def]
-    """If-Match / If-None-Match on writes (S3 conditional writes), checked in the commit."""
+def write_condition(ctx: RequestContext) -> WriteCondition | None:
+    """If-Match / If-None-Match on writes (S3 conditional writes), checked in the commit's
+    transaction, so of two racing writers only one can find the key absent (or unchanged).
+
+    If-None-Match takes only `*`, as in AWS; anything else is refused (501 NotImplemented)
+    before the body is read, rather than accepted and not honoured."""
     if_match = ctx.header("if-match")
     if_none_match = ctx.header("if-none-match")
     if if_match is None and if_none_match is None:
         return None
+    if if_none_match is not None and if_none_match.strip() != "*":
+        raise S3Error(S3ErrorCode.NotImplemented, Header="If-None-Match")
 
     def condition(current: Version | None) -> None:
         live = current if current is not None and not current.is_delete_marker else None
-        if if_none_match is not None and if_none_match.strip() == "*" and live is not None:
+        if if_none_match is not None and live is not None:
             raise PreconditionFailed(condition="If-None-Match")
         if if_match is not None:
             if live is None:
@@ -98,6 +104,7 @@ async def put_object(ctx: RequestContext) -> Response:
     check_content_length(ctx)
     bucket = await ctx.services.objects.bucket(ctx.bucket)  # fail before reading the body
     attrs = new_object_attrs(ctx, bucket.owner_id)
+    condition = write_condition(ctx)
     data_key = await sse.key_for_write(ctx, key)
     body = RequestBody(ctx.request, ctx.auth)
     payload: Payload = body
@@ -107,7 +114,7 @@ async def put_object(ctx: RequestContext) -> Response:
         attrs = replace(attrs, encryption=data_key.encryption)
     version = await ctx.services.objects.put(
         ctx.bucket, key, payload, owner_id=bucket.owner_id, attrs=attrs,
-        condition=write_condition(ctx), declared_size=body.declared_size,
+        condition=condition, declared_size=body.declared_size,
     )  # fmt: skip
     response = _put_response(version, bucket.versioning)
     response.headers.extend(sse.open_key_headers(data_key))
