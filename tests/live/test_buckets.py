@@ -18,6 +18,21 @@ def test_create_bucket_then_list_buckets_shows_it(s3: Any) -> None:
     assert "listed-bucket" in names
 
 
+def test_list_buckets_paginates_through_the_boto3_paginator(s3: Any) -> None:
+    names = [f"lb-page-{n}" for n in range(5)]
+    for name in names:
+        s3.create_bucket(Bucket=name)
+
+    first = s3.list_buckets(MaxBuckets=2, Prefix="lb-page-", BucketRegion="us-east-1")
+    pages = s3.get_paginator("list_buckets").paginate(
+        Prefix="lb-page-", PaginationConfig={"PageSize": 2}
+    )
+
+    assert [b["Name"] for b in first["Buckets"]] == names[:2]
+    assert first["ContinuationToken"] and first["Prefix"] == "lb-page-"
+    assert [b["Name"] for page in pages for b in page["Buckets"]] == names
+
+
 def test_create_bucket_twice_is_already_owned_by_you(s3: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as exc:
         s3.create_bucket(Bucket=bucket)
