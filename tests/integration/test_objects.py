@@ -225,3 +225,15 @@ async def test_get_object_attributes_returns_requested_attributes(s3: S3, bucket
 async def test_get_object_attributes_without_attribute_list_is_invalid(s3: S3, bucket: str) -> None:
     await s3.put(f"/{bucket}/k", b"hello")
     error_of(await s3.get(f"/{bucket}/k", query={"attributes": None}), 400, "InvalidArgument")
+
+
+async def test_non_ascii_metadata_is_returned_rfc_2047_encoded(s3: S3, bucket: str) -> None:
+    sent = {"x-amz-meta-word": "=?UTF-8?B?Y2Fmw6k=?=", "x-amz-meta-plain": "blue"}
+    await s3.put(f"/{bucket}/m", b"x", headers=sent)
+
+    got = await s3.get(f"/{bucket}/m")
+    head = await s3.head(f"/{bucket}/m")
+
+    for response in (got, head):
+        assert response.headers["x-amz-meta-word"] == "=?UTF-8?B?Y2Fmw6k=?="
+        assert response.headers["x-amz-meta-plain"] == "blue"

@@ -8,6 +8,7 @@ from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from ferry.protocol.errors import S3Error, S3ErrorCode
+from ferry.protocol.mime_words import decode_metadata_value, encode_metadata_value
 from ferry.store import Pairs, Version
 from ferry.store.errors import InvalidRange, PreconditionFailed
 
@@ -60,8 +61,9 @@ def parse_content_headers(headers: Mapping[str, str]) -> Pairs:
 
 
 def parse_user_metadata(headers: Mapping[str, str]) -> Pairs:
+    """`x-amz-meta-*`, values decoded to Unicode as S3 stores them (protocol/mime_words.py)."""
     pairs = tuple(
-        (name[len(META_PREFIX) :], value)
+        (name[len(META_PREFIX) :], decode_metadata_value(value))
         for name, value in headers.items()
         if name.startswith(META_PREFIX)
     )
@@ -89,7 +91,7 @@ def version_headers(version: Version, *, versioned_bucket: bool) -> list[tuple[s
     content = dict(attrs.content_headers)
     out.append(("content-type", content.pop("content-type", DEFAULT_CONTENT_TYPE)))
     out.extend(content.items())
-    out.extend((META_PREFIX + k, v) for k, v in attrs.user_metadata)
+    out.extend((META_PREFIX + k, encode_metadata_value(v)) for k, v in attrs.user_metadata)
     if versioned_bucket or version.version_id != "null":
         out.append(("x-amz-version-id", version.version_id))
     if attrs.storage_class != "STANDARD":
