@@ -86,6 +86,21 @@ async def test_put_if_none_match_with_an_etag_is_refused_not_ignored(s3: S3, buc
     assert (await s3.get(f"/{bucket}/k")).content == b"1"
 
 
+async def test_copy_object_if_none_match_star_refuses_to_overwrite_its_destination(
+    s3: S3, bucket: str
+) -> None:
+    await put(s3, f"/{bucket}/src", b"new")
+    await put(s3, f"/{bucket}/dst", b"old")
+    headers = {"x-amz-copy-source": f"/{bucket}/src", "if-none-match": "*"}
+
+    refused = await s3.put(f"/{bucket}/dst", headers=headers)
+    created = await s3.put(f"/{bucket}/fresh", headers=headers)
+
+    error_of(refused, 412, "PreconditionFailed")
+    assert created.status_code == 200
+    assert (await s3.get(f"/{bucket}/dst")).content == b"old"
+
+
 async def upload_one_part(s3: S3, bucket: str, key: str) -> tuple[str, bytes]:
     created = parse_xml(await s3.post(f"/{bucket}/{key}", query={"uploads": None}))
     upload_id = created.findtext("UploadId") or ""

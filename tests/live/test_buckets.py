@@ -141,3 +141,27 @@ def test_bucket_acl_canned_and_grants(s3: Any, bucket: str) -> None:
     )
     grants = s3.get_bucket_acl(Bucket=bucket)["Grants"]
     assert [g["Permission"] for g in grants] == ["READ"]
+
+
+def test_expected_bucket_owner_on_bucket_and_object_operations(s3: Any, bucket: str) -> None:
+    mine, other = "000000000001", "111122223333"  # the live server's root account; another
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ExpectedBucketOwner=mine)
+    assert s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner=mine)["Body"].read() == b"x"
+
+    calls = [
+        lambda: s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner=other),
+        lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"y", ExpectedBucketOwner=other),
+        lambda: s3.list_objects_v2(Bucket=bucket, ExpectedBucketOwner=other),
+        lambda: s3.get_bucket_versioning(Bucket=bucket, ExpectedBucketOwner=other),
+        lambda: s3.head_bucket(Bucket=bucket, ExpectedBucketOwner=other),
+        lambda: s3.copy_object(
+            Bucket=bucket, Key="c", CopySource={"Bucket": bucket, "Key": "k"},
+            ExpectedSourceBucketOwner=other,
+        ),
+    ]  # fmt: skip
+    for call in calls:
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        assert error_code(exc) in ("AccessDenied", "403")  # HEAD has no body
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"

@@ -361,27 +361,52 @@ async def copy_object(ctx: RequestContext) -> Response:
     return response
 
 
+OBJECT_ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"})
+DEFAULT_MAX_PARTS = 1000
+
+
+def _int_header(ctx: RequestContext, name: str, default: int) -> int:
+    text = ctx.header(name)
+    if text is None:
+        return default
+    if not text.strip().isdigit():
+        raise InvalidArgument(f"Provided {name} is not a non-negative integer", argument_name=name)
+    return int(text)
+
+
+def _object_parts(ctx: RequestContext, attrs: ObjectAttributes) -> xml.ObjectParts | None:
+    """ObjectParts, paged by x-amz-max-parts / x-amz-part-number-marker; None for an object
+    that was not uploaded in parts (AWS leaves the element out)."""
+    if not attrs.parts:
+        return None
+    max_parts = min(_int_header(ctx, "x-amz-max-parts", DEFAULT_MAX_PARTS), DEFAULT_MAX_PARTS)
+    marker = _int_header(ctx, "x-amz-part-number-marker", 0)
+    numbered = list(enumerate(attrs.parts, start=1))[marker:]
+    page, truncated = numbered[:max_parts], len(numbered) > max_parts
+    return xml.ObjectParts(
+        parts_count=len(attrs.parts), part_number_marker=marker,
+        next_part_number_marker=page[-1][0] if truncated and page else None,
+        max_parts=max_parts, is_truncated=truncated,
+        parts=tuple(
+            xml.ObjectPart(
+                part_number=number, size=p.size,
+                checksums=views.checksums(attrs.checksum_algorithm, p.checksum_value),
+            )
+            for number, p in page
+        ),
+    )  # fmt: skip
+
+
 async def get_object_attributes(ctx: RequestContext) -> Response:
     wanted = {
         a.strip() for a in (ctx.header("x-amz-object-attributes") or "").split(",") if a.strip()
     }
-    if not wanted:
+    if not wanted or not wanted <= OBJECT_ATTRIBUTES:
         raise S3Error(S3ErrorCode.InvalidArgument, "Invalid attribute name specified.")
     version, versioned = await _read_version(ctx)
     await sse.check_read_key(ctx, version)  # an SSE-C object's attributes need its key
     attrs = version.attrs
-    parts = None
-    if "ObjectParts" in wanted and attrs.parts:
-        parts = xml.ObjectParts(
-            parts_count=len(attrs.parts),
-            parts=tuple(
-                xml.ObjectPart(
-                    part_number=i + 1, size=p.size,
-                    checksums=views.checksums(attrs.checksum_algorithm, p.checksum_value),
-                )
-                for i, p in enumerate(attrs.parts)
-            ),
-        )  # fmt: skip
+    parts = _object_parts(ctx, attrs) if "ObjectParts" in wanted else None
     has_checksum = "Checksum" in wanted and attrs.checksum_value
     result = xml.ObjectAttributes(
         etag=attrs.etag if "ETag" in wanted else None,
