@@ -10,6 +10,7 @@ AWS_SECRET_ACCESS_KEY, else the config file's `[root]`, else the built-in defaul
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -60,9 +61,22 @@ class AdminClient:
         """The signed client itself, for S3 and S3 Control calls (`ferry failures redrive`)."""
         return self._http
 
-    def call(self, method: str, path: str, params: Mapping[str, str] | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, str] | None = None,
+    ) -> Any:
+        """The JSON document of a 2xx answer; anything else is a CommandError."""
         try:
-            response = self._http.request(method, path, params=dict(params or {}))
+            response = self._http.request(
+                method,
+                path,
+                params=dict(params or {}),
+                content=json.dumps(body).encode() if body is not None else None,
+                headers={"content-type": "application/json"} if body is not None else None,
+            )
         except httpx.HTTPError as exc:
             raise CommandError(f"cannot reach {self._http.base_url}: {exc}") from exc
         try:

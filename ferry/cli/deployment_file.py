@@ -8,9 +8,17 @@ newcomer types in one directory talk to the deployment `ferry up` started there.
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from ferry.config import DEFAULT_DATA_DIR, DeploymentConfig, default_deployment, load_deployment
+from ferry.config import (
+    DEFAULT_DATA_DIR,
+    ConfigError,
+    DeploymentConfig,
+    default_deployment,
+    load_deployment,
+)
 
 DEFAULT_CONFIG_FILE = Path("ferry.toml")
 
@@ -43,3 +51,25 @@ def resolve_deployment(config: Path | None, data_dir: Path | None = None) -> Dep
     if path is not None:
         return load_deployment(path, data_dir=data_dir)
     return default_deployment(data_dir or DEFAULT_DATA_DIR)
+
+
+def add_deployment_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_text: str,
+    act: Callable[[DeploymentConfig], int],
+) -> None:
+    """A command over a whole deployment (`ferry status`, `ferry down`): the deployment options,
+    and exit status 2 with `ferry NAME: <problem>` when the deployment cannot be resolved."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            deployment = resolve_deployment(args.config, args.data_dir)
+        except ConfigError as exc:
+            print(f"ferry {name}: {exc}", file=sys.stderr, flush=True)
+            return 2
+        return act(deployment)
+
+    parser = commands.add_parser(name, help=help_text)
+    add_deployment_options(parser)
+    parser.set_defaults(run=run)

@@ -5,37 +5,32 @@ Nothing running is not an error (exit 0), so scripts can call it unconditionally
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
 import time
 
-from ferry.cli.deployment_file import add_deployment_options, resolve_deployment
+from ferry.cli.deployment_file import add_deployment_command
 from ferry.cli.run_dir import is_alive, supervisor_pid
 from ferry.cli.supervisor import POLL_INTERVAL_S, STOP_TIMEOUT_S
-from ferry.config import ConfigError
+from ferry.config import DeploymentConfig
 
 # `ferry up` gives its regions STOP_TIMEOUT_S before it SIGKILLs them; allow for that and more.
 DOWN_TIMEOUT_S = 3 * STOP_TIMEOUT_S
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("down", help="stop a deployment that `ferry up` runs")
-    add_deployment_options(parser)
-    parser.set_defaults(run=run)
+    add_deployment_command(commands, "down", "stop a deployment that `ferry up` runs", stop)
 
 
-def run(args: argparse.Namespace) -> int:
-    try:
-        deployment = resolve_deployment(args.config, args.data_dir)
-    except ConfigError as exc:
-        print(f"ferry down: {exc}", file=sys.stderr, flush=True)
-        return 2
+def stop(deployment: DeploymentConfig) -> int:
     pid = supervisor_pid(deployment)
     if pid is None:
         print(f"ferry down: no deployment running (data in {deployment.data_dir})", flush=True)
         return 0
-    os.kill(pid, signal.SIGTERM)
+    with contextlib.suppress(ProcessLookupError):  # it may have just exited on its own
+        os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + DOWN_TIMEOUT_S
     while is_alive(pid):
         if time.monotonic() > deadline:

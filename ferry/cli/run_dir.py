@@ -8,14 +8,17 @@ leaves the running deployment's pid files alone; `ferry status` and `ferry down`
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import socket
 from pathlib import Path
+from typing import IO
 
 from ferry.config import DeploymentConfig, RegionConfig
 
 RUN_DIR_NAME = "run"
 SUPERVISOR_PID_FILE = "up.pid"
+LOCK_FILE = "up.lock"  # held (flock) by the running `ferry up` for its whole life
 
 
 def run_dir_of(deployment: DeploymentConfig) -> Path:
@@ -71,3 +74,18 @@ def is_port_free(region: RegionConfig) -> bool:
 
 def busy_regions(deployment: DeploymentConfig) -> list[RegionConfig]:
     return [region for region in deployment.regions if not is_port_free(region)]
+
+
+def lock_deployment(deployment: DeploymentConfig) -> IO[bytes] | None:
+    """Take the deployment's lock for this `ferry up`; None when another holds it. Closes the
+    gap between checking `up.pid` and writing it, should two start at the same moment; the
+    kernel drops the lock when the holder dies, however it dies."""
+    run_dir = run_dir_of(deployment)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(run_dir / LOCK_FILE, "ab")  # noqa: SIM115 - held until the process ends
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle

@@ -4,28 +4,22 @@ region answer its health check? Exit 0 when every region is up, 1 otherwise."""
 from __future__ import annotations
 
 import argparse
-import sys
 
 import httpx
 
-from ferry.cli.deployment_file import add_deployment_options, resolve_deployment
+from ferry.cli.deployment_file import add_deployment_command
 from ferry.cli.run_dir import region_pid, supervisor_pid
 from ferry.cli.supervisor import HEALTH_TIMEOUT_S, health_url
-from ferry.config import ConfigError, DeploymentConfig, RegionConfig
+from ferry.config import DeploymentConfig, RegionConfig
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("status", help="show whether each region of a deployment runs")
-    add_deployment_options(parser)
-    parser.set_defaults(run=run)
+    add_deployment_command(
+        commands, "status", "show whether each region of a deployment runs", show_status
+    )
 
 
-def run(args: argparse.Namespace) -> int:
-    try:
-        deployment = resolve_deployment(args.config, args.data_dir)
-    except ConfigError as exc:
-        print(f"ferry status: {exc}", file=sys.stderr, flush=True)
-        return 2
+def show_status(deployment: DeploymentConfig) -> int:
     healthy = {region.name: is_healthy(region) for region in deployment.regions}
     print(render_status(deployment, healthy), flush=True)
     return 0 if all(healthy.values()) else 1

@@ -21,7 +21,13 @@ import time
 from types import FrameType
 
 from ferry.cli.deployment_file import add_deployment_options, config_file, resolve_deployment
-from ferry.cli.run_dir import SUPERVISOR_PID_FILE, busy_regions, run_dir_of, supervisor_pid
+from ferry.cli.run_dir import (
+    SUPERVISOR_PID_FILE,
+    busy_regions,
+    lock_deployment,
+    run_dir_of,
+    supervisor_pid,
+)
 from ferry.cli.supervisor import POLL_INTERVAL_S, RegionProcess, Supervisor
 from ferry.config import DEFAULT_DATA_DIR, ConfigError, DeploymentConfig
 
@@ -64,9 +70,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"ferry up: {exc}", flush=True)
         return 2
     refusal = why_not_start(deployment)
-    if refusal is not None:
+    lock = lock_deployment(deployment) if refusal is None else None
+    if lock is None:
+        refusal = refusal or "this deployment is starting in another `ferry up`"
         print(f"ferry up: {refusal}", file=sys.stderr, flush=True)
         return 1
+    with lock:
+        return _supervise(args, deployment)
+
+
+def _supervise(args: argparse.Namespace, deployment: DeploymentConfig) -> int:
     run_dir = run_dir_of(deployment)
     supervisor = Supervisor(
         [RegionProcess(region=r, argv=region_argv(args, r.name)) for r in deployment.regions],

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from ferry.cli.run_dir import SUPERVISOR_PID_FILE, busy_regions, run_dir_of, supervisor_pid
+from ferry.cli.run_dir import (
+    SUPERVISOR_PID_FILE,
+    busy_regions,
+    lock_deployment,
+    run_dir_of,
+    supervisor_pid,
+)
 from ferry.cli.up import why_not_start
 from ferry.config import DeploymentConfig, load_deployment
 
@@ -58,3 +64,15 @@ def test_a_live_supervisor_pid_refuses_and_a_stale_one_does_not(tmp_path: Path) 
     pid_file.write_text("999999999\n")  # no such process: a crash left it behind
     assert supervisor_pid(target) is None
     assert why_not_start(target) is None
+
+
+def test_only_one_up_holds_the_deployment_lock(tmp_path: Path) -> None:
+    target = deployment(tmp_path, free_port())
+
+    first = lock_deployment(target)
+    assert first is not None
+    assert lock_deployment(target) is None  # a second `ferry up`, starting at the same time
+    first.close()  # the holder exits
+    again = lock_deployment(target)
+    assert again is not None
+    again.close()
