@@ -122,6 +122,15 @@ def test_get_and_head_by_part_number(s3: Any, bucket: str) -> None:
     assert error(beyond) == (416, "InvalidPartNumber")
 
 
+def test_part_one_of_a_plain_object(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"body")
+
+    got = s3.get_object(Bucket=bucket, Key="plain", PartNumber=1)
+
+    assert got["Body"].read() == b"body"
+    assert got["ContentRange"] == "bytes 0-3/4" and "PartsCount" not in got
+
+
 def test_if_modified_since_now_is_not_modified(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="t", Body=b"x")
     later = datetime.now(UTC) + timedelta(minutes=1)

@@ -135,7 +135,8 @@ async def _read_version(ctx: RequestContext) -> tuple[Version, bool]:
 
 
 def _selected_range(ctx: RequestContext, version: Version) -> tuple[ByteRange | None, int | None]:
-    """The byte range to serve, from Range or partNumber; and the parts count to report."""
+    """The byte range to serve, from Range or partNumber; and the parts count to report (only
+    for an object uploaded in parts). Part 1 of an empty object is the whole (empty) object."""
     part_number = ctx.param("partNumber")
     size = version.attrs.size
     if part_number is None:
@@ -158,8 +159,8 @@ def _selected_range(ctx: RequestContext, version: Version) -> tuple[ByteRange | 
         )
     if number > count:
         raise S3Error(S3ErrorCode.InvalidPartNumber)
-    if not parts:
-        return ByteRange(0, size), 1
+    if not parts:  # as AWS: part 1 is the whole object, 206, and no parts count
+        return (ByteRange(0, size) if size else None), None
     start = sum(p.size for p in parts[: number - 1])
     return ByteRange(start, start + parts[number - 1].size), count
 
