@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up serve test check lint bench clean
+.PHONY: up serve test test-postgres check lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -19,6 +19,11 @@ serve: up
 
 test: $(STAMP)
 	$(BIN)/python scripts/check
+
+# The in-process tiers once more with every database on PostgreSQL (127.0.0.1:5432, or
+# FERRY_TEST_PG_DSN): slower than the contract tier that `make test` runs on both engines.
+test-postgres: $(STAMP)
+	FERRY_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q tests/integration tests/contract
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check ferry tests bench
