@@ -16,15 +16,15 @@ import time
 import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import quote, unquote
-from xml.sax.saxutils import escape
 
 import httpx
 
 from ferry.cli.failures import AdminClient, CommandError, run
 from ferry.config import root_credentials_from_env
+from ferry.protocol.xml.redrive_job import REDRIVE_PREFIX, render_redrive_job_request
 from ferry.replication.manifest import ManifestEntry, render_csv_manifest
 
-MANIFEST_PREFIX = "ferry-redrive/"
+MANIFEST_PREFIX = REDRIVE_PREFIX
 POLL_S = 0.5
 BAR_WIDTH = 30
 MAX_FAILED_SHOWN = 20
@@ -73,29 +73,6 @@ def failed_versions(client: AdminClient, args: argparse.Namespace) -> list[Manif
         params["cursor"] = page["next_cursor"]
 
 
-def create_job_body(
-    *, manifest_arn: str, etag: str, report_bucket: str, token: str, priority: int, role: str,
-    description: str,
-) -> bytes:  # fmt: skip
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<CreateJobRequest xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/">'
-        "<ConfirmationRequired>true</ConfirmationRequired>"
-        "<Operation><S3ReplicateObject/></Operation>"
-        f"<Report><Bucket>arn:aws:s3:::{escape(report_bucket)}</Bucket>"
-        "<Format>Report_CSV_20180820</Format><Enabled>true</Enabled>"
-        f"<Prefix>{MANIFEST_PREFIX}reports</Prefix><ReportScope>AllTasks</ReportScope></Report>"
-        f"<ClientRequestToken>{escape(token)}</ClientRequestToken>"
-        "<Manifest><Spec><Format>S3BatchOperations_CSV_20180820</Format>"
-        "<Fields><member>Bucket</member><member>Key</member><member>VersionId</member></Fields>"
-        f"</Spec><Location><ObjectArn>{escape(manifest_arn)}</ObjectArn>"
-        f"<ETag>{escape(etag)}</ETag></Location></Manifest>"
-        f"<Description>{escape(description)}</Description>"
-        f"<Priority>{priority}</Priority><RoleArn>{escape(role)}</RoleArn>"
-        "</CreateJobRequest>"
-    ).encode()
-
-
 def _checked(response: httpx.Response) -> ET.Element:
     if response.status_code >= 300:
         raise CommandError(f"HTTP {response.status_code}: {response.text[:300]}")
@@ -120,7 +97,7 @@ def redrive(client: AdminClient, args: argparse.Namespace) -> None:
     put = http.put(f"/{bucket}/{quote(key)}", content=render_csv_manifest(entries))
     _checked(put)
     print(f"manifest: s3://{bucket}/{key} ({len(entries)} versions)")
-    body = create_job_body(
+    body = render_redrive_job_request(
         manifest_arn=f"arn:aws:s3:::{bucket}/{key}", etag=put.headers["etag"],
         report_bucket=bucket, token=f"ferry-redrive-{args.rule}-{stamp}"[:64],
         priority=args.priority, role=args.role_arn or replication_role(http, args.bucket),

@@ -27,6 +27,7 @@ class Credentials:
     access_key: str
     secret_key: Secret
     region: str  # the signing region: the destination's
+    service: str = "s3"  # the signing service (the console also calls IAM: "iam")
 
 
 class SigV4Auth(httpx.Auth):
@@ -46,6 +47,7 @@ class SigV4Auth(httpx.Auth):
             self._credentials.secret_key.reveal(),
             self._credentials.region,
             datetime.now(UTC),
+            service=self._credentials.service,
         )
         request.headers.update(signed)
         yield request

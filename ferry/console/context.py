@@ -1,0 +1,44 @@
+"""What a console view receives: the request, the session, the user's gateway, the region's
+failure store, and the page renderer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ferry.console.gateway import UserGateway
+from ferry.console.http import ConsoleRequest, ConsoleResponse, html
+from ferry.console.pages import Pages
+from ferry.console.sessions import Session
+from ferry.replication import FailureStore
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsoleContext:
+    request: ConsoleRequest
+    session: Session
+    gateway: UserGateway
+    failures: FailureStore  # this region's; other regions' buckets link to their console
+    consoles: Mapping[str, str]  # region → its console's URL
+    pages: Pages
+    params: Mapping[str, str]  # from the path: bucket, job_id
+
+    @property
+    def mount(self) -> str:
+        """The console's own path (redirects stay on the host the browser used)."""
+        return self.pages.mount
+
+    def page(self, template: str, status: int = 200, **values: Any) -> ConsoleResponse:
+        return html(
+            self.pages.render(
+                template,
+                session=self.session,
+                region=self.gateway.home_region,
+                regions=self.gateway.regions,
+                consoles=self.consoles,
+                csrf=self.session.csrf_token,
+                **values,
+            ),
+            status=status,
+        )
