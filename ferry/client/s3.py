@@ -113,4 +113,6 @@ def _error_of(body: bytes) -> tuple[str, str]:
         root = fromstring(body)
     except ParseError:
         return "", body[:200].decode("utf-8", "replace")
-    return root.findtext("Code") or "", root.findtext("Message") or ""
+    # S3 answers <Error><Code>; IAM, STS and S3 Control nest it: <ErrorResponse><Error><Code>.
+    code = root.findtext("Code") or root.findtext(".//{*}Code") or ""
+    return code, root.findtext("Message") or root.findtext(".//{*}Message") or ""

@@ -4,6 +4,8 @@ judge every console action exactly as they judge the aws CLI's (docs/console.md)
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -239,13 +241,14 @@ class UserGateway:
             raise
 
     async def put_replication(self, bucket: str, document: bytes) -> None:
+        md5 = base64.b64encode(hashlib.md5(document, usedforsecurity=False).digest()).decode()
         await self.call(
             "PUT",
             f"/{bucket}",
             bucket=bucket,
             params={"replication": ""},
             content=document,
-            headers={"content-type": "application/xml"},
+            headers={"content-type": "application/xml", "content-md5": md5},
         )
 
     async def delete_replication(self, bucket: str) -> None:
