@@ -38,6 +38,7 @@ from ferry.crypto import KeyService, load_or_create_master_key
 from ferry.crypto.bucket_defaults import BucketEncryptionDefaults
 from ferry.crypto.sse import ObjectEncryption
 from ferry.events import DeliverySettings, EventDelivery, EventOutbox, NotificationConfigs, Outbox
+from ferry.replication.backlog import ReplicationBacklog
 from ferry.replication.failures import FailureStore
 from ferry.replication.identity import (
     REPLICATION_ACCESS_KEY,
@@ -265,6 +266,7 @@ def build_region(
         deps = ConsoleDeps(
             region=config.name, endpoints=endpoints, client=client, directory=directory,
             failures=services.failures,
+            backlog=ReplicationBacklog(db, clock),
             sessions=Sessions(console_signing_key(root), clock, deployment.console.session_ttl_s),
         )  # fmt: skip
         console = ConsoleApp(deps, app)

@@ -38,6 +38,7 @@ from ferry.console.sessions import (
 )
 from ferry.control import BucketDirectory
 from ferry.replication import FailureStore
+from ferry.replication.backlog import ReplicationBacklog
 
 log = logging.getLogger("ferry.console")
 
@@ -70,9 +71,11 @@ ROUTES: tuple[tuple[str, re.Pattern[str], View], ...] = tuple(
         ("GET", f"/buckets/{_B}/replication", replication.show_rules),
         ("POST", f"/buckets/{_B}/replication", replication.save_rule),
         ("POST", f"/buckets/{_B}/replication/delete", replication.delete_rule),
+        ("POST", f"/buckets/{_B}/replication/validate", replication.validate_rule),
         ("POST", f"/buckets/{_B}/replication/back", replication.replicate_back),
         ("GET", f"/buckets/{_B}/failures", operations.show_failures),
         ("POST", f"/buckets/{_B}/failures/redrive", operations.redrive),
+        ("GET", f"/buckets/{_B}/backlog", operations.backlog),
         ("GET", "/jobs", operations.list_jobs),
         ("GET", "/jobs/(?P<job_id>[A-Za-z0-9_-]{5,36})", operations.show_job),
     )
@@ -88,6 +91,7 @@ class ConsoleDeps:
     client: RemoteS3
     directory: BucketDirectory
     failures: FailureStore
+    backlog: ReplicationBacklog
     sessions: Sessions
 
 
@@ -139,6 +143,7 @@ class ConsoleApp:
                     request=request,
                     session=session,
                     failures=self._deps.failures,
+                    backlog=self._deps.backlog,
                     gateway=UserGateway(
                         session,
                         self._deps.client,

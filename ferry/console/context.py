@@ -12,6 +12,7 @@ from ferry.console.http import ConsoleRequest, ConsoleResponse, html
 from ferry.console.pages import Pages
 from ferry.console.sessions import Session
 from ferry.replication import FailureStore
+from ferry.replication.backlog import ReplicationBacklog
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -20,6 +21,7 @@ class ConsoleContext:
     session: Session
     gateway: UserGateway
     failures: FailureStore  # this region's; other regions' buckets link to their console
+    backlog: ReplicationBacklog  # this region's replication tasks still owed, per rule
     consoles: Mapping[str, str]  # region → its console's URL
     pages: Pages
     params: Mapping[str, str]  # from the path: bucket, job_id

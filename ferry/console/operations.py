@@ -8,16 +8,18 @@ signed as the user); another region's bucket links to that region's console.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
+from xml.etree.ElementTree import Element
 
 from ferry.console.context import ConsoleContext
-from ferry.console.gateway import ConsoleError, object_path
-from ferry.console.http import ConsoleResponse, redirect
+from ferry.console.gateway import object_path
+from ferry.console.http import ConsoleResponse, json_bytes, redirect
 from ferry.console.rule_form import configuration_of
 from ferry.console.xmldoc import text
 from ferry.protocol.xml.redrive_job import REDRIVE_PREFIX, render_redrive_job_request
-from ferry.replication import Failure, FailureFilter, FailureState
+from ferry.replication import FailureFilter, FailureState
 from ferry.replication.manifest import ManifestEntry, render_csv_manifest
 
 PAGE_SIZE = 200
@@ -41,6 +43,7 @@ async def show_failures(ctx: ConsoleContext) -> ConsoleResponse:
             rule="",
             reason="",
             state="",
+            backlog=[],
         )
     rule, reason = query.get("rule") or None, query.get("reason") or None
     state = query.get("state", "FAILED")
@@ -52,6 +55,7 @@ async def show_failures(ctx: ConsoleContext) -> ConsoleResponse:
     )
     page = await ctx.failures.query(where, limit=PAGE_SIZE, after=None)
     everything = await ctx.failures.query(FailureFilter(bucket=bucket), limit=1000, after=None)
+    backlog = await ctx.backlog.per_rule(bucket)
     reasons = sorted({f.reason for f in everything.failures})
     return ctx.page(
         "failures.html",
@@ -64,8 +68,22 @@ async def show_failures(ctx: ConsoleContext) -> ConsoleResponse:
         rule=rule or "",
         reason=reason or "",
         state=state,
+        backlog=backlog,
         notice=query.get("notice", ""),
     )
+
+
+async def backlog(ctx: ConsoleContext) -> ConsoleResponse:
+    """The bucket's backlog per rule as JSON, polled by the failures page's live chart."""
+    bucket = ctx.params["bucket"]
+    await ctx.gateway.replication(bucket)  # the user's right to look
+    rows = [
+        {"rule_id": r.rule_id, "pending": r.pending, "retrying": r.retrying,
+         "oldest_pending_s": r.oldest_pending_s,
+         "failed": r.failures.get(FailureState.FAILED.value, 0)}
+        for r in await ctx.backlog.per_rule(bucket)
+    ]  # fmt: skip
+    return json_bytes(json.dumps({"rules": rows, "at_ms": int(time.time() * 1000)}).encode())
 
 
 async def redrive(ctx: ConsoleContext) -> ConsoleResponse:
@@ -141,10 +159,7 @@ class JobRow:
         )
 
 
-def _job_row(element: object) -> JobRow:
-    from xml.etree.ElementTree import Element
-
-    assert isinstance(element, Element)
+def _job_row(element: Element | None) -> JobRow:
     summary = "ProgressSummary/"
     return JobRow(
         job_id=text(element, "JobId"),
@@ -172,10 +187,3 @@ async def show_job(ctx: ConsoleContext) -> ConsoleResponse:
     report = f"{REDRIVE_PREFIX}reports/job-{job_id}/"
     template = "job_progress.html" if ctx.request.is_fragment else "job.html"
     return ctx.page(template, job=job, report_prefix=report)
-
-
-def failure_reason_of(failure: Failure) -> str:
-    return f"{failure.reason}: {failure.message}" if failure.message else failure.reason
-
-
-__all__ = ["ConsoleError", "failure_reason_of"]

@@ -3,9 +3,11 @@ rule, and the two-way lab's second rule in one click ("replicate back")."""
 
 from __future__ import annotations
 
+import json
+
 from ferry.console.context import ConsoleContext
-from ferry.console.gateway import ConsoleError
-from ferry.console.http import ConsoleResponse, redirect
+from ferry.console.gateway import BucketRow, ConsoleError
+from ferry.console.http import ConsoleResponse, json_bytes, redirect
 from ferry.console.rule_form import (
     STORAGE_CLASSES,
     RuleForm,
@@ -16,6 +18,7 @@ from ferry.console.rule_form import (
     rule_form_of,
     without_rule,
 )
+from ferry.console.validation import document_problem
 from ferry.console.xmldoc import text
 
 
@@ -50,29 +53,42 @@ async def show_rules(
     )
 
 
-async def _buckets_or_none(ctx: ConsoleContext) -> list:  # type: ignore[type-arg]
+async def _buckets_or_none(ctx: ConsoleContext) -> list[BucketRow]:
     try:
         return await ctx.gateway.list_buckets()
     except ConsoleError:
         return []
 
 
-async def save_rule(ctx: ConsoleContext) -> ConsoleResponse:
-    bucket = ctx.params["bucket"]
+async def _edited_document(ctx: ConsoleContext) -> tuple[RuleForm, str, bytes]:
+    """The bucket's configuration with the form's rule added, or in place of the one it
+    edits (`replaces`: its ID before the edit)."""
     form = await ctx.request.form()
     rule = parse_rule_form(form)
     role = form.get("role", "").strip()
-    config = configuration_of(await ctx.gateway.replication(bucket))
-    kept = (
-        without_rule(config, form.get("replaces") or rule.rule_id)
-        if rule.rule_id or form.get("replaces")
-        else list(config.rules)
-    )
+    config = configuration_of(await ctx.gateway.replication(ctx.params["bucket"]))
+    replaced = form.get("replaces") or rule.rule_id
+    kept = without_rule(config, replaced) if replaced else list(config.rules)
+    return rule, role, render_configuration(role, kept, rule)
+
+
+async def save_rule(ctx: ConsoleContext) -> ConsoleResponse:
+    bucket = ctx.params["bucket"]
+    rule, role, document = await _edited_document(ctx)
     try:
-        await ctx.gateway.put_replication(bucket, render_configuration(role, kept, rule))
+        await ctx.gateway.put_replication(bucket, document)
     except ConsoleError as exc:
         return await show_rules(ctx, editing=rule, role=role, error=exc, status=exc.status)
     return redirect(f"{ctx.mount}/buckets/{bucket}/replication?notice=Saved+the+rule")
+
+
+async def validate_rule(ctx: ConsoleContext) -> ConsoleResponse:
+    """The editor's live check: every document-only check of PutBucketReplication, with its
+    code and message (the save itself adds the checks of buckets, versioning and role)."""
+    _, _, document = await _edited_document(ctx)
+    problem = document_problem(document, ctx.params["bucket"])
+    body = {"ok": True} if problem is None else {"code": problem[0], "message": problem[1]}
+    return json_bytes(json.dumps(body).encode())
 
 
 async def delete_rule(ctx: ConsoleContext) -> ConsoleResponse:

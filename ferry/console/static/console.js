@@ -91,7 +91,53 @@
     }
   }
 
+  // The failures page's backlog: polled every 2 s, the table refreshed, the chart extended.
+  const BACKLOG_POLL_MS = 2000, BACKLOG_SAMPLES = 90;
+  function watchBacklog(section) {
+    const samples = [];
+    const esc = (v) => String(v).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
+    async function poll() {
+      try {
+        const answer = await fetch(section.dataset.backlog, { headers: { accept: "application/json" } });
+        if (!answer.ok) return;
+        const { rules } = await answer.json();
+        const body = section.querySelector("#backlog-table tbody");
+        body.innerHTML = rules.length ? rules.map((r) => `<tr data-rule="${esc(r.rule_id)}"><td>${esc(r.rule_id)}</td><td>${r.pending}</td><td>${r.retrying}</td><td>${r.oldest_pending_s === null ? "—" : r.oldest_pending_s.toFixed(1) + " s"}</td><td>${r.failed}</td></tr>`).join("")
+          : '<tr><td colspan="5" class="muted">Nothing owed: every replication is done.</td></tr>';
+        samples.push({ pending: rules.reduce((n, r) => n + r.pending, 0), failed: rules.reduce((n, r) => n + r.failed, 0) });
+        if (samples.length > BACKLOG_SAMPLES) samples.shift();
+        const top = Math.max(1, ...samples.map((s) => Math.max(s.pending, s.failed)));
+        const line = (name) => samples.map((s, i) => `${(600 * i / (BACKLOG_SAMPLES - 1)).toFixed(1)},${(115 - 110 * s[name] / top).toFixed(1)}`).join(" ");
+        section.querySelector(".line-pending").setAttribute("points", line("pending"));
+        section.querySelector(".line-failed").setAttribute("points", line("failed"));
+        section.querySelector("#backlog-scale").textContent = `(scale 0–${top}, last ${samples.length * BACKLOG_POLL_MS / 1000} s)`;
+      } finally { setTimeout(poll, BACKLOG_POLL_MS); }
+    }
+    poll();
+  }
+
+  // The rule editor's live check (PutBucketReplication's document checks, its messages).
+  function validateLive(form) {
+    const out = document.getElementById("rule-validation");
+    let timer = null;
+    const check = async () => {
+      const answer = await fetch(out.dataset.validate, {
+        method: "POST", body: new URLSearchParams(new FormData(form)),
+        headers: { "x-csrf-token": csrf(), accept: "application/json" },
+      });
+      const verdict = await answer.json().catch(() => ({}));
+      out.className = "validation " + (verdict.ok ? "valid" : "invalid");
+      out.textContent = verdict.ok ? "✓ PutBucketReplication would accept this document"
+        : (verdict.code || answer.status) + ": " + (verdict.message || "");
+    };
+    form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(check, 350); });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    const editor = document.getElementById("editor");
+    if (editor) validateLive(editor);
+    const backlog = document.getElementById("backlog");
+    if (backlog) watchBacklog(backlog);
     const toggle = document.getElementById("theme-toggle");
     if (toggle) toggle.addEventListener("click", toggleTheme);
     for (const form of document.querySelectorAll("form[data-confirm]")) {

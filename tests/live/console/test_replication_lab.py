@@ -62,6 +62,9 @@ def test_the_two_way_lab_replicates_and_a_v2_rule_keeps_the_delete_marker_home(
     browser.screenshot("buckets")
 
     browser.open("/_console/buckets/lab-east/replication")
+    browser.fill("#rule-priority", "x")  # checked live, with PutBucketReplication's message
+    browser.wait_text("#rule-validation", "MalformedXML")
+    browser.fill("#rule-priority", "1")
     browser.fill("#rule-id", "to-west")
     browser.fill("#rule-destination", "lab-west")
     browser.fill("#rule-role", role)
@@ -121,6 +124,7 @@ def test_a_broken_role_shows_failed_with_its_reason_and_redrive_completes(
     browser.select("#filter-reason", "DstPutObjectNotPermitted")
     browser.find("#failure-filter button").click()
     browser.wait_text("#failures", "doc.txt")
+    browser.wait_text('#backlog-table tr[data-rule="to-fix-west"]', "to-fix-west")
     browser.screenshot("failures")
     browser.click("#redrive")
     browser.wait_text("#job-status", "Complete")
