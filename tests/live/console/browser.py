@@ -21,10 +21,16 @@ REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "tests" / "artifacts" / "console"
 INSTALL_SCRIPT = REPO / "scripts" / "install-chromium"
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--window-size=1366,900",
-)  # fmt: skip
+)
 WAIT_S = 30.0
 
 
@@ -96,8 +102,14 @@ class Browser:
                     raise
                 time.sleep(0.05)
 
-    def wait_until(self, condition: Callable[[], bool], what: str, *, reload: bool = False,
-                   timeout_s: float = WAIT_S) -> None:  # fmt: skip
+    def wait_until(
+        self,
+        condition: Callable[[], bool],
+        what: str,
+        *,
+        reload: bool = False,
+        timeout_s: float = WAIT_S,
+    ) -> None:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -113,8 +125,9 @@ class Browser:
                 self.driver.refresh()
 
     def wait_text(self, css: str, expected: str, *, reload: bool = False) -> None:
-        self.wait_until(lambda: expected in self.find(css).text, f"{expected!r} in {css}",
-                        reload=reload)  # fmt: skip
+        self.wait_until(
+            lambda: expected in self.find(css).text, f"{expected!r} in {css}", reload=reload
+        )
 
     def upload(self, css: str, *paths: Path) -> None:
         element = self.find(css)

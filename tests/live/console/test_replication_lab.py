@@ -78,8 +78,10 @@ def test_the_two_way_lab_replicates_and_a_v2_rule_keeps_the_delete_marker_home(
 
     browser.open("/_console/buckets/lab-east")
     browser.upload("#upload-files", upload_file)
-    browser.wait_until(lambda: bool(browser.all('#objects tr[data-key="seed-lab.txt"]')),
-                       "the uploaded object listed")  # fmt: skip
+    browser.wait_until(
+        lambda: bool(browser.all('#objects tr[data-key="seed-lab.txt"]')),
+        "the uploaded object listed",
+    )
     browser.screenshot("objects")
     browser.open("/_console/buckets/lab-east/object?key=seed-lab.txt")
     browser.wait_text("#replication-status", "COMPLETED", reload=True)
@@ -109,8 +111,13 @@ def test_a_broken_role_shows_failed_with_its_reason_and_redrive_completes(
     versioned_bucket(west, "fix-west", WEST)
     broken = replication_policy(without=("s3:ReplicateObject",))
     role = ensure_replication_role(deployment.endpoint(EAST), "console-broken", policy=broken)
-    east.put_bucket_replication(Bucket="fix-east", ReplicationConfiguration={
-        "Role": role, "Rules": [v2_rule("fix-west", rule_id="to-fix-west")]})  # fmt: skip
+    east.put_bucket_replication(
+        Bucket="fix-east",
+        ReplicationConfiguration={
+            "Role": role,
+            "Rules": [v2_rule("fix-west", rule_id="to-fix-west")],
+        },
+    )
     east.put_object(Bucket="fix-east", Key="doc.txt", Body=b"payload")
     browser.sign_in(ACCESS_KEY, SECRET_KEY)
     browser.open("/_console/buckets/fix-east/object?key=doc.txt")
@@ -143,8 +150,11 @@ def test_an_iam_user_without_put_replication_is_refused_with_the_reason(
     role = ensure_replication_role(deployment.endpoint(EAST), "console-lab")
     iam = iam_client(deployment.endpoint(EAST))
     iam.create_user(UserName="console-operator")
-    iam.put_user_policy(UserName="console-operator", PolicyName="no-replication-writes",
-                        PolicyDocument=json.dumps(operator_policy()))  # fmt: skip
+    iam.put_user_policy(
+        UserName="console-operator",
+        PolicyName="no-replication-writes",
+        PolicyDocument=json.dumps(operator_policy()),
+    )
     key = iam.create_access_key(UserName="console-operator")["AccessKey"]
     browser.sign_in(key["AccessKeyId"], key["SecretAccessKey"])
     browser.wait_text("#who", "user/console-operator")
@@ -163,11 +173,14 @@ def operator_policy() -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Action": ["s3:*", "iam:ListRoles", "iam:PassRole"],
-             "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": ["s3:*", "iam:ListRoles", "iam:PassRole"],
+                "Resource": "*",
+            },
             {"Effect": "Deny", "Action": "s3:PutReplicationConfiguration", "Resource": "*"},
         ],
-    }  # fmt: skip
+    }
 
 
 def test_a_form_with_a_forged_csrf_token_is_refused(
@@ -204,8 +217,9 @@ def test_an_expired_session_sends_the_user_back_to_sign_in(
         time.sleep(2.2)
         # The browser drops the cookie at its Max-Age; the server must refuse it anyway, so
         # send it again as a client that ignored Max-Age would.
-        browser.driver.add_cookie({"name": cookie["name"], "value": cookie["value"],
-                                   "path": "/_console"})  # fmt: skip
+        browser.driver.add_cookie(
+            {"name": cookie["name"], "value": cookie["value"], "path": "/_console"}
+        )
         browser.open("/_console/")
         browser.wait_text("#signin-error", "Your session has expired")
         assert browser.driver.current_url.endswith("/_console/signin?expired=1")
