@@ -92,7 +92,7 @@
   }
 
   // The failures page's backlog: polled every 2 s, the table refreshed, the chart extended.
-  const BACKLOG_POLL_MS = 2000, BACKLOG_SAMPLES = 90;
+  const BACKLOG_POLL_MS = 2000, BACKLOG_SAMPLES = 30;
   function watchBacklog(section) {
     const samples = [];
     const esc = (v) => String(v).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
@@ -107,7 +107,10 @@
         samples.push({ pending: rules.reduce((n, r) => n + r.pending, 0), failed: rules.reduce((n, r) => n + r.failed, 0) });
         if (samples.length > BACKLOG_SAMPLES) samples.shift();
         const top = Math.max(1, ...samples.map((s) => Math.max(s.pending, s.failed)));
-        const line = (name) => samples.map((s, i) => `${(600 * i / (BACKLOG_SAMPLES - 1)).toFixed(1)},${(115 - 110 * s[name] / top).toFixed(1)}`).join(" ");
+        // Right-aligned: the newest sample at the right edge; one sample draws a flat line.
+        const shown = samples.length === 1 ? [samples[0], samples[0]] : samples;
+        const x = (i) => (600 - 600 * (shown.length - 1 - i) / (BACKLOG_SAMPLES - 1)).toFixed(1);
+        const line = (name) => shown.map((s, i) => `${x(i)},${(115 - 110 * s[name] / top).toFixed(1)}`).join(" ");
         section.querySelector(".line-pending").setAttribute("points", line("pending"));
         section.querySelector(".line-failed").setAttribute("points", line("failed"));
         section.querySelector("#backlog-scale").textContent = `(scale 0–${top}, last ${samples.length * BACKLOG_POLL_MS / 1000} s)`;

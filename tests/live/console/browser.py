@@ -3,6 +3,7 @@ console's end-to-end tests; screenshots go to tests/artifacts/console/."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 import subprocess
 import tempfile
@@ -29,9 +30,10 @@ CHROMIUM_FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--window-size=1366,900",
 )
 WAIT_S = 30.0
+WINDOW_WIDTH, WINDOW_HEIGHT = 1366, 900
+MAX_SCREENSHOT_HEIGHT = 2400
 
 
 def find_chromium() -> tuple[str, str] | str:
@@ -53,7 +55,8 @@ class Browser:
         self._profile = tempfile.mkdtemp(prefix="ferry-console-chromium-")
         options = webdriver.ChromeOptions()
         options.binary_location = chromium
-        for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={self._profile}"):
+        size = f"--window-size={WINDOW_WIDTH},{WINDOW_HEIGHT}"
+        for flag in (*CHROMIUM_FLAGS, size, f"--user-data-dir={self._profile}"):
             options.add_argument(flag)
         self.driver = webdriver.Chrome(service=Service(driver), options=options)
         self.driver.set_page_load_timeout(WAIT_S)
@@ -133,11 +136,28 @@ class Browser:
         element = self.find(css)
         self.driver.execute_script("arguments[0].hidden = false", element)
         element.send_keys("\n".join(str(p) for p in paths))
+        try:
+            self.driver.execute_script("arguments[0].hidden = true", element)
+        except WebDriverException:
+            pass  # the page already moved on (the upload finished and reloaded it)
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        self.driver.save_screenshot(str(path))
+        # The whole page (to a reasonable height), not only the window's part of it.
+        size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        clip = {
+            "x": 0,
+            "y": 0,
+            "width": size["width"],
+            "scale": 1,
+            "height": min(max(WINDOW_HEIGHT, size["height"]), MAX_SCREENSHOT_HEIGHT),
+        }
+        shot = self.driver.execute_cdp_cmd(
+            "Page.captureScreenshot",
+            {"format": "png", "captureBeyondViewport": True, "clip": clip},
+        )
+        path.write_bytes(base64.b64decode(shot["data"]))
         return path
 
     # -- the console ---------------------------------------------------------------------------

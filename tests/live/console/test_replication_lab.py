@@ -132,6 +132,7 @@ def test_a_broken_role_shows_failed_with_its_reason_and_redrive_completes(
     browser.find("#failure-filter button").click()
     browser.wait_text("#failures", "doc.txt")
     browser.wait_text('#backlog-table tr[data-rule="to-fix-west"]', "to-fix-west")
+    browser.wait_text("#backlog-scale", "last 6 s")  # the live chart has a few samples
     browser.screenshot("failures")
     browser.click("#redrive")
     browser.wait_text("#job-status", "Complete")
