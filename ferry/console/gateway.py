@@ -254,17 +254,20 @@ class UserGateway:
     async def delete_replication(self, bucket: str) -> None:
         await self.call("DELETE", f"/{bucket}", bucket=bucket, params={"replication": ""})
 
+    async def query(self, service: str, action: str, version: str) -> Element:
+        """One call of a query-protocol API on the region's endpoint (IAM, STS)."""
+        return await self.xml(
+            "POST",
+            "/",
+            service=service,
+            content=f"Action={action}&Version={version}".encode(),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+
     async def list_roles(self) -> list[str]:
         """The account's IAM role ARNs ([] when the user may not list them)."""
-        body = f"Action=ListRoles&Version={IAM_VERSION}".encode()
         try:
-            root = await self.xml(
-                "POST",
-                "/",
-                service="iam",
-                content=body,
-                headers={"content-type": "application/x-www-form-urlencoded"},
-            )
+            root = await self.query("iam", "ListRoles", IAM_VERSION)
         except ConsoleError:
             return []
         return [text(member, "Arn") for member in root.iter("member") if text(member, "Arn")]

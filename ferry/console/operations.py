@@ -16,6 +16,7 @@ from xml.etree.ElementTree import Element
 from ferry.console.context import ConsoleContext
 from ferry.console.gateway import object_path
 from ferry.console.http import ConsoleResponse, json_bytes, redirect
+from ferry.console.job_results import read_results
 from ferry.console.rule_form import configuration_of
 from ferry.console.xmldoc import text
 from ferry.protocol.xml.redrive_job import REDRIVE_PREFIX, render_redrive_job_request
@@ -186,4 +187,7 @@ async def show_job(ctx: ConsoleContext) -> ConsoleResponse:
     job = _job_row(root.find("Job"))
     report = f"{REDRIVE_PREFIX}reports/job-{job_id}/"
     template = "job_progress.html" if ctx.request.is_fragment else "job.html"
-    return ctx.page(template, job=job, report_prefix=report)
+    results = []
+    if job.ended and job.report_bucket:
+        results = await read_results(ctx.gateway, job.report_bucket, job_id)
+    return ctx.page(template, job=job, report_prefix=report, results=results)

@@ -81,14 +81,7 @@ async def _open_session(deps: ConsoleDeps, access_key: str, secret_key: str) -> 
         expires=deps.sessions.epoch,
     )
     gateway = UserGateway(probe, deps.client, deps.directory, deps.endpoints, deps.region)
-    body = f"Action=GetCallerIdentity&Version={STS_VERSION}".encode()
-    root = await gateway.xml(
-        "POST",
-        "/",
-        service="sts",
-        content=body,
-        headers={"content-type": "application/x-www-form-urlencoded"},
-    )
+    root = await gateway.query("sts", "GetCallerIdentity", STS_VERSION)
     return deps.sessions.open(
         access_key=access_key,
         secret_key=Secret(secret_key),

@@ -137,6 +137,8 @@ def test_a_broken_role_shows_failed_with_its_reason_and_redrive_completes(
     browser.click("#redrive")
     browser.wait_text("#job-status", "Complete")
     assert "1 succeeded, 0 failed of 1" in browser.find("#job-counts").text
+    browser.wait_text("#job-results", "succeeded", reload=True)  # the completion report
+    assert "doc.txt" in browser.find("#job-results").text
     browser.screenshot("redrive-job")
     browser.open("/_console/buckets/fix-east/object?key=doc.txt")
     browser.wait_text("#replication-status", "COMPLETED", reload=True)
