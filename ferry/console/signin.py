@@ -41,7 +41,7 @@ async def signin(request: ConsoleRequest, deps: ConsoleDeps, pages: Pages) -> Co
                 deps, form.get("access_key", "").strip(), form.get("secret_key", "")
             )
         except ConsoleError as exc:
-            return _form(pages, f"Sign-in failed: {exc.message}", status=401)
+            return _form(pages, f"Sign-in failed: {exc.code}: {exc.message}", status=401)
         response = redirect(f"{MOUNT}/")
         cookie = deps.sessions.cookie_value(session)
         response.headers.append(set_cookie_header(cookie, MOUNT, deps.sessions.ttl_s))

@@ -1,0 +1,161 @@
+"""The console in process: one region whose console calls its own S3 app through the
+outbound client (an ASGI transport), driven by an httpx client as a browser would post."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ferry.config import DeploymentConfig, RegionConfig, RootCredentials, one_region_deployment
+from ferry.core.secret import Secret
+from ferry.region import Region, build_region
+from tests.integration.conftest import lifespan
+from tests.integration.s3 import ACCESS_KEY, SECRET_KEY
+
+ENDPOINT = "http://127.0.0.1:9000"
+CONSOLE = f"{ENDPOINT}/_console"
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+class ToApp(httpx.AsyncBaseTransport):
+    """The region's outbound client reaches the region itself (set once it is built)."""
+
+    app: httpx.ASGITransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert self.app is not None
+        return await self.app.handle_async_request(request)
+
+
+def deployment_of(tmp_path: Path, *, console: bool = True) -> tuple[RegionConfig, DeploymentConfig]:
+    root = RootCredentials(
+        access_key=ACCESS_KEY,
+        secret_key=Secret(SECRET_KEY),
+        account_id="000000000001",
+        defaulted=False,
+    )
+    config = RegionConfig(name="us-east-1", data_dir=tmp_path / "us-east-1")
+    deployment = one_region_deployment(config, root)
+    if not console:
+        deployment = replace(deployment, console=replace(deployment.console, enabled=False))
+    return config, deployment
+
+
+async def started(tmp_path: Path, *, console: bool = True) -> AsyncIterator[Region]:
+    config, deployment = deployment_of(tmp_path, console=console)
+    loop = ToApp()
+    region = build_region(config, deployment.root, deployment=deployment, remote_transport=loop)
+    loop.app = httpx.ASGITransport(app=region.app)
+    async with lifespan(region.app):
+        yield region
+
+
+@pytest.fixture
+async def browser(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    async for region in started(tmp_path):
+        transport = httpx.ASGITransport(app=region.served)
+        async with httpx.AsyncClient(transport=transport, base_url=ENDPOINT) as client:
+            yield client
+
+
+async def sign_in(client: httpx.AsyncClient, secret: str = SECRET_KEY) -> httpx.Response:
+    form = await client.get("/_console/signin")
+    token = _CSRF.search(form.text)
+    assert token is not None
+    return await client.post(
+        "/_console/signin",
+        data={"csrf": token.group(1), "access_key": ACCESS_KEY, "secret_key": secret},
+    )
+
+
+async def csrf_of(client: httpx.AsyncClient, path: str = "/_console/") -> str:
+    page = await client.get(path)
+    found = _CSRF.search(page.text)
+    assert page.status_code == 200 and found is not None, page.text
+    return found.group(1)
+
+
+async def test_pages_need_a_session_and_signing_in_opens_one(
+    browser: httpx.AsyncClient,
+) -> None:
+    before = await browser.get("/_console/")
+    assert (before.status_code, before.headers["location"]) == (303, "/_console/signin")
+    refused = await sign_in(browser, "wrong")
+    assert refused.status_code == 401 and "SignatureDoesNotMatch" in refused.text
+    signed = await sign_in(browser)
+    assert signed.status_code == 303
+    cookie = signed.headers.get_list("set-cookie")[0]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and SECRET_KEY not in cookie
+    page = await browser.get("/_console/")
+    assert page.status_code == 200 and "arn:aws:iam::000000000001:root" in page.text
+    assert SECRET_KEY not in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+async def test_a_bucket_created_in_the_console_is_a_bucket_of_the_api(
+    browser: httpx.AsyncClient,
+) -> None:
+    await sign_in(browser)
+    token = await csrf_of(browser)
+    created = await browser.post(
+        "/_console/buckets",
+        data={"csrf": token, "name": "from-console", "region": "us-east-1", "versioning": "on"},
+    )
+    assert created.status_code == 303
+    listed = await browser.get("/_console/")
+    assert "from-console" in listed.text and "Enabled" in listed.text
+    again = await browser.post(
+        "/_console/buckets", data={"csrf": token, "name": "from-console", "region": "us-east-1"}
+    )
+    assert again.status_code == 400 and "BucketAlreadyOwnedByYou" in again.text
+
+
+async def test_a_state_change_without_the_session_token_is_refused(
+    browser: httpx.AsyncClient,
+) -> None:
+    await sign_in(browser)
+    for data in ({"name": "forged"}, {"name": "forged", "csrf": "not-the-token"}):
+        refused = await browser.post("/_console/buckets", data=data)
+        assert refused.status_code == 403 and "CSRF" in refused.text
+    upload = await browser.put("/_console/buckets/any/upload?key=k", content=b"x")
+    assert upload.status_code == 403
+    listed = await browser.get("/_console/")
+    assert "forged" not in listed.text
+
+
+async def test_the_live_rule_check_answers_with_put_bucket_replication_messages(
+    browser: httpx.AsyncClient,
+) -> None:
+    await sign_in(browser)
+    token = await csrf_of(browser)
+    await browser.post(
+        "/_console/buckets",
+        data={"csrf": token, "name": "checked", "region": "us-east-1", "versioning": "on"},
+    )
+    verdict = await browser.post(
+        "/_console/buckets/checked/replication/validate",
+        data={
+            "csrf": token,
+            "rule_id": "r",
+            "priority": "1",
+            "destination": "checked",
+            "role": "arn:aws:iam::000000000001:role/r",
+        },
+        headers={"accept": "application/json"},
+    )
+    body = verdict.json()
+    assert body["code"] in ("InvalidRequest", "InvalidArgument"), body
+
+
+async def test_a_console_turned_off_leaves_the_path_to_s3(tmp_path: Path) -> None:
+    async for region in started(tmp_path, console=False):
+        assert region.console is None and region.served is region.app
+        transport = httpx.ASGITransport(app=region.served)
+        async with httpx.AsyncClient(transport=transport, base_url=ENDPOINT) as client:
+            answer = await client.get("/_console/")
+        assert answer.status_code != 303 and "<Error>" in answer.text
