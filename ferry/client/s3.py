@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Generator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -97,6 +98,28 @@ class RemoteS3:
                 code or f"Http{response.status_code}", response.status_code, message
             )
         return response
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        credentials: Credentials,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """One request whose answer's body is read as it arrives (`aiter_raw`) inside the
+        block: a large object is never held whole. Errors as `request`'s."""
+        with translate_transport_errors():
+            async with self._client.stream(
+                method, url, params=params, auth=SigV4Auth(credentials)
+            ) as response:
+                if response.status_code >= 300:
+                    code, message = _error_of(await response.aread())
+                    raise RemoteS3Error(
+                        code or f"Http{response.status_code}", response.status_code, message
+                    )
+                yield response
 
     async def is_healthy(self, endpoint: str) -> bool:
         """Whether a Ferry region answers its health check (`GET /_ferry/health` → 200): how a

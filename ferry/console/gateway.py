@@ -5,6 +5,7 @@ judge every console action exactly as they judge the aws CLI's (docs/console.md)
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -100,6 +101,14 @@ class UserGateway:
         entry = await self._directory.lookup(bucket)
         return entry.region if entry is not None else self.home_region
 
+    def _credentials(self, region: str, service: str) -> Credentials:
+        return Credentials(
+            access_key=self._session.access_key,
+            secret_key=self._session.secret_key,
+            region=region,
+            service=service,
+        )
+
     async def call(
         self,
         method: str,
@@ -114,12 +123,7 @@ class UserGateway:
     ) -> httpx.Response:
         if region is None:
             region = await self.region_of(bucket) if bucket else self.home_region
-        credentials = Credentials(
-            access_key=self._session.access_key,
-            secret_key=self._session.secret_key,
-            region=region,
-            service=service,
-        )
+        credentials = self._credentials(region, service)
         try:
             return await self._client.request(
                 credentials,
@@ -131,6 +135,34 @@ class UserGateway:
             )
         except RemoteS3Error as exc:
             raise ConsoleError(exc.code, exc.message or exc.code, exc.status) from exc
+
+    async def download(
+        self, bucket: str, key: str, version_id: str = ""
+    ) -> tuple[dict[str, str], AsyncIterator[bytes]]:
+        """GetObject's headers, and its body as it arrives from the bucket's region."""
+        region = await self.region_of(bucket)
+        params = {"versionId": version_id} if version_id else {}
+        stack = contextlib.AsyncExitStack()
+        try:
+            response = await stack.enter_async_context(
+                self._client.stream(
+                    self._credentials(region, "s3"),
+                    "GET",
+                    self._endpoints[region] + object_path(bucket, key),
+                    params=params,
+                )
+            )
+        except RemoteS3Error as exc:
+            await stack.aclose()
+            raise ConsoleError(exc.code, exc.message or exc.code, exc.status) from exc
+        headers = {n.lower(): v for n, v in response.headers.items()}
+
+        async def body() -> AsyncIterator[bytes]:
+            async with stack:
+                async for chunk in response.aiter_raw():
+                    yield chunk
+
+        return headers, body()
 
     async def xml(self, method: str, path: str, **kwargs: object) -> Element:
         response = await self.call(method, path, **kwargs)  # type: ignore[arg-type]  # forwarded

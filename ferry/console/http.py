@@ -87,11 +87,14 @@ class ConsoleResponse:
     status: int = 200
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes | AsyncIterator[bytes] = b""
+    content_length: str | None = None  # a streamed body's length, when known
 
     async def send(self, send: Send) -> None:
         headers = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in self.headers]
         if isinstance(self.body, bytes):
             headers.append((b"content-length", str(len(self.body)).encode()))
+        elif self.content_length is not None:
+            headers.append((b"content-length", self.content_length.encode()))
         await send({"type": "http.response.start", "status": self.status, "headers": headers})
         if isinstance(self.body, bytes):
             await send({"type": "http.response.body", "body": self.body})

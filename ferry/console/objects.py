@@ -14,6 +14,7 @@ from ferry.console.xmldoc import text
 from ferry.replication import FailureFilter
 
 UPLOAD_HEADERS = ("content-type", "content-length")
+DOWNLOAD_HEADERS = ("content-type", "content-encoding", "etag", "last-modified")
 MAX_FAILURES_SCANNED = 1000
 
 
@@ -76,17 +77,22 @@ async def show_object(ctx: ConsoleContext) -> ConsoleResponse:
 
 
 async def download(ctx: ConsoleContext) -> ConsoleResponse:
+    """The object streamed from its region to the browser, as an attachment."""
     bucket, query = ctx.params["bucket"], ctx.request.query
-    key, version_id = query.get("key", ""), query.get("versionId", "")
-    params = {"versionId": version_id} if version_id else {}
-    response = await ctx.gateway.call("GET", object_path(bucket, key), bucket=bucket, params=params)
-    name = key.rpartition("/")[2].replace('"', "") or "download"
-    headers = [
-        ("content-type", response.headers.get("content-type", "application/octet-stream")),
-        ("content-disposition", f'attachment; filename="{name}"'),
-        ("x-content-type-options", "nosniff"),
-    ]
-    return ConsoleResponse(headers=headers, body=response.content)
+    key = query.get("key", "")
+    headers, body = await ctx.gateway.download(bucket, key, query.get("versionId", ""))
+    name = key.rpartition("/")[2].replace('"', "").replace("\\", "") or "download"
+    forwarded = [(n, headers[n]) for n in DOWNLOAD_HEADERS if n in headers]
+    return ConsoleResponse(
+        headers=[
+            *forwarded,
+            ("content-disposition", f'attachment; filename="{name}"'),
+            ("x-content-type-options", "nosniff"),
+            ("cache-control", "no-store"),
+        ],
+        body=body,
+        content_length=headers.get("content-length"),
+    )
 
 
 async def delete_object(ctx: ConsoleContext) -> ConsoleResponse:

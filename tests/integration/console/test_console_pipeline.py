@@ -159,3 +159,32 @@ async def test_a_console_turned_off_leaves_the_path_to_s3(tmp_path: Path) -> Non
         async with httpx.AsyncClient(transport=transport, base_url=ENDPOINT) as client:
             answer = await client.get("/_console/")
         assert answer.status_code != 303 and "<Error>" in answer.text
+
+
+async def test_uploads_page_by_fifty_and_a_download_streams_the_object_back(
+    browser: httpx.AsyncClient,
+) -> None:
+    await sign_in(browser)
+    token = await csrf_of(browser)
+    await browser.post(
+        "/_console/buckets", data={"csrf": token, "name": "paged", "region": "us-east-1"}
+    )
+    for index in range(51):
+        put = await browser.put(
+            f"/_console/buckets/paged/upload?key=k{index:02}",
+            content=f"body {index}".encode(),
+            headers={"x-csrf-token": token, "content-type": "text/plain"},
+        )
+        assert put.status_code == 200, put.text
+    first = await browser.get("/_console/buckets/paged")
+    assert "k49" in first.text and "k50" not in first.text
+    link = re.search(r'id="next-page" href="([^"]+)"', first.text)
+    assert link is not None
+    second = await browser.get(link.group(1).replace("&amp;", "&"))
+    assert "k50" in second.text and "k00" not in second.text
+    download = await browser.get("/_console/buckets/paged/download?key=k07")
+    assert download.status_code == 200 and download.content == b"body 7"
+    assert download.headers["content-length"] == "6"
+    assert download.headers["content-disposition"] == 'attachment; filename="k07"'
+    missing = await browser.get("/_console/buckets/paged/download?key=nope")
+    assert missing.status_code == 404 and "NoSuchKey" in missing.text
