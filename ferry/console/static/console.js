@@ -93,6 +93,12 @@
 
   // The failures page's backlog: polled every 2 s, the table refreshed, the chart extended.
   const BACKLOG_POLL_MS = 2000, BACKLOG_SAMPLES = 30;
+  function size(bytes) {
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let value = bytes, unit = 0;
+    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+    return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+  }
   function watchBacklog(section) {
     const samples = [];
     const esc = (v) => String(v).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
@@ -102,8 +108,8 @@
         if (!answer.ok) return;
         const { rules } = await answer.json();
         const body = section.querySelector("#backlog-table tbody");
-        body.innerHTML = rules.length ? rules.map((r) => `<tr data-rule="${esc(r.rule_id)}"><td>${esc(r.rule_id)}</td><td>${r.pending}</td><td>${r.retrying}</td><td>${r.oldest_pending_s === null ? "—" : r.oldest_pending_s.toFixed(1) + " s"}</td><td>${r.failed}</td></tr>`).join("")
-          : '<tr><td colspan="5" class="muted">Nothing owed: every replication is done.</td></tr>';
+        body.innerHTML = rules.length ? rules.map((r) => `<tr data-rule="${esc(r.rule_id)}"><td>${esc(r.rule_id)}</td><td>${r.pending}</td><td>${size(r.pending_bytes)}</td><td>${r.retrying}</td><td>${r.oldest_pending_s === null ? "—" : r.oldest_pending_s.toFixed(1) + " s"}</td><td>${r.failed}</td></tr>`).join("")
+          : '<tr><td colspan="6" class="muted">Nothing owed: every replication is done.</td></tr>';
         samples.push({ pending: rules.reduce((n, r) => n + r.pending, 0), failed: rules.reduce((n, r) => n + r.failed, 0) });
         if (samples.length > BACKLOG_SAMPLES) samples.shift();
         const top = Math.max(1, ...samples.map((s) => Math.max(s.pending, s.failed)));

@@ -8,7 +8,7 @@ import pytest
 from ferry.core.clock import FakeClock, epoch_ms
 from ferry.replication.backlog import ReplicationBacklog
 from ferry.replication.tasks import Operation, enqueue_task
-from ferry.store import SqliteDatabase, Tx
+from ferry.store import Buckets, SqliteDatabase, Tx
 
 
 @pytest.fixture
@@ -52,4 +52,24 @@ async def test_the_backlog_counts_pending_tasks_per_rule_of_one_bucket_with_the_
         ("r1", 2, 10.0),
         ("r2", 1, 9.0),
     ]
+    assert [r.pending_bytes for r in rows] == [0, 0]  # no such versions in this store
     assert await ReplicationBacklog(db, clock).per_rule("empty") == []
+
+
+async def test_the_backlog_weighs_its_pending_versions(db: SqliteDatabase) -> None:
+    clock = FakeClock()
+    await Buckets(db, clock, "us-east-1").create("src", "owner", ())
+    now = epoch_ms(clock.now())
+
+    def fill(tx: Tx) -> None:
+        for key, size in (("a", 1000), ("b", 24)):
+            tx.execute(
+                "INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, "
+                "last_modified_ms, owner_id, size) VALUES ('src', ?, 'v1', 1, 0, ?, 'o', ?)",
+                (key, now, size),
+            )
+            enqueue(tx, "src", key, "r1", now)
+
+    await db.write(fill)
+    [row] = await ReplicationBacklog(db, clock).per_rule("src")
+    assert (row.pending, row.pending_bytes) == (2, 1024)
