@@ -1,6 +1,7 @@
 """What a bucket's replication still owes, per rule: pending operations and their bytes, the
-oldest pending task's age, and its failures by state. Read from the replication tasks and the failure store
-(both this package's tables) for the console's operating view."""
+oldest pending task's age, and its failures by state. Read from the replication tasks and the
+failure store (both this package's tables; sizes through `store.versions`) for the console's
+operating view."""
 
 from __future__ import annotations
 
