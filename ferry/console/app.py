@@ -37,8 +37,7 @@ from ferry.console.sessions import (
     is_valid_csrf,
 )
 from ferry.control import BucketDirectory
-from ferry.replication import FailureStore
-from ferry.replication.backlog import ReplicationBacklog
+from ferry.replication import FailureStore, ReplicationBacklog
 
 log = logging.getLogger("ferry.console")
 

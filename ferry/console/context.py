@@ -11,8 +11,7 @@ from ferry.console.gateway import UserGateway
 from ferry.console.http import ConsoleRequest, ConsoleResponse, html
 from ferry.console.pages import Pages
 from ferry.console.sessions import Session
-from ferry.replication import FailureStore
-from ferry.replication.backlog import ReplicationBacklog
+from ferry.replication import FailureStore, ReplicationBacklog
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

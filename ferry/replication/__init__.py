@@ -8,6 +8,7 @@ regions only through `client`, never through another region's database.
 
 from __future__ import annotations
 
+from ferry.replication.backlog import ReplicationBacklog, RuleBacklog
 from ferry.replication.errors import (
     InvalidReplicationConfiguration,
     InvalidReplicationStorageClass,
@@ -48,7 +49,9 @@ __all__ = [
     "MalformedReplicationConfiguration",
     "NoSuchReplicationConfiguration",
     "ReplicationConfigurationArgumentError",
+    "ReplicationBacklog",
     "ReplicationTarget",
+    "RuleBacklog",
     "SchemaVersion",
     "destination_bucket_name",
     "destinations_for",
