@@ -12,7 +12,8 @@ config and core.
 
 from __future__ import annotations
 
-from ferry.console.app import MOUNT, ConsoleApp, ConsoleDeps
+from ferry.console.app import MOUNT, ConsoleApp
+from ferry.console.deps import ConsoleDeps
 from ferry.console.http import ASGIApp
 from ferry.console.sessions import Sessions
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from ferry.client import RemoteS3
 from ferry.console import buckets, objects, operations, replication, signin
 from ferry.console.context import ConsoleContext
+from ferry.console.deps import ConsoleDeps
 from ferry.console.gateway import ConsoleError, UserGateway
 from ferry.console.http import (
     SECURITY_HEADERS,
@@ -33,11 +32,8 @@ from ferry.console.sessions import (
     CSRF_FIELD,
     CSRF_HEADER,
     Session,
-    Sessions,
     is_valid_csrf,
 )
-from ferry.control import BucketDirectory
-from ferry.replication import FailureStore, ReplicationBacklog
 
 log = logging.getLogger("ferry.console")
 
@@ -79,19 +75,6 @@ ROUTES: tuple[tuple[str, re.Pattern[str], View], ...] = tuple(
         ("GET", "/jobs/(?P<job_id>[A-Za-z0-9_-]{5,36})", operations.show_job),
     )
 )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConsoleDeps:
-    """What region.py hands the console: its own region's facades and the deployment's map."""
-
-    region: str
-    endpoints: Mapping[str, str]  # region → S3 endpoint
-    client: RemoteS3
-    directory: BucketDirectory
-    failures: FailureStore
-    backlog: ReplicationBacklog
-    sessions: Sessions
 
 
 class ConsoleApp:

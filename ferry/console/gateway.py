@@ -164,8 +164,29 @@ class UserGateway:
 
         return headers, body()
 
-    async def xml(self, method: str, path: str, **kwargs: object) -> Element:
-        response = await self.call(method, path, **kwargs)  # type: ignore[arg-type]  # forwarded
+    async def xml(
+        self,
+        method: str,
+        path: str,
+        *,
+        region: str | None = None,
+        bucket: str | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        service: str = "s3",
+    ) -> Element:
+        """`call`, its answer's XML document parsed (namespaces dropped)."""
+        response = await self.call(
+            method,
+            path,
+            region=region,
+            bucket=bucket,
+            params=params,
+            headers=headers,
+            content=content,
+            service=service,
+        )
         return parse_xml(response.content) if response.content else Element("empty")
 
     # -- buckets ----------------------------------------------------------------------------

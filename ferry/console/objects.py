@@ -8,8 +8,10 @@ import json
 from xml.sax.saxutils import escape
 
 from ferry.console.context import ConsoleContext
+from ferry.console.destinations import destination_statuses
 from ferry.console.gateway import ConsoleError, object_path
 from ferry.console.http import ConsoleResponse, json_bytes, redirect
+from ferry.console.rule_form import configuration_of
 from ferry.console.xmldoc import text
 from ferry.replication import FailureFilter
 
@@ -64,6 +66,13 @@ async def show_object(ctx: ConsoleContext) -> ConsoleResponse:
             FailureFilter(bucket=bucket), limit=MAX_FAILURES_SCANNED, after=None
         )
         failures = [f for f in page.failures if f.key == key and f.version_id == shown_version]
+    try:
+        rules = configuration_of(await ctx.gateway.replication(bucket)).forms
+    except ConsoleError:
+        rules = []  # the user may not read the rules: the object's own status stands alone
+    destinations = destination_statuses(
+        rules, key, details.tags, details.header("x-amz-replication-status"), failures
+    )
     return ctx.page(
         "object.html",
         bucket=bucket,
@@ -72,6 +81,7 @@ async def show_object(ctx: ConsoleContext) -> ConsoleResponse:
         version_id=version_id,
         details=details,
         failures=failures,
+        destinations=destinations,
         prefix=key.rpartition("/")[0] + "/" if "/" in key else "",
     )
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import TYPE_CHECKING
 
+from ferry.console.deps import ConsoleDeps
 from ferry.console.gateway import ConsoleError, UserGateway
 from ferry.console.http import ConsoleRequest, ConsoleResponse, html, redirect
 from ferry.console.pages import Pages
@@ -21,9 +21,6 @@ from ferry.console.sessions import (
 )
 from ferry.console.xmldoc import text
 from ferry.core.secret import Secret
-
-if TYPE_CHECKING:
-    from ferry.console.app import ConsoleDeps
 
 SIGNIN_CSRF_COOKIE = "ferry_console_signin"
 STS_VERSION = "2011-06-15"

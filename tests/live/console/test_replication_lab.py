@@ -123,6 +123,8 @@ def test_a_broken_role_shows_failed_with_its_reason_and_redrive_completes(
     browser.open("/_console/buckets/fix-east/object?key=doc.txt")
     browser.wait_text("#replication-status", "FAILED", reload=True)
     assert "DstPutObjectNotPermitted" in browser.find("#replication-failures").text
+    destination = browser.find('#replication-destinations tr[data-destination="fix-west"]').text
+    assert "FAILED" in destination and "DstPutObjectNotPermitted" in destination
     browser.screenshot("object-failed")
 
     ensure_replication_role(deployment.endpoint(EAST), "console-broken")  # the fix
@@ -142,6 +144,10 @@ def test_a_broken_role_shows_failed_with_its_reason_and_redrive_completes(
     browser.screenshot("redrive-job")
     browser.open("/_console/buckets/fix-east/object?key=doc.txt")
     browser.wait_text("#replication-status", "COMPLETED", reload=True)
+    assert (
+        "COMPLETED"
+        in browser.find('#replication-destinations tr[data-destination="fix-west"]').text
+    )
 
 
 def test_an_iam_user_without_put_replication_is_refused_with_the_reason(
