@@ -59,6 +59,13 @@ class Listing:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class VersionPage:
+    versions: list[ObjectRow]
+    next_key_marker: str = ""  # "": the last page
+    next_version_marker: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ObjectDetails:
     key: str
     headers: Mapping[str, str]
@@ -245,8 +252,14 @@ class UserGateway:
             folders=folders, objects=objects, next_token=text(root, "NextContinuationToken")
         )
 
-    async def list_versions(self, bucket: str, prefix: str) -> list[ObjectRow]:
-        params = {"versions": "", "prefix": prefix, "max-keys": "200"}
+    async def list_versions(
+        self, bucket: str, prefix: str, key_marker: str = "", version_marker: str = ""
+    ) -> VersionPage:
+        params = {"versions": "", "prefix": prefix, "max-keys": str(PAGE_SIZE)}
+        if key_marker:
+            params["key-marker"] = key_marker
+            if version_marker:
+                params["version-id-marker"] = version_marker
         root = await self.xml("GET", f"/{bucket}", bucket=bucket, params=params)
         rows = []
         for element in root:
@@ -263,7 +276,12 @@ class UserGateway:
                     delete_marker=element.tag == "DeleteMarker",
                 )
             )
-        return rows
+        truncated = text(root, "IsTruncated") == "true"
+        return VersionPage(
+            versions=rows,
+            next_key_marker=text(root, "NextKeyMarker") if truncated else "",
+            next_version_marker=text(root, "NextVersionIdMarker") if truncated else "",
+        )
 
     async def head_object(self, bucket: str, key: str, version_id: str = "") -> ObjectDetails:
         params = {"versionId": version_id} if version_id else {}

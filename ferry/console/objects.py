@@ -30,7 +30,13 @@ async def browse(ctx: ConsoleContext) -> ConsoleResponse:
     except ConsoleError:
         versioning = "?"
     show_versions = query.get("versions") == "1"
-    versions = await ctx.gateway.list_versions(bucket, prefix) if show_versions else []
+    versions = (
+        await ctx.gateway.list_versions(
+            bucket, prefix, query.get("key-marker", ""), query.get("version-id-marker", "")
+        )
+        if show_versions
+        else None
+    )
     listing = (
         None
         if show_versions

@@ -182,6 +182,11 @@ async def test_uploads_page_by_fifty_and_a_download_streams_the_object_back(
     assert link is not None
     second = await browser.get(link.group(1).replace("&amp;", "&"))
     assert "k50" in second.text and "k00" not in second.text
+    versions = await browser.get("/_console/buckets/paged?versions=1")
+    more = re.search(r'id="next-versions" href="([^"]+)"', versions.text)
+    assert more is not None and "k49" in versions.text and "k50" not in versions.text
+    rest = await browser.get(more.group(1).replace("&amp;", "&"))
+    assert "k50" in rest.text and "k49" not in rest.text
     download = await browser.get("/_console/buckets/paged/download?key=k07")
     assert download.status_code == 200 and download.content == b"body 7"
     assert download.headers["content-length"] == "6"
