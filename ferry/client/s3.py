@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator, Generator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,18 +33,25 @@ class Credentials:
 
 
 class SigV4Auth(httpx.Auth):
-    """Signs every request; bodies are streamed, so the payload is UNSIGNED-PAYLOAD."""
+    """Signs every request; S3 bodies are streamed, so their payload is UNSIGNED-PAYLOAD (other
+    services' small bodies are signed: they must be bytes)."""
 
     def __init__(self, credentials: Credentials) -> None:
         self._credentials = credentials
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         headers = {k.lower(): v for k, v in request.headers.items()}
+        # S3 accepts an unsigned payload (bodies are streamed); other services (KMS) sign it.
+        payload = (
+            UNSIGNED_PAYLOAD
+            if self._credentials.service == "s3"
+            else hashlib.sha256(request.content).hexdigest()
+        )
         signed = sign_headers(
             request.method,
             str(request.url),
             headers,
-            UNSIGNED_PAYLOAD,
+            payload,
             self._credentials.access_key,
             self._credentials.secret_key.reveal(),
             self._credentials.region,

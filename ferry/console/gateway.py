@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -342,6 +343,27 @@ class UserGateway:
         except ConsoleError:
             return []
         return [text(member, "Arn") for member in root.iter("member") if text(member, "Arn")]
+
+    async def list_kms_keys(self) -> list[str]:
+        """Every region's KMS key ARNs the user may list (for a rule's replica key)."""
+        arns: list[str] = []
+        for region in self._endpoints:
+            try:
+                response = await self.call(
+                    "POST",
+                    "/",
+                    region=region,
+                    service="kms",
+                    content=b"{}",
+                    headers={
+                        "content-type": "application/x-amz-json-1.1",
+                        "x-amz-target": "TrentService.ListKeys",
+                    },
+                )
+                arns += [str(k["KeyArn"]) for k in json.loads(response.content).get("Keys", [])]
+            except (ConsoleError, ValueError, KeyError, TypeError):
+                continue  # this region's keys are not the user's to list
+        return arns
 
     # -- batch jobs (S3 Control) ------------------------------------------------------------
 

@@ -45,6 +45,7 @@ async def show_rules(
         editing=editing,
         role=role or config.role,
         roles=await ctx.gateway.list_roles(),
+        kms_keys=await ctx.gateway.list_kms_keys(),
         storage_classes=STORAGE_CLASSES,
         error=error,
         destinations=buckets,

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from tests.live.console.browser import Browser
@@ -61,7 +62,10 @@ def test_the_two_way_lab_replicates_and_a_v2_rule_keeps_the_delete_marker_home(
     assert WEST in rows["lab-west"] and "Enabled" in rows["lab-west"]
     browser.screenshot("buckets")
 
+    west_key = kms_client(deployment, WEST).create_key()["KeyMetadata"]["Arn"]
     browser.open("/_console/buckets/lab-east/replication")
+    offered = [o.get_attribute("value") for o in browser.all("#kms-keys option")]
+    assert west_key in offered, "the editor offers every region's KMS keys"
     browser.fill("#rule-priority", "x")  # checked live, with PutBucketReplication's message
     browser.wait_text("#rule-validation", "MalformedXML")
     browser.fill("#rule-priority", "1")
@@ -101,6 +105,16 @@ def test_the_two_way_lab_replicates_and_a_v2_rule_keeps_the_delete_marker_home(
     browser.open("/_console/buckets/lab-west?versions=1")
     assert not browser.all("#objects tr.marker"), "a V2 rule without DMR replicated the marker"
     assert browser.all(f'#objects tr[data-version="{version}"]')
+
+
+def kms_client(deployment: Deployment, region: str) -> Any:
+    return boto3.client(
+        "kms",
+        endpoint_url=deployment.endpoint(region),
+        region_name=region,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+    )
 
 
 def test_a_broken_role_shows_failed_with_its_reason_and_redrive_completes(
