@@ -47,6 +47,7 @@ from ferry.replication.identity import (
 )
 from ferry.replication.job_runner import BatchJobRunner
 from ferry.replication.jobs import BatchJobs
+from ferry.replication.latencies import ReplicationLatencies
 from ferry.replication.locator import DirectoryLocator
 from ferry.replication.planner import ReplicationPlanner
 from ferry.replication.replicator import Replicator
@@ -178,6 +179,7 @@ def build_region(
     )
     encryption = ObjectEncryption(objects, master_key, kms, BucketEncryptionDefaults(db))
     roles = ReplicationRoles(iam.roles, iam.identities)
+    latencies = ReplicationLatencies()
     worker = ReplicationWorker(
         db,
         Replicator(objects, DirectoryLocator(directory, endpoints), client, identity, encryption),
@@ -190,6 +192,7 @@ def build_region(
             root_account_id=root.account_id,
             root_canonical_id=root.canonical_id,
         ),
+        latencies=latencies,
     )
     hooks.register(ReplicationPlanner(clock, on_enqueue=worker.wake))
     job_runner = BatchJobRunner(
@@ -267,6 +270,7 @@ def build_region(
             region=config.name, endpoints=endpoints, client=client, directory=directory,
             failures=services.failures,
             backlog=ReplicationBacklog(db, clock),
+            latencies=latencies,
             sessions=Sessions(console_signing_key(root), clock, deployment.console.session_ttl_s),
         )  # fmt: skip
         console = ConsoleApp(deps, app)

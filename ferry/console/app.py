@@ -126,6 +126,7 @@ class ConsoleApp:
                     session=session,
                     failures=self._deps.failures,
                     backlog=self._deps.backlog,
+                    latencies=self._deps.latencies,
                     gateway=UserGateway(
                         session,
                         self._deps.client,

@@ -11,7 +11,7 @@ from ferry.console.gateway import UserGateway
 from ferry.console.http import ConsoleRequest, ConsoleResponse, html
 from ferry.console.pages import Pages
 from ferry.console.sessions import Session
-from ferry.replication import FailureStore, ReplicationBacklog
+from ferry.replication import FailureStore, ReplicationBacklog, ReplicationLatencies
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -21,6 +21,7 @@ class ConsoleContext:
     gateway: UserGateway
     failures: FailureStore  # this region's; other regions' buckets link to their console
     backlog: ReplicationBacklog  # this region's replication tasks still owed, per rule
+    latencies: ReplicationLatencies  # recent replication latency per rule (this process)
     consoles: Mapping[str, str]  # region → its console's URL
     pages: Pages
     params: Mapping[str, str]  # from the path: bucket, job_id

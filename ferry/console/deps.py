@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ferry.client import RemoteS3
 from ferry.console.sessions import Sessions
 from ferry.control import BucketDirectory
-from ferry.replication import FailureStore, ReplicationBacklog
+from ferry.replication import FailureStore, ReplicationBacklog, ReplicationLatencies
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -21,4 +21,5 @@ class ConsoleDeps:
     directory: BucketDirectory
     failures: FailureStore
     backlog: ReplicationBacklog
+    latencies: ReplicationLatencies  # this process's workers' recent replications, per rule
     sessions: Sessions

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from xml.etree.ElementTree import Element
 
 from ferry.console.context import ConsoleContext
@@ -56,7 +56,7 @@ async def show_failures(ctx: ConsoleContext) -> ConsoleResponse:
     )
     page = await ctx.failures.query(where, limit=PAGE_SIZE, after=None)
     everything = await ctx.failures.query(FailureFilter(bucket=bucket), limit=1000, after=None)
-    backlog = await ctx.backlog.per_rule(bucket)
+    activity = await rule_activity(ctx, bucket)
     reasons = sorted({f.reason for f in everything.failures})
     return ctx.page(
         "failures.html",
@@ -69,21 +69,54 @@ async def show_failures(ctx: ConsoleContext) -> ConsoleResponse:
         rule=rule or "",
         reason=reason or "",
         state=state,
-        backlog=backlog,
+        backlog=activity,
         notice=query.get("notice", ""),
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleActivity:
+    """One rule's row of the operating view: what it owes, what failed, how fast it goes."""
+
+    rule_id: str
+    pending: int = 0
+    pending_bytes: int = 0
+    retrying: int = 0
+    oldest_pending_s: float | None = None
+    failed: int = 0
+    replicated: int = 0  # finished in the last five minutes (this process's workers)
+    latency_p50_s: float | None = None
+    latency_max_s: float | None = None
+
+
+async def rule_activity(ctx: ConsoleContext, bucket: str) -> list[RuleActivity]:
+    rows = {
+        b.rule_id: RuleActivity(
+            rule_id=b.rule_id,
+            pending=b.pending,
+            pending_bytes=b.pending_bytes,
+            retrying=b.retrying,
+            oldest_pending_s=b.oldest_pending_s,
+            failed=b.failures.get(FailureState.FAILED.value, 0),
+        )
+        for b in await ctx.backlog.per_rule(bucket)
+    }
+    for latency in ctx.latencies.summary(bucket, int(time.time() * 1000)):
+        row = rows.get(latency.rule_id, RuleActivity(rule_id=latency.rule_id))
+        rows[latency.rule_id] = replace(
+            row,
+            replicated=latency.count,
+            latency_p50_s=latency.p50_s,
+            latency_max_s=latency.max_s,
+        )
+    return [rows[rule_id] for rule_id in sorted(rows)]
+
+
 async def backlog(ctx: ConsoleContext) -> ConsoleResponse:
-    """The bucket's backlog per rule as JSON, polled by the failures page's live chart."""
+    """The bucket's rules' activity as JSON, polled by the failures page's live chart."""
     bucket = ctx.params["bucket"]
     await ctx.gateway.replication(bucket)  # the user's right to look
-    rows = [
-        {"rule_id": r.rule_id, "pending": r.pending, "retrying": r.retrying,
-         "oldest_pending_s": r.oldest_pending_s,
-         "failed": r.failures.get(FailureState.FAILED.value, 0)}
-        for r in await ctx.backlog.per_rule(bucket)
-    ]  # fmt: skip
+    rows = [asdict(row) for row in await rule_activity(ctx, bucket)]
     return json_bytes(json.dumps({"rules": rows, "at_ms": int(time.time() * 1000)}).encode())
 
 

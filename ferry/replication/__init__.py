@@ -25,6 +25,7 @@ from ferry.replication.failures import (
     FailureState,
     FailureStore,
 )
+from ferry.replication.latencies import LatencySummary, ReplicationLatencies
 from ferry.replication.rules import (
     ReplicationTarget,
     SchemaVersion,
@@ -46,10 +47,12 @@ __all__ = [
     "FailureStore",
     "InvalidReplicationConfiguration",
     "InvalidReplicationStorageClass",
+    "LatencySummary",
     "MalformedReplicationConfiguration",
     "NoSuchReplicationConfiguration",
     "ReplicationConfigurationArgumentError",
     "ReplicationBacklog",
+    "ReplicationLatencies",
     "ReplicationTarget",
     "RuleBacklog",
     "SchemaVersion",

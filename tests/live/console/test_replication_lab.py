@@ -91,6 +91,10 @@ def test_the_two_way_lab_replicates_and_a_v2_rule_keeps_the_delete_marker_home(
     browser.wait_text("#replication-status", "COMPLETED", reload=True)
     browser.screenshot("object-completed")
     version = browser.find("#version-id").text
+    browser.open("/_console/buckets/lab-east/failures")
+    row = '#backlog-table tr[data-rule="to-west"]'
+    browser.wait_text(row, "to-west")
+    assert " s / " in browser.find(row).text, "the rule's latency is shown"
     browser.open("/_console/buckets/lab-west/object?key=seed-lab.txt")
     browser.wait_text("#replication-status", "REPLICA")
     assert browser.find("#version-id").text == version
