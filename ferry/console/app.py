@@ -94,6 +94,11 @@ class ConsoleApp:
             response = await self._handle(request)
         except BodyTooLarge:
             response = html("<h1>Request too large</h1>", status=413)
+        except Exception:  # the console's request boundary: a page, never a stack trace
+            log.exception("console request failed", extra={"path": request.path})
+            response = html(
+                "<h1>Something went wrong</h1><p>The error is in the region's log.</p>", status=500
+            )
         await response.send(send)
 
     async def _handle(self, request: ConsoleRequest) -> ConsoleResponse:
@@ -118,6 +123,9 @@ class ConsoleApp:
             )
         if request.path == "/signout" and request.method == "POST":
             return signin.signout(session, self._deps)
+        return await self._dispatch(request, session)
+
+    async def _dispatch(self, request: ConsoleRequest, session: Session) -> ConsoleResponse:
         for method, pattern, view in ROUTES:
             match = pattern.match(request.path)
             if match is not None and method == request.method:

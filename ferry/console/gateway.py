@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 import httpx
 
-from ferry.client import Credentials, RemoteS3, RemoteS3Error
+from ferry.client import Credentials, RemoteS3, RemoteS3Error, TransportFailure
 from ferry.console.sessions import Session
 from ferry.console.xmldoc import parse_xml, text
 from ferry.control import BucketDirectory
@@ -143,6 +143,10 @@ class UserGateway:
             )
         except RemoteS3Error as exc:
             raise ConsoleError(exc.code, exc.message or exc.code, exc.status) from exc
+        except TransportFailure as exc:  # regions fail independently: say which is away
+            raise ConsoleError(
+                "ServiceUnavailable", f"Region {region} did not answer.", 503
+            ) from exc
 
     async def download(
         self, bucket: str, key: str, version_id: str = ""
@@ -163,6 +167,11 @@ class UserGateway:
         except RemoteS3Error as exc:
             await stack.aclose()
             raise ConsoleError(exc.code, exc.message or exc.code, exc.status) from exc
+        except TransportFailure as exc:
+            await stack.aclose()
+            raise ConsoleError(
+                "ServiceUnavailable", f"Region {region} did not answer.", 503
+            ) from exc
         headers = {n.lower(): v for n, v in response.headers.items()}
 
         async def body() -> AsyncIterator[bytes]:

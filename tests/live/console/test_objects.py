@@ -71,3 +71,19 @@ def test_folder_and_multipart_uploads_browse_download_and_a_refused_bucket_delet
         "the dark theme",
     )
     browser.screenshot("objects-dark")
+
+
+def test_a_region_that_is_down_is_named_and_the_others_still_serve(
+    browser: Browser, deployment: Deployment
+) -> None:
+    """Runs last in its module: it kills eu-west-1."""
+    browser.sign_in(ACCESS_KEY, SECRET_KEY)
+    create_bucket_in_the_console(browser, "away-west", "eu-west-1")
+    deployment.kill_region("eu-west-1")
+    browser.open("/_console/")
+    row = browser.find('#buckets tr[data-bucket="away-west"]').text
+    assert "eu-west-1" in row and "?" in row, "its versioning cannot be read"
+    assert "Enabled" in browser.find('#buckets tr[data-bucket="files-east"]').text
+    browser.open("/_console/buckets/away-west")
+    browser.wait_text("#error", "ServiceUnavailable")
+    assert "Region eu-west-1 did not answer." in browser.find("#error").text
