@@ -145,6 +145,7 @@ class ConsoleApp:
                     consoles=self._consoles,
                     pages=self._pages,
                     params=match.groupdict(),
+                    sessions=self._deps.sessions,
                 )
                 try:
                     return await view(ctx)

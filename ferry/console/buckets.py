@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ferry.console.context import ConsoleContext
 from ferry.console.gateway import BucketRow, ConsoleError
-from ferry.console.http import ConsoleResponse, redirect
+from ferry.console.http import ConsoleResponse
 
 VERSIONING_STATES = ("Enabled", "Suspended")
 
@@ -28,7 +28,6 @@ async def list_buckets(
         buckets=rows,
         error=error,
         listing_error=listing_error,
-        notice=ctx.request.query.get("notice", ""),
     )
 
 
@@ -56,7 +55,7 @@ async def create_bucket(ctx: ConsoleContext) -> ConsoleResponse:
             await ctx.gateway.put_versioning(name, "Enabled")
     except ConsoleError as exc:
         return await list_buckets(ctx, exc, 400)
-    return redirect(f"{ctx.mount}/?notice=Created+bucket+{name}")
+    return ctx.redirect("/", f"Created bucket {name}")
 
 
 async def put_versioning(ctx: ConsoleContext) -> ConsoleResponse:
@@ -65,7 +64,7 @@ async def put_versioning(ctx: ConsoleContext) -> ConsoleResponse:
     if status not in VERSIONING_STATES:
         raise ConsoleError("MalformedXML", "Versioning is Enabled or Suspended.")
     await ctx.gateway.put_versioning(bucket, status)
-    return redirect(f"{ctx.mount}/buckets/{bucket}?notice=Versioning+{status}")
+    return ctx.redirect(f"/buckets/{bucket}", f"Versioning {status}")
 
 
 async def delete_bucket(ctx: ConsoleContext) -> ConsoleResponse:
@@ -74,4 +73,4 @@ async def delete_bucket(ctx: ConsoleContext) -> ConsoleResponse:
         await ctx.gateway.delete_bucket(bucket)
     except ConsoleError as exc:
         return await list_buckets(ctx, exc, exc.status)
-    return redirect(f"{ctx.mount}/?notice=Deleted+bucket+{bucket}")
+    return ctx.redirect("/", f"Deleted bucket {bucket}")

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ferry.console.gateway import UserGateway
-from ferry.console.http import ConsoleRequest, ConsoleResponse, html
+from ferry.console.http import ConsoleRequest, ConsoleResponse, html, redirect
 from ferry.console.pages import Pages
-from ferry.console.sessions import Session
+from ferry.console.sessions import Session, Sessions
 from ferry.replication import FailureStore, ReplicationBacklog, ReplicationLatencies
 
 
@@ -25,13 +25,21 @@ class ConsoleContext:
     consoles: Mapping[str, str]  # region → its console's URL
     pages: Pages
     params: Mapping[str, str]  # from the path: bucket, job_id
+    sessions: Sessions
 
     @property
     def mount(self) -> str:
         """The console's own path (redirects stay on the host the browser used)."""
         return self.pages.mount
 
+    def redirect(self, path: str, notice: str = "") -> ConsoleResponse:
+        """303 to `path` below the console, whose page then shows `notice`."""
+        if notice:
+            self.sessions.set_notice(self.session, notice)
+        return redirect(self.mount + path)
+
     def page(self, template: str, status: int = 200, **values: Any) -> ConsoleResponse:
+        values.setdefault("notice", self.sessions.take_notice(self.session))
         return html(
             self.pages.render(
                 template,

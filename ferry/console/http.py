@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -41,7 +41,10 @@ class ConsoleRequest:
         cookies: dict[str, str] = {}
         if "cookie" in headers:
             jar: SimpleCookie = SimpleCookie()
-            jar.load(headers["cookie"])
+            try:
+                jar.load(headers["cookie"])
+            except CookieError:
+                jar = SimpleCookie()  # a malformed header carries no session
             cookies = {name: morsel.value for name, morsel in jar.items()}
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         path = scope["path"][len(mount) :] or "/"

@@ -5,12 +5,13 @@ by the page's script part by part so the browser can show progress)."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 from ferry.console.context import ConsoleContext
 from ferry.console.destinations import destination_statuses
 from ferry.console.gateway import ConsoleError, object_path
-from ferry.console.http import ConsoleResponse, json_bytes, redirect
+from ferry.console.http import ConsoleResponse, json_bytes
 from ferry.console.rule_form import configuration_of
 from ferry.console.xmldoc import text
 from ferry.replication import FailureFilter
@@ -56,7 +57,6 @@ async def browse(ctx: ConsoleContext) -> ConsoleResponse:
         versions=versions,
         show_versions=show_versions,
         versioning=versioning,
-        notice=query.get("notice", ""),
     )
 
 
@@ -118,10 +118,8 @@ async def delete_object(ctx: ConsoleContext) -> ConsoleResponse:
     await ctx.gateway.delete_object(bucket, key, version_id)
     prefix = key.rpartition("/")[0] + "/" if "/" in key else ""
     what = f"version {version_id} of {key}" if version_id else key
-    return redirect(
-        f"{ctx.mount}/buckets/{bucket}?prefix={prefix}&notice=Deleted+{what}"
-        + ("&versions=1" if form.get("versions") else "")
-    )
+    query = urlencode({"prefix": prefix, **({"versions": "1"} if form.get("versions") else {})})
+    return ctx.redirect(f"/buckets/{bucket}?{query}", f"Deleted {what}")
 
 
 async def upload(ctx: ConsoleContext) -> ConsoleResponse:

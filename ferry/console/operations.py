@@ -15,7 +15,7 @@ from xml.etree.ElementTree import Element
 
 from ferry.console.context import ConsoleContext
 from ferry.console.gateway import object_path
-from ferry.console.http import ConsoleResponse, json_bytes, redirect
+from ferry.console.http import ConsoleResponse, json_bytes
 from ferry.console.job_results import read_results
 from ferry.console.rule_form import configuration_of
 from ferry.console.xmldoc import text
@@ -70,7 +70,6 @@ async def show_failures(ctx: ConsoleContext) -> ConsoleResponse:
         reason=reason or "",
         state=state,
         backlog=activity,
-        notice=query.get("notice", ""),
     )
 
 
@@ -131,7 +130,7 @@ async def redrive(ctx: ConsoleContext) -> ConsoleResponse:
         ctx, FailureFilter(bucket=bucket, rule_id=rule, reason=reason, state=FailureState.FAILED)
     )
     if not entries:
-        return redirect(f"{ctx.mount}/buckets/{bucket}/failures?notice=Nothing+to+re-drive")
+        return ctx.redirect(f"/buckets/{bucket}/failures", "Nothing to re-drive")
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     key = f"{REDRIVE_PREFIX}{rule or 'all'}-{stamp}.csv"
     put = await ctx.gateway.call(
@@ -148,7 +147,7 @@ async def redrive(ctx: ConsoleContext) -> ConsoleResponse:
         confirmation_required=False,
     )
     created = await ctx.gateway.control("POST", "", region=ctx.gateway.home_region, body=body)
-    return redirect(f"{ctx.mount}/jobs/{text(created, 'JobId')}")
+    return ctx.redirect(f"/jobs/{text(created, 'JobId')}")
 
 
 async def _failed_versions(ctx: ConsoleContext, where: FailureFilter) -> list[ManifestEntry]:

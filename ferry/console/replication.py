@@ -7,7 +7,7 @@ import json
 
 from ferry.console.context import ConsoleContext
 from ferry.console.gateway import BucketRow, ConsoleError
-from ferry.console.http import ConsoleResponse, json_bytes, redirect
+from ferry.console.http import ConsoleResponse, json_bytes
 from ferry.console.rule_form import (
     STORAGE_CLASSES,
     RuleForm,
@@ -50,7 +50,6 @@ async def show_rules(
         error=error,
         destinations=buckets,
         bucket_region=await ctx.gateway.region_of(bucket),
-        notice=ctx.request.query.get("notice", ""),
     )
 
 
@@ -80,7 +79,7 @@ async def save_rule(ctx: ConsoleContext) -> ConsoleResponse:
         await ctx.gateway.put_replication(bucket, document)
     except ConsoleError as exc:
         return await show_rules(ctx, editing=rule, role=role, error=exc, status=exc.status)
-    return redirect(f"{ctx.mount}/buckets/{bucket}/replication?notice=Saved+the+rule")
+    return ctx.redirect(f"/buckets/{bucket}/replication", "Saved the rule")
 
 
 async def validate_rule(ctx: ConsoleContext) -> ConsoleResponse:
@@ -101,7 +100,7 @@ async def delete_rule(ctx: ConsoleContext) -> ConsoleResponse:
         await ctx.gateway.put_replication(bucket, render_configuration(config.role, kept))
     else:
         await ctx.gateway.delete_replication(bucket)
-    return redirect(f"{ctx.mount}/buckets/{bucket}/replication?notice=Deleted+rule+{rule_id}")
+    return ctx.redirect(f"/buckets/{bucket}/replication", f"Deleted rule {rule_id}")
 
 
 async def replicate_back(ctx: ConsoleContext) -> ConsoleResponse:
@@ -118,7 +117,7 @@ async def replicate_back(ctx: ConsoleContext) -> ConsoleResponse:
     back = reverse_rule(rule, bucket, [f.rule_id for f in there.forms])
     document = render_configuration(there.role or config.role, list(there.rules), back)
     await ctx.gateway.put_replication(rule.destination_bucket, document)
-    return redirect(
-        f"{ctx.mount}/buckets/{rule.destination_bucket}/replication"
-        f"?notice=Added+rule+{back.rule_id}+back+to+{bucket}"
+    return ctx.redirect(
+        f"/buckets/{rule.destination_bucket}/replication",
+        f"Added rule {back.rule_id} back to {bucket}",
     )

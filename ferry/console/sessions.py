@@ -42,6 +42,7 @@ class Sessions:
         self._clock = clock
         self._ttl = timedelta(seconds=ttl_s)
         self._sessions: dict[str, Session] = {}
+        self._notices: dict[str, str] = {}  # session id → what the next page says (done, …)
 
     @property
     def epoch(self) -> datetime:
@@ -70,6 +71,14 @@ class Sessions:
 
     def close(self, session: Session) -> None:
         self._sessions.pop(session.session_id, None)
+        self._notices.pop(session.session_id, None)
+
+    def set_notice(self, session: Session, notice: str) -> None:
+        """What the next page tells the user (kept server-side: a link cannot forge it)."""
+        self._notices[session.session_id] = notice
+
+    def take_notice(self, session: Session) -> str:
+        return self._notices.pop(session.session_id, "")
 
     def cookie_value(self, session: Session) -> str:
         return f"{session.session_id}.{self._sign(session.session_id)}"

@@ -193,3 +193,20 @@ async def test_uploads_page_by_fifty_and_a_download_streams_the_object_back(
     assert download.headers["content-disposition"] == 'attachment; filename="k07"'
     missing = await browser.get("/_console/buckets/paged/download?key=nope")
     assert missing.status_code == 404 and "NoSuchKey" in missing.text
+
+
+async def test_notices_are_kept_server_side_so_a_link_cannot_forge_one(
+    browser: httpx.AsyncClient,
+) -> None:
+    await sign_in(browser)
+    forged = await browser.get("/_console/?notice=Your+account+is+locked")
+    assert "Your account is locked" not in forged.text
+    token = await csrf_of(browser)
+    created = await browser.post(
+        "/_console/buckets", data={"csrf": token, "name": "noticed", "region": "us-east-1"}
+    )
+    assert created.headers["location"] == "/_console/"
+    shown = await browser.get("/_console/")
+    assert "Created bucket noticed" in shown.text
+    again = await browser.get("/_console/")
+    assert "Created bucket noticed" not in again.text, "a notice is shown once"
