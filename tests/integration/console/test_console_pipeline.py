@@ -210,3 +210,15 @@ async def test_notices_are_kept_server_side_so_a_link_cannot_forge_one(
     assert "Created bucket noticed" in shown.text
     again = await browser.get("/_console/")
     assert "Created bucket noticed" not in again.text, "a notice is shown once"
+
+
+async def test_signing_out_ends_the_session_for_good(browser: httpx.AsyncClient) -> None:
+    signed = await sign_in(browser)
+    cookie = signed.cookies["ferry_console"]
+    token = await csrf_of(browser)
+    out = await browser.post("/_console/signout", data={"csrf": token})
+    assert out.status_code == 303 and "Max-Age=0" in out.headers["set-cookie"]
+    browser.cookies.set("ferry_console", cookie, path="/_console")  # replayed
+    replayed = await browser.get("/_console/")
+    assert replayed.status_code == 303
+    assert replayed.headers["location"] == "/_console/signin?expired=1"

@@ -71,6 +71,10 @@ def test_folder_and_multipart_uploads_browse_download_and_a_refused_bucket_delet
         "the dark theme",
     )
     browser.screenshot("objects-dark")
+    browser.driver.set_window_size(390, 844)  # a phone
+    browser.open("/_console/")
+    browser.screenshot("buckets-phone")
+    browser.driver.set_window_size(1366, 900)
 
 
 def test_a_region_that_is_down_is_named_and_the_others_still_serve(

@@ -159,6 +159,8 @@ def test_a_broken_role_shows_failed_with_its_reason_and_redrive_completes(
     browser.wait_text("#job-results", "succeeded", reload=True)  # the completion report
     assert "doc.txt" in browser.find("#job-results").text
     browser.screenshot("redrive-job")
+    browser.open("/_console/jobs")
+    assert "Complete" in browser.find("#jobs").text and "console re-drive fix-east" in browser.text
     browser.open("/_console/buckets/fix-east/object?key=doc.txt")
     browser.wait_text("#replication-status", "COMPLETED", reload=True)
     assert (
