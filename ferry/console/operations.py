@@ -14,12 +14,16 @@ from dataclasses import asdict, dataclass, replace
 from xml.etree.ElementTree import Element
 
 from ferry.console.context import ConsoleContext
-from ferry.console.gateway import object_path
+from ferry.console.gateway import ConsoleError, object_path
 from ferry.console.http import ConsoleResponse, json_bytes
 from ferry.console.job_results import read_results
 from ferry.console.rule_form import configuration_of
 from ferry.console.xmldoc import text
-from ferry.protocol.xml.redrive_job import REDRIVE_PREFIX, render_redrive_job_request
+from ferry.protocol.xml.redrive_job import (
+    REDRIVE_PREFIX,
+    batch_bucket_name,
+    render_redrive_job_request,
+)
 from ferry.replication import FailureFilter, FailureState
 from ferry.replication.manifest import ManifestEntry, render_csv_manifest
 
@@ -132,14 +136,17 @@ async def redrive(ctx: ConsoleContext) -> ConsoleResponse:
     if not entries:
         return ctx.redirect(f"/buckets/{bucket}/failures", "Nothing to re-drive")
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    home = ctx.gateway.home_region
+    batch = batch_bucket_name(ctx.gateway.account_id, home)
+    await ensure_bucket(ctx, batch, home)
     key = f"{REDRIVE_PREFIX}{rule or 'all'}-{stamp}.csv"
     put = await ctx.gateway.call(
-        "PUT", object_path(bucket, key), bucket=bucket, content=render_csv_manifest(entries)
+        "PUT", object_path(batch, key), region=home, content=render_csv_manifest(entries)
     )
     body = render_redrive_job_request(
-        manifest_arn=f"arn:aws:s3:::{bucket}/{key}",
+        manifest_arn=f"arn:aws:s3:::{batch}/{key}",
         etag=put.headers.get("etag", ""),
-        report_bucket=bucket,
+        report_bucket=batch,
         token=f"console-{rule or 'all'}-{stamp}"[:64],
         priority=10,
         role=config.role,
@@ -148,6 +155,15 @@ async def redrive(ctx: ConsoleContext) -> ConsoleResponse:
     )
     created = await ctx.gateway.control("POST", "", region=ctx.gateway.home_region, body=body)
     return ctx.redirect(f"/jobs/{text(created, 'JobId')}")
+
+
+async def ensure_bucket(ctx: ConsoleContext, bucket: str, region: str) -> None:
+    """Creates `bucket` in `region` unless the user has it already."""
+    try:
+        await ctx.gateway.create_bucket(bucket, region)
+    except ConsoleError as exc:
+        if exc.code != "BucketAlreadyOwnedByYou":
+            raise
 
 
 async def _failed_versions(ctx: ConsoleContext, where: FailureFilter) -> list[ManifestEntry]:

@@ -7,6 +7,14 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 REDRIVE_PREFIX = "ferry-redrive/"  # where manifests and reports go in the manifest bucket
+BATCH_BUCKET = "ferry-batch-{account}-{region}"
+
+
+def batch_bucket_name(account: str, region: str) -> str:
+    """Ferry's batch bucket of an account in a region: where re-drive manifests and reports
+    go, a bucket no rule replicates (in the source bucket a catch-all rule would replicate
+    them, which AWS advises against)."""
+    return BATCH_BUCKET.format(account=account, region=region)
 
 
 def render_redrive_job_request(

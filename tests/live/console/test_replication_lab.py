@@ -158,6 +158,10 @@ def test_a_broken_role_shows_failed_with_its_reason_and_redrive_completes(
     assert "1 succeeded, 0 failed of 1" in browser.find("#job-counts").text
     browser.wait_text("#job-results", "succeeded", reload=True)  # the completion report
     assert "doc.txt" in browser.find("#job-results").text
+    # The manifest and the report live in the account's batch bucket, which nothing
+    # replicates, not in the source bucket (a catch-all rule would replicate them).
+    assert "s3://ferry-batch-000000000001-us-east-1/" in browser.find("#job-report").text
+    assert east.list_objects_v2(Bucket="fix-east", Prefix="ferry-redrive/")["KeyCount"] == 0
     browser.screenshot("redrive-job")
     browser.open("/_console/jobs")
     assert "Complete" in browser.find("#jobs").text and "console re-drive fix-east" in browser.text
