@@ -5,7 +5,7 @@ by the page's script part by part so the browser can show progress)."""
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from xml.sax.saxutils import escape
 
 from ferry.console.context import ConsoleContext
@@ -102,13 +102,19 @@ async def download(ctx: ConsoleContext) -> ConsoleResponse:
     return ConsoleResponse(
         headers=[
             *forwarded,
-            ("content-disposition", f'attachment; filename="{name}"'),
+            ("content-disposition", attachment(name)),
             ("x-content-type-options", "nosniff"),
             ("cache-control", "no-store"),
         ],
         body=body,
         content_length=headers.get("content-length"),
     )
+
+
+def attachment(name: str) -> str:
+    """Content-Disposition for `name`: an ASCII fallback and the UTF-8 name (RFC 6266)."""
+    fallback = name.encode("ascii", "replace").decode().replace("?", "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 async def delete_object(ctx: ConsoleContext) -> ConsoleResponse:

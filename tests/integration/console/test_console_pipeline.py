@@ -190,7 +190,9 @@ async def test_uploads_page_by_fifty_and_a_download_streams_the_object_back(
     download = await browser.get("/_console/buckets/paged/download?key=k07")
     assert download.status_code == 200 and download.content == b"body 7"
     assert download.headers["content-length"] == "6"
-    assert download.headers["content-disposition"] == 'attachment; filename="k07"'
+    assert download.headers["content-disposition"] == (
+        "attachment; filename=\"k07\"; filename*=UTF-8''k07"
+    )
     missing = await browser.get("/_console/buckets/paged/download?key=nope")
     assert missing.status_code == 404 and "NoSuchKey" in missing.text
 
@@ -222,3 +224,31 @@ async def test_signing_out_ends_the_session_for_good(browser: httpx.AsyncClient)
     replayed = await browser.get("/_console/")
     assert replayed.status_code == 303
     assert replayed.headers["location"] == "/_console/signin?expired=1"
+
+
+async def test_keys_with_spaces_plus_signs_and_unicode_survive_the_round_trip(
+    browser: httpx.AsyncClient,
+) -> None:
+    await sign_in(browser)
+    token = await csrf_of(browser)
+    await browser.post(
+        "/_console/buckets", data={"csrf": token, "name": "odd-keys", "region": "us-east-1"}
+    )
+    key = "photos/2026 trip/a+b ü 日本.txt"
+    put = await browser.put(
+        "/_console/buckets/odd-keys/upload",
+        params={"key": key},
+        content=b"odd",
+        headers={"x-csrf-token": token},
+    )
+    assert put.status_code == 200, put.text
+    listed = await browser.get("/_console/buckets/odd-keys", params={"prefix": "photos/2026 trip/"})
+    assert "a+b ü 日本.txt" in listed.text
+    shown = await browser.get("/_console/buckets/odd-keys/object", params={"key": key})
+    assert shown.status_code == 200 and "photos/2026 trip/a+b ü 日本.txt" in shown.text
+    got = await browser.get("/_console/buckets/odd-keys/download", params={"key": key})
+    assert got.content == b"odd"
+    assert got.headers["content-disposition"] == (
+        'attachment; filename="a+b _ __.txt"; '
+        "filename*=UTF-8''a%2Bb%20%C3%BC%20%E6%97%A5%E6%9C%AC.txt"
+    )
