@@ -74,6 +74,7 @@ async def show_failures(ctx: ConsoleContext) -> ConsoleResponse:
         reason=reason or "",
         state=state,
         backlog=activity,
+        page_size=PAGE_SIZE,
     )
 
 
