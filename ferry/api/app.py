@@ -21,6 +21,7 @@ from ferry.api.kms import handle_kms, is_kms_request
 from ferry.api.outbox_endpoint import OUTBOX_PATH, outbox_endpoint
 from ferry.api.placement import redirect_for
 from ferry.api.quota_endpoint import is_quota_path, quota_endpoint
+from ferry.api.replication_admin import is_replication_admin_path, replication_admin_endpoint
 from ferry.api.routing import match_route
 from ferry.core.ids import new_request_id
 from ferry.protocol.errors import S3Error, S3ErrorCode
@@ -88,6 +89,8 @@ class S3App:
                 response = await admin.failures_endpoint(request, self._services, self._keys)
             elif is_accounts_path(request.path):
                 response = await accounts_endpoint(request, self._services, self._keys)
+            elif is_replication_admin_path(request.path):
+                response = await replication_admin_endpoint(request, self._services, self._keys)
             elif is_quota_path(request.path):
                 response = await quota_endpoint(request, self._services, self._keys)
             elif request.path == OUTBOX_PATH:

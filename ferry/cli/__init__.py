@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ferry.cli import accounts, failures, quota, serve, up, worker
+from ferry.cli import accounts, doctor, explain, failures, quota, serve, up, verify, worker
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,6 +17,9 @@ def main(argv: list[str] | None = None) -> None:
     failures.add_parser(commands)
     accounts.add_parser(commands)
     quota.add_parser(commands)
+    verify.add_parser(commands)
+    doctor.add_parser(commands)
+    explain.add_parser(commands)
     args = parser.parse_args(argv)
     sys.exit(args.run(args))
 
