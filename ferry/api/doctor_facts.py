@@ -23,8 +23,10 @@ from ferry.replication.doctor import (
     DestinationFacts,
     KmsKeyFacts,
     QuotaFacts,
+    Severity,
     SourceFacts,
     destination_needs,
+    diagnose_batch_role,
     diagnose_destination,
     diagnose_source,
 )
@@ -34,7 +36,10 @@ from ferry.replication.rules import destination_bucket_name
 from ferry.store import Bucket
 
 
-async def source_report(services: Services, bucket: str) -> dict[str, Any]:
+async def source_report(
+    services: Services, bucket: str, batch_role: str | None = None
+) -> dict[str, Any]:
+    """`batch_role`: also judge that role as a re-drive's batch job role (`batch_findings`)."""
     found = await services.buckets.get(bucket)
     configuration = (
         parse_replication_configuration(found.replication.encode()) if found.replication else None
@@ -48,12 +53,19 @@ async def source_report(services: Services, bucket: str) -> dict[str, Any]:
         bucket_policy=parsed_bucket_policy(access.policy) if access.policy else None,
         bucket_account=await account_of_owner(services, access.owner_id),
     )
-    return {
+    report = {
         "bucket": bucket,
         "region": services.region.name,
         "findings": [render_finding(f) for f in diagnose_source(facts)],
         "destinations": [render_needs(n) for n in destination_needs(facts)],
     }
+    if batch_role is not None:
+        judged = diagnose_batch_role(
+            await _role(services, batch_role), bucket=bucket, severity=Severity.ERROR,
+            arn=batch_role,
+        )  # fmt: skip
+        report["batch_findings"] = [render_finding(f) for f in judged]
+    return report
 
 
 async def destination_report(services: Services, bucket: str, needs_text: str) -> dict[str, Any]:

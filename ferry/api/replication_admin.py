@@ -6,7 +6,9 @@
                                                             versions in key order, with what
                                                             verify compares (no bytes)
     GET  /_ferry/replication/explain?bucket=B&key=K&tags=k%3Dv&storage_class=&sse_kms=
-    GET  /_ferry/replication/doctor/source?bucket=B          source findings + destinations
+    GET  /_ferry/replication/doctor/source?bucket=B[&batch_role=ARN]
+                                                            source findings + destinations
+                                                            (+ the re-drive role's findings)
     GET  /_ferry/replication/doctor/destination?bucket=D&needs=JSON
                                                             destination findings + next hops
     POST /_ferry/replication/repairs?bucket=B&sha256=HEX    body {"repairs": [{key,
@@ -97,7 +99,7 @@ async def _dispatch(
         case "GET", "explain":
             return await _explain(services, bucket, request.params)
         case "GET", "doctor/source":
-            return await source_report(services, bucket)
+            return await source_report(services, bucket, request.params.get("batch_role"))
         case "GET", "doctor/destination":
             return await destination_report(services, bucket, request.params.get("needs", ""))
         case "POST", "repairs":

@@ -3,8 +3,9 @@ replication job (S3 Control S3ReplicateObject), as the seed story's command cent
 
 It lists the rule's FAILED versions from the failure store (admin API), writes their CSV
 manifest to a bucket (`--manifest-bucket`, default the source bucket, under `ferry-redrive/`),
-creates the job through the region's S3 Control API, confirms it, shows its progress until it
-ends, and prints the summary and where the completion report is.
+checks the roles as `ferry doctor` does (refusing, with the fixes, a job whose every entry
+would fail), creates the job through the region's S3 Control API, confirms it, shows its
+progress until it ends, and prints the summary and where the completion report is.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from xml.sax.saxutils import escape
 import httpx
 
 from ferry.cli.failures import AdminClient, CommandError, run
+from ferry.cli.redrive_checks import refuse_unless_roles_ready
 from ferry.config import root_credentials_from_env
 from ferry.replication.manifest import ManifestEntry, render_csv_manifest
 
@@ -108,6 +110,8 @@ def _text(root: ET.Element, path: str) -> str:
 
 
 def redrive(client: AdminClient, args: argparse.Namespace) -> None:
+    role = args.role_arn or replication_role(client.http, args.bucket)
+    refuse_unless_roles_ready(args, role)
     entries = failed_versions(client, args)
     if not entries:
         print(f"no FAILED versions for rule {args.rule} in {args.bucket}")
@@ -123,7 +127,7 @@ def redrive(client: AdminClient, args: argparse.Namespace) -> None:
     body = create_job_body(
         manifest_arn=f"arn:aws:s3:::{bucket}/{key}", etag=put.headers["etag"],
         report_bucket=bucket, token=f"ferry-redrive-{args.rule}-{stamp}"[:64],
-        priority=args.priority, role=args.role_arn or replication_role(http, args.bucket),
+        priority=args.priority, role=role,
         description=f"ferry failures redrive {args.bucket} {args.rule}"[:256],
     )  # fmt: skip
     headers = {"x-amz-account-id": account, "content-type": "application/xml"}

@@ -223,21 +223,28 @@ def diagnose_role(role: ReplicationRole | None, arn: str, *, bucket: str) -> lis
 
 
 def diagnose_batch_role(
-    role: ReplicationRole | None, *, bucket: str, severity: Severity
+    role: ReplicationRole | None, *, bucket: str, severity: Severity, arn: str = ""
 ) -> list[Finding]:
-    """May a batch replication job (a re-drive) act as `role` on `bucket`?"""
-    arn = role.arn if role is not None else "(none)"
-    if (
-        role is None
-        or role.trust_policy is None
-        or not trusts_service(role.trust_policy, BATCH_SERVICE)
-    ):
+    """May a batch replication job (a re-drive) act as `role` (`arn`) on `bucket`?"""
+    if role is None:
+        return [
+            Finding(
+                severity=severity,
+                check="role-missing",
+                subject=arn or "(no role)",
+                message=f"The batch job's role {arn or '(none)'} does not exist.",
+                fix="Create it trusting batchoperations.s3.amazonaws.com, or pass another "
+                "role with --role-arn.",
+            )
+        ]
+    trust = role.trust_policy
+    if trust is None or not trusts_service(trust, BATCH_SERVICE):
         return [
             Finding(
                 severity=severity,
                 check="role-batch-trust",
-                subject=arn,
-                message=f"Role {arn} does not trust {BATCH_SERVICE}: a re-drive "
+                subject=role.arn,
+                message=f"Role {role.arn} does not trust {BATCH_SERVICE}: a re-drive "
                 "(batch replication job) cannot act as it.",
                 fix=f"Add the service principal {BATCH_SERVICE} to its trust policy, "
                 "or give `ferry failures redrive` another role with --role-arn.",
@@ -248,8 +255,8 @@ def diagnose_batch_role(
             Finding(
                 severity=severity,
                 check="role-permission",
-                subject=arn,
-                message=f"Role {arn} may not s3:InitiateReplication on {bucket}: a "
+                subject=role.arn,
+                message=f"Role {role.arn} may not s3:InitiateReplication on {bucket}: a "
                 "re-drive's every version would fail.",
                 fix=f"Allow s3:InitiateReplication on arn:aws:s3:::{bucket}/* in the "
                 "role's policy.",

@@ -1,0 +1,38 @@
+"""Before `ferry failures redrive` creates a job: the role checks of `ferry doctor`. A job
+whose role S3 Batch Operations cannot assume, or whose replication role may not read the
+source or write a destination, would fail every entry; the re-drive refuses instead, and
+prints each finding's fix."""
+
+from __future__ import annotations
+
+import argparse
+
+from ferry.cli.bucket_admin import BucketAdmin
+from ferry.cli.doctor import SOURCE_PATH, destination_findings, render_findings
+from ferry.cli.failures import CommandError
+from ferry.replication.doctor import Finding, Severity
+from ferry.replication.doctor_documents import parse_finding
+
+ROLE_CHECKS = frozenset({"role-missing", "role-trust", "role-batch-trust", "role-permission"})
+
+
+def refuse_unless_roles_ready(args: argparse.Namespace, job_role: str) -> None:
+    """CommandError listing the role findings that would fail the job's entries."""
+    admin = BucketAdmin(args)
+    try:
+        source = admin.call("GET", SOURCE_PATH, args.bucket, {"batch_role": job_role})
+        found = [parse_finding(f) for f in (*source["batch_findings"], *source["findings"])]
+        for needs in source["destinations"]:
+            found += destination_findings(admin, needs)
+    finally:
+        admin.close()
+    blocking = list(dict.fromkeys(f for f in found if _blocks(f)))
+    if blocking:
+        raise CommandError(
+            "not creating the job, its entries would fail:\n"
+            + render_findings(args.bucket, blocking)
+        )
+
+
+def _blocks(finding: Finding) -> bool:
+    return finding.severity is Severity.ERROR and finding.check in ROLE_CHECKS
