@@ -115,8 +115,9 @@ def test_a_redrive_job_acts_as_a_role_that_must_initiate_replication(
     deployment: Deployment, east: Any, west: Any
 ) -> None:
     """The re-drive's batch job acts as the bucket's replication role: without
-    s3:InitiateReplication its task fails with that reason, which the command prints; the
-    version stays FAILED in the failure store until a fixed role re-drives it."""
+    s3:InitiateReplication its every task would fail, so the command refuses to create the
+    job and prints the fix; the version stays FAILED in the failure store until a fixed role
+    re-drives it."""
     name = "p-initiate"
     source, destination = pair(east, west, name)
     role = ensure_replication_role(
@@ -133,7 +134,9 @@ def test_a_redrive_job_acts_as_a_role_that_must_initiate_replication(
     time.sleep(POLICY_TTL_S)
     refused = run_ferry(deployment, "failures", "redrive", "--bucket", source, "--rule", name)
     assert refused.returncode != 0
-    assert f"failed: doc {version}: InitiateReplicationNotPermitted" in refused.stdout
+    assert f"may not s3:InitiateReplication on {source}" in refused.stderr
+    assert f"fix: Allow s3:InitiateReplication on arn:aws:s3:::{source}/*" in refused.stderr
+    assert "job:" not in refused.stdout
     assert [f["version_id"] for f in failures(deployment, name)] == [version]
     ensure_replication_role(deployment.endpoint(EAST), name, policy=replication_policy())
     time.sleep(POLICY_TTL_S)
