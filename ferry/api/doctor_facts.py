@@ -20,17 +20,19 @@ from ferry.protocol.xml.replication import (
     parse_replication_configuration,
 )
 from ferry.replication.doctor import (
-    DestinationFacts,
-    KmsKeyFacts,
-    QuotaFacts,
-    Severity,
     SourceFacts,
     destination_needs,
     diagnose_batch_role,
-    diagnose_destination,
     diagnose_source,
 )
+from ferry.replication.doctor_destination import (
+    DestinationFacts,
+    KmsKeyFacts,
+    QuotaFacts,
+    diagnose_destination,
+)
 from ferry.replication.doctor_documents import parse_needs, render_finding, render_needs
+from ferry.replication.findings import Severity
 from ferry.replication.role_access import ReplicationRole
 from ferry.replication.rules import destination_bucket_name
 from ferry.store import Bucket

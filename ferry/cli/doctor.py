@@ -21,14 +21,13 @@ from ferry.protocol.xml.replication import (
     ReplicationRuleStatus,
     parse_replication_configuration,
 )
-from ferry.replication.doctor import (
+from ferry.replication.doctor_destination import (
     DestinationFacts,
-    Finding,
     diagnose_destination,
     diagnose_topology,
-    has_errors,
 )
 from ferry.replication.doctor_documents import parse_finding, parse_needs, render_finding
+from ferry.replication.findings import Finding, has_errors
 from ferry.replication.rules import destination_bucket_name
 
 SOURCE_PATH = "/_ferry/replication/doctor/source"

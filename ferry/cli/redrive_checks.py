@@ -10,8 +10,8 @@ import argparse
 from ferry.cli.bucket_admin import BucketAdmin
 from ferry.cli.doctor import SOURCE_PATH, destination_findings, render_findings
 from ferry.cli.failures import CommandError
-from ferry.replication.doctor import Finding, Severity
 from ferry.replication.doctor_documents import parse_finding
+from ferry.replication.findings import Finding, Severity
 
 ROLE_CHECKS = frozenset({"role-missing", "role-trust", "role-batch-trust", "role-permission"})
 

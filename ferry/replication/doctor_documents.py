@@ -7,7 +7,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ferry.replication.doctor import DestinationNeeds, Finding, Severity
+from ferry.replication.doctor import DestinationNeeds
+from ferry.replication.findings import Finding, Severity
 
 
 def render_finding(finding: Finding) -> dict[str, str]:

@@ -208,7 +208,9 @@ def test_explain_prefix_and_tag_filters(deployment: Deployment, explained: None)
     reached = {d["bucket"]: (d["reached"], d["delete_markers"]) for d in answer["destinations"]}
     assert reached == {"explain-docs": (True, True), "explain-prod": (True, False)}
     prod = next(d for d in answer["destinations"] if d["bucket"] == "explain-prod")
-    assert prod["delete_marker_reason"] == "rule prod has a tag filter: delete markers carry no tags"
+    assert (
+        prod["delete_marker_reason"] == "rule prod has a tag filter: delete markers carry no tags"
+    )
     docs = next(d for d in answer["destinations"] if d["bucket"] == "explain-docs")
     assert docs["delete_marker_reason"] == "rule docs has DeleteMarkerReplication Enabled"
 

@@ -17,19 +17,18 @@ from ferry.protocol.xml.replication import (
     ReplicationRuleStatus,
 )
 from ferry.replication.doctor import (
-    DestinationFacts,
     DestinationNeeds,
-    Finding,
-    KmsKeyFacts,
-    QuotaFacts,
-    Severity,
     SourceFacts,
     destination_needs,
-    diagnose_destination,
     diagnose_source,
-    diagnose_topology,
     filters_overlap,
-    has_errors,
+)
+from ferry.replication.doctor_destination import (
+    DestinationFacts,
+    KmsKeyFacts,
+    QuotaFacts,
+    diagnose_destination,
+    diagnose_topology,
 )
 from ferry.replication.doctor_documents import (
     parse_finding,
@@ -37,6 +36,7 @@ from ferry.replication.doctor_documents import (
     render_finding,
     render_needs,
 )
+from ferry.replication.findings import Finding, Severity, has_errors
 from ferry.replication.role_access import ReplicationRole
 
 ACCOUNT = "111122223333"
