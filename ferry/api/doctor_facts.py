@@ -117,7 +117,7 @@ async def _kms_key(services: Services, key_id: str, role: ReplicationRole | None
         return KmsKeyFacts(key_id=key_id, exists=False)
     except KmsAccessDenied:
         return KmsKeyFacts(key_id=key_id, exists=True, state=f"not usable by account {account}")
-    return KmsKeyFacts(key_id=key_id, exists=True, state=metadata.state.value)
+    return KmsKeyFacts(key_id=key_id, exists=True, state=metadata.state.value, arn=metadata.arn)
 
 
 async def _quota(services: Services, bucket: str) -> QuotaFacts | None:

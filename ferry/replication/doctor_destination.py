@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ferry.control.policy import Policy
+from ferry.control.policy import ENCRYPT, Policy
 from ferry.replication.doctor import PROBE_OBJECT, DestinationNeeds
 from ferry.replication.findings import (
     Finding,
@@ -22,7 +22,12 @@ from ferry.replication.findings import (
     unique,
     warning_finding,
 )
-from ferry.replication.role_access import ReplicationRole, may_write_replica, trusts_replication
+from ferry.replication.role_access import (
+    ReplicationRole,
+    may_use_key,
+    may_write_replica,
+    trusts_replication,
+)
 
 QUOTA_WARNING_RATIO = 0.9
 
@@ -31,6 +36,7 @@ QUOTA_WARNING_RATIO = 0.9
 class KmsKeyFacts:
     key_id: str  # as the rule names it (ReplicaKmsKeyID)
     exists: bool
+    arn: str | None = None  # the key's ARN, when it exists
     state: str | None = None  # Enabled | Disabled | PendingDeletion
 
 
@@ -96,7 +102,8 @@ def diagnose_destination(facts: DestinationFacts) -> list[Finding]:
     role = facts.role
     if role is not None and trusts_replication(role):
         found += _destination_permissions(facts, role)
-    found += [f for key in facts.kms_keys for f in _kms_findings(key, bucket, facts.region)]
+    for key in facts.kms_keys:
+        found += _kms_findings(key, bucket, facts.region) or _key_use_findings(key, bucket, role)
     if facts.quota is not None:
         found += _quota_findings(facts.quota, bucket, facts.region)
     return unique(found)
@@ -177,6 +184,23 @@ def _kms_findings(key: KmsKeyFacts, bucket: str, region: str) -> list[Finding]:
             )
         ]
     return []
+
+
+def _key_use_findings(key: KmsKeyFacts, bucket: str, role: ReplicationRole | None) -> list[Finding]:
+    """The destination encrypts a replica under the rule's key as the role (kms:Encrypt)."""
+    if role is None or key.arn is None or not trusts_replication(role):
+        return []
+    if may_use_key(role, ENCRYPT, key.arn, f"arn:aws:s3:::{bucket}/{PROBE_OBJECT}"):
+        return []
+    return [
+        error_finding(
+            "role-permission",
+            role.arn,
+            f"Role {role.arn} may not kms:Encrypt with {key.arn}: replicas cannot be "
+            "encrypted under it.",
+            f"Allow kms:Encrypt on {key.arn} in the role's policy.",
+        )
+    ]
 
 
 def _quota_findings(quota: QuotaFacts, bucket: str, region: str) -> list[Finding]:

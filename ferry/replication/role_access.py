@@ -130,9 +130,15 @@ def check_source(
 
 
 def _may_decrypt(role: ReplicationRole, key_arn: str, object_arn: str) -> bool:
+    return may_use_key(role, DECRYPT, key_arn, object_arn)
+
+
+def may_use_key(role: ReplicationRole, action: str, key_arn: str, object_arn: str) -> bool:
+    """May `role` have S3 use KMS key `key_arn` (`action`: kms:Decrypt at the source,
+    kms:Encrypt for a replica at the destination) for the object `object_arn`?"""
     decision = decide_key_use(
         PrincipalFacts(arn=role.arn, account_id=role.account_id),
-        DECRYPT,
+        action,
         key_arn,
         identity_policies=role.policies,
         context={"aws:principalarn": (role.arn,), "aws:principalaccount": (role.account_id,)},

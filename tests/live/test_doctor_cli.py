@@ -139,12 +139,22 @@ def test_missing_kms_key(deployment: Deployment) -> None:
     assert findings[0]["subject"] == key_id
 
 
-def test_kms_key_of_another_region(deployment: Deployment) -> None:
+def create_key(deployment: Deployment, region: str) -> str:
     kms = boto3.client(
-        "kms", endpoint_url=deployment.endpoint(EAST), region_name=EAST,
+        "kms", endpoint_url=deployment.endpoint(region), region_name=region,
         aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
     )  # fmt: skip
     key_arn: str = kms.create_key()["KeyMetadata"]["Arn"]
+    return key_arn
+
+
+def test_an_encrypted_pair_with_its_key_in_place_is_healthy(deployment: Deployment) -> None:
+    pair(deployment, "withkey", kms_rule("withkey-dst", create_key(deployment, WEST)))
+    assert doctor(deployment, "withkey-src") == (0, [])
+
+
+def test_kms_key_of_another_region(deployment: Deployment) -> None:
+    key_arn = create_key(deployment, EAST)
     pair(deployment, "farkey", kms_rule("farkey-dst", key_arn))
     code, findings = doctor(deployment, "farkey-src")
     assert code == 1

@@ -292,3 +292,15 @@ def test_loops_of_three_and_two_way_pairs() -> None:
 def test_findings_survive_their_json() -> None:
     [finding] = diagnose_source(source(role=None))
     assert parse_finding(render_finding(finding)) == finding
+
+
+def test_the_role_must_be_allowed_to_encrypt_under_the_replica_key() -> None:
+    arn = "arn:aws:kms:eu-west-1:111122223333:key/k"
+    key = KmsKeyFacts(key_id=arn, exists=True, state="Enabled", arn=arn)
+    [finding] = diagnose_destination(destination(kms_keys=(key,)))
+    assert (finding.check, finding.fix) == (
+        "role-permission",
+        f"Allow kms:Encrypt on {arn} in the role's policy.",
+    )
+    may_encrypt = role(*EVERYTHING, "kms:Encrypt")
+    assert diagnose_destination(destination(kms_keys=(key,), role=may_encrypt)) == []
