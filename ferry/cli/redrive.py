@@ -110,12 +110,12 @@ def _text(root: ET.Element, path: str) -> str:
 
 
 def redrive(client: AdminClient, args: argparse.Namespace) -> None:
-    role = args.role_arn or replication_role(client.http, args.bucket)
-    refuse_unless_roles_ready(args, role)
     entries = failed_versions(client, args)
     if not entries:
         print(f"no FAILED versions for rule {args.rule} in {args.bucket}")
         return
+    role = args.role_arn or replication_role(client.http, args.bucket)
+    refuse_unless_roles_ready(args, role)
     http = client.http
     account = args.account_id or root_credentials_from_env({}).account_id
     bucket = args.manifest_bucket or args.bucket
