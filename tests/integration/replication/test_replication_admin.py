@@ -130,3 +130,26 @@ async def test_explain_and_doctor_answer_in_the_source_region(regions: TwoRegion
     assert destination["next_hops"] == []
     await admin(regions.s3_west, "doctor/destination", 400, bucket="dst", needs="{}")
     await admin(regions.s3_east, "nothing", 404, bucket="src")
+
+
+async def test_a_repair_that_fails_lands_in_the_failure_store(regions: TwoRegions) -> None:
+    ids = await replicated_pair(regions)
+    await regions.s3_west.delete("/dst/b", query={"versionId": ids[1]})
+    body = b"<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>"
+    await regions.s3_west.put("/dst", query={"versioning": None}, body=body)
+    response = await repair(
+        regions.s3_east, "src", {"key": "b", "version_id": ids[1], "destination_bucket": "dst"}
+    )
+    assert response.json()["repairs"][0]["queued"]
+
+    async def failed() -> bool:
+        return await status_of(regions.s3_east, "/src/b", ids[1]) == "FAILED"
+
+    await eventually(failed)
+    listed = await regions.s3_east.get("/_ferry/failures", query={"state": "FAILED"})
+    [failure] = listed.json()["failures"]
+    assert (failure["key"], failure["version_id"], failure["reason"]) == (
+        "b",
+        ids[1],
+        "DstBucketUnversioned",
+    )
