@@ -53,15 +53,11 @@ def is_replication_admin_path(path: str) -> bool:
 async def replication_admin_endpoint(
     request: Request, services: Services, keys: KeyLookup
 ) -> Response:
-    bucket = request.params.get("bucket", "")
+    """This module's authorisation (the deployment root) and error documents; the admin
+    package's pipeline does both for its resources, which `serve_replication` then becomes."""
     try:
-        body = await _authorize(request, services, keys)
-        if not bucket:
-            raise AdminError(400, "InvalidArgument", "bucket is required.")
-        try:
-            return json_response(await _dispatch(request, services, bucket, body))
-        except NoSuchBucket as exc:
-            raise await _not_here(services, bucket) from exc
+        _authorize(request, services, keys)
+        return await serve_replication(request, services)
     except _Redirect as exc:
         return json_response(
             {"error": exc.code, "message": exc.message, "region": exc.region,
@@ -69,21 +65,37 @@ async def replication_admin_endpoint(
         )  # fmt: skip
     except AdminError as exc:
         return json_response({"error": exc.code, "message": exc.message}, status=exc.status)
-    except FerryError as exc:  # a configuration or argument the checks cannot use
-        return json_response({"error": type(exc).__name__, "message": str(exc)}, status=400)
 
 
-async def _authorize(request: Request, services: Services, keys: KeyLookup) -> bytes:
-    body = await request.read_body(MAX_REPAIR_BODY_BYTES) if request.method == "POST" else b""
+def _authorize(request: Request, services: Services, keys: KeyLookup) -> None:
     try:
         auth = authenticate(request, keys, services.clock, services.region.name)
     except S3Error as exc:
         raise AdminError(exc.status, exc.code.value, exc.message) from exc
     if not auth.principal.is_root:
         raise AdminError(403, "AccessDenied", "The admin API needs the root credentials.")
-    if request.method == "POST" and hashlib.sha256(body).hexdigest() != request.params.get(
-        "sha256"
-    ):
+
+
+async def serve_replication(request: Request, services: Services) -> Response:
+    """One request of a caller already authorised as the deployment root."""
+    bucket = request.params.get("bucket", "")
+    if not bucket:
+        raise AdminError(400, "InvalidArgument", "bucket is required.")
+    body = await _verified_body(request)
+    try:
+        return json_response(await _dispatch(request, services, bucket, body))
+    except NoSuchBucket as exc:
+        raise await _not_here(services, bucket) from exc
+    except FerryError as exc:  # a configuration or argument the checks cannot use
+        raise AdminError(400, type(exc).__name__, str(exc)) from exc
+
+
+async def _verified_body(request: Request) -> bytes:
+    """A POST's body, checked against the SHA-256 its signed query string names."""
+    if request.method != "POST":
+        return b""
+    body = await request.read_body(MAX_REPAIR_BODY_BYTES)
+    if hashlib.sha256(body).hexdigest() != request.params.get("sha256"):
         raise AdminError(400, "XAmzContentSHA256Mismatch", "The body does not match sha256.")
     return body
 
