@@ -214,6 +214,7 @@ def render_difference(d: Difference) -> dict[str, Any]:
         "rule_id": d.rule_id,
         "fields": list(d.fields),
         "detail": d.detail,
+        "replica": d.is_replica,
     }
 
 
@@ -227,6 +228,7 @@ def parse_difference(document: dict[str, Any]) -> Difference:
         rule_id=document["rule_id"],
         fields=tuple(document["fields"]),
         detail=document["detail"],
+        is_replica=bool(document.get("replica", False)),
     )
 
 

@@ -5,7 +5,9 @@
   is already there gets its tags and ACL brought up to the source's.
 - Any other MISMATCH (ETag, size, metadata, storage class, delete marker): only with
   `--replace-mismatched`, the destination's version is deleted, then replicated again.
-- EXTRA: only with `--delete-extra`, the destination's version is deleted.
+- EXTRA: only with `--delete-extra`, the destination's version is deleted, unless it is a
+  replica (of a version the source deleted, or of another bucket replicating there): those
+  are reported, never deleted.
 
 Without those flags nothing is ever deleted at a destination. Repairs are sent in batches, and
 always before a checkpoint is written, so a resumed run never repeats nor skips one.
@@ -76,6 +78,9 @@ class Repairer:
         if d.kind is DifferenceKind.EXTRA:
             if not self._delete_extra:
                 self._skip("EXTRA: not deleted without --delete-extra", d)
+                return
+            if d.is_replica:  # another source's, or one AWS keeps after a version delete
+                self._skip("EXTRA: a replica, never deleted by verify", d)
                 return
             self._admin.delete_version(d.destination_bucket, d.key, d.version_id)
             self.tally.deleted_extra += 1

@@ -10,7 +10,9 @@ For one destination and one key:
 - MISSING: a source version the rules send there (`rules.destinations_for`: filter, status,
   delete-marker replication, SSE-KMS opt-in, storage class) that the destination lacks. A
   version that is itself a replica is never expected (replicas are not replicated again).
-- EXTRA: a destination version whose ID the source does not have, under a rule's filter.
+- EXTRA: a destination version whose ID the source does not have, under a rule's filter:
+  written at the destination, or a replica (of a version since deleted at the source, whose
+  deletion AWS never replicates, or of another source bucket replicating there).
 - MISMATCH: both hold the version ID but they differ: ETag, size, metadata (content headers
   and user metadata), tags, ACL (not compared under owner override, where the destination
   owner owns the replica), storage class (the rule's, else the source's), delete marker.
@@ -23,7 +25,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ferry.protocol.xml.replication import ReplicationConfiguration, ReplicationRule
+from ferry.protocol.xml.replication import (
+    ReplicationConfiguration,
+    ReplicationRule,
+    ReplicationRuleStatus,
+)
 from ferry.replication.errors import InvalidReplicationConfiguration
 from ferry.replication.rules import (
     ReplicationTarget,
@@ -59,6 +65,9 @@ class Difference:
     rule_id: str | None = None  # the rule that sends the version there (None: EXTRA)
     fields: tuple[str, ...] = ()  # MISMATCH: what differs
     detail: str = ""
+    # EXTRA: the destination's version is itself a replica, of a version the source deleted
+    # (a version delete is never replicated) or of another bucket replicating there
+    is_replica: bool = False
 
     @property
     def is_fixed_in_place(self) -> bool:
@@ -86,11 +95,18 @@ class VerifyScope:
 def verify_scope(
     source_bucket: str, configuration: ReplicationConfiguration, rule_id: str | None = None
 ) -> VerifyScope:
-    """The rules `ferry verify --rule` names (all when None); InvalidReplicationConfiguration
-    when that rule is not in the configuration."""
-    rules = [r for r in configuration.rules if rule_id is None or (r.id or "") == rule_id]
-    if not rules:
+    """The Enabled rules `ferry verify --rule` names (all when None);
+    InvalidReplicationConfiguration when there is none."""
+    named = [r for r in configuration.rules if rule_id is None or (r.id or "") == rule_id]
+    if not named:
         raise InvalidReplicationConfiguration(f"The bucket has no replication rule {rule_id}.")
+    rules = [r for r in named if r.status is ReplicationRuleStatus.ENABLED]
+    if not rules:
+        raise InvalidReplicationConfiguration(
+            f"Rule {rule_id} is Disabled: nothing to verify."
+            if rule_id is not None
+            else "The bucket has no Enabled replication rule: nothing to verify."
+        )
     by_destination: dict[str, list[ReplicationRule]] = {}
     for rule in rules:
         by_destination.setdefault(destination_bucket_name(rule.destination.bucket), []).append(rule)
@@ -198,9 +214,14 @@ def _compare_destination(
         if replica.version_id in source_ids:
             continue
         rules = scope.rules_by_destination[destination]
-        if any(_selects(rule, replica) for rule in rules):
-            found.append(_difference(DifferenceKind.EXTRA, destination, replica, None,
-                                     detail="not in the source bucket"))  # fmt: skip
+        if not any(_selects(rule, replica) for rule in rules):
+            continue
+        if replica.replication_status == REPLICA:
+            detail = "a replica the source does not have (deleted there, or another source's)"
+        else:
+            detail = "written at the destination, not in the source bucket"
+        found.append(_difference(DifferenceKind.EXTRA, destination, replica, None, detail=detail,
+                                 is_replica=replica.replication_status == REPLICA))  # fmt: skip
     return found
 
 
@@ -212,11 +233,13 @@ def _difference(
     *,
     fields: tuple[str, ...] = (),
     detail: str = "",
+    is_replica: bool = False,
 ) -> Difference:
     return Difference(
         kind=kind, destination_bucket=destination, key=version.key,
         version_id=version.version_id, is_delete_marker=version.is_delete_marker,
         rule_id=target.rule_id if target is not None else None, fields=fields, detail=detail,
+        is_replica=is_replica,
     )  # fmt: skip
 
 

@@ -280,3 +280,20 @@ def test_merging_streams_holds_one_key_per_side_not_the_bucket() -> None:
         tracemalloc.stop()
     assert (tally.keys, tally.source_versions, tally.total) == (count, count, 0)
     assert peak < 256 * 1024
+
+
+def test_an_extra_replica_is_told_apart_from_a_version_written_there() -> None:
+    scope = verify_scope("src", config())
+    written, kept = version(version_id="w"), version(version_id="r", replication_status="REPLICA")
+    found = {d.version_id: d for d in compare_key(scope, "k", [], {"dst": [written, kept]})}
+    assert (found["w"].is_replica, found["r"].is_replica) == (False, True)
+    assert found["w"].detail == "written at the destination, not in the source bucket"
+
+
+def test_disabled_rules_are_not_verified() -> None:
+    off = replace(rule(), status=ReplicationRuleStatus.DISABLED)
+    with pytest.raises(InvalidReplicationConfiguration, match="Disabled"):
+        verify_scope("src", config(off), "r")
+    with pytest.raises(InvalidReplicationConfiguration, match="no Enabled"):
+        verify_scope("src", config(off))
+    assert verify_scope("src", config(off, rule("o", rule_id="on"))).destinations == ["o"]
