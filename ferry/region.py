@@ -111,6 +111,11 @@ class DeploymentKeys:
         return found.secret, principal
 
 
+# The packages whose tables make up a region's database, in dependency order (each package's
+# migrations live in `<package>/sql/sqlite/`).
+REGION_MIGRATIONS = ("ferry.store", "ferry.crypto", "ferry.replication", "ferry.events")
+
+
 @dataclass(slots=True)
 class Region:
     config: RegionConfig
@@ -139,7 +144,7 @@ def build_region(
     config.data_dir.mkdir(parents=True, exist_ok=True)
     # The root of the region's key hierarchy (docs/encryption.md): before any data is served.
     master_key = load_or_create_master_key(config.master_key_file, config.data_dir)
-    db = SqliteDatabase(config.data_dir / "metadata.sqlite3")
+    db = SqliteDatabase(config.data_dir / "metadata.sqlite3", REGION_MIGRATIONS)
     kms = KeyService(db, master_key, clock, config.name)
     control_db = SqliteDatabase(
         deployment.control_dir / CONTROL_DATABASE_NAME, migrations=CONTROL_MIGRATIONS

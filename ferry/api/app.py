@@ -1,28 +1,28 @@
-"""The S3 ASGI application: host → S3Path → auth → route → handler → encode.
+"""The region's ASGI application: one endpoint for every API family.
 
-Errors become XML in one place (`api/errors.py`). Ferry's own endpoints live under `/_ferry/`.
+`FAMILIES` picks the family a request belongs to (IAM/STS and KMS by what they are signed for
+or call, S3 Control and Ferry's own `/_ferry/` endpoints by path, S3 for everything else);
+each family runs its own pipeline and renders its own errors. S3's pipeline is here: host →
+S3Path → auth → route → policy check → handler → encode, its errors XML in `api/errors.py`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
-from ferry.api import admin
+from ferry.api import kms
 from ferry.api.access import authorize
-from ferry.api.accounts_endpoint import accounts_endpoint, is_accounts_path
+from ferry.api.admin import handle_admin, is_admin_request
 from ferry.api.auth import KeyLookup, authenticate
-from ferry.api.context import RequestContext, Services
+from ferry.api.context import ApiCall, RequestContext, Services
 from ferry.api.errors import error_response
 from ferry.api.http import ClientDisconnected, Receive, Request, Response, Scope, Send
-from ferry.api.iam import handle_iam
-from ferry.api.jobs import handle_control, is_control_path
-from ferry.api.kms import handle_kms, is_kms_request
-from ferry.api.outbox_endpoint import OUTBOX_PATH, outbox_endpoint
+from ferry.api.iam import handle_iam, handle_sts
 from ferry.api.placement import redirect_for
-from ferry.api.quota_endpoint import is_quota_path, quota_endpoint
-from ferry.api.replication_admin import is_replication_admin_path, replication_admin_endpoint
 from ferry.api.routing import match_route
+from ferry.api.s3control import handle_control, is_control_request
 from ferry.core.ids import new_request_id
 from ferry.protocol.errors import S3Error, S3ErrorCode
 from ferry.protocol.paths import BucketPath, ObjectPath, host_bucket, parse_s3_path
@@ -32,6 +32,7 @@ log = logging.getLogger("ferry.api")
 
 SERVER_HEADER = (b"server", b"Ferry")
 MAX_HEADER_BYTES = 8 * 1024  # S3 limits the whole header block to 8 KiB
+FERRY_PREFIX = "/_ferry/"
 
 Lifespan = Callable[[], Awaitable[None]]
 
@@ -85,32 +86,18 @@ class S3App:
         try:
             request = Request.from_scope(scope, receive)
             resource = request.path
-            if admin.is_failures_path(request.path):
-                response = await admin.failures_endpoint(request, self._services, self._keys)
-            elif is_accounts_path(request.path):
-                response = await accounts_endpoint(request, self._services, self._keys)
-            elif is_replication_admin_path(request.path):
-                response = await replication_admin_endpoint(request, self._services, self._keys)
-            elif is_quota_path(request.path):
-                response = await quota_endpoint(request, self._services, self._keys)
-            elif request.path == OUTBOX_PATH:
-                response = await outbox_endpoint(request, self._services, self._keys)
-            elif (service := signing_service(request)) in ("iam", "sts"):
-                response = await handle_iam(
-                    request, request_id, self._services, self._keys, service=service
-                )
-            elif service == "kms" or is_kms_request(request):
-                response = await handle_kms(request, request_id, self._services, self._keys)
-            elif is_control_path(request.path):
-                response = await handle_control(request, request_id, self._services, self._keys)
-            elif request.path.startswith("/_ferry/"):
-                response = self._ferry_endpoint(request)
-            else:
-                response = await self._s3(request, request_id)
+            call = ApiCall(
+                request=request,
+                request_id=request_id,
+                services=self._services,
+                keys=self._keys,
+                ready=self.ready,
+            )
+            response = await family_for(request).pipeline(call)
         except ClientDisconnected:
             log.info("client disconnected", extra={"request_id": request_id})
             return
-        except Exception as exc:  # the request pipeline boundary: everything becomes XML
+        except Exception as exc:  # the app's boundary: S3's and /_ferry/'s errors, as S3 XML
             response = error_response(exc, resource=resource, request_id=request_id, method=method)
         if request is None or request.has_unread_body:
             # The client may still be sending (or, after Expect: 100-continue, never send) the
@@ -118,56 +105,17 @@ class S3App:
             response.headers.append(("connection", "close"))
         await _send_response(send, response, request_id, head=method == "HEAD")
 
-    async def _s3(self, request: Request, request_id: str) -> Response:
-        header_bytes = sum(len(k) + len(v) + 4 for k, v in request.headers.items())
-        if header_bytes > MAX_HEADER_BYTES:
-            raise S3Error(
-                S3ErrorCode.RequestHeaderSectionTooLarge,
-                "Your request header section exceeds the maximum allowed size.",
-            )
-        services = self._services
-        host = request.headers.get("host", "")
-        domains = services.region.virtual_host_domains
-        path = parse_s3_path(host, request.path, domains)
-        auth = authenticate(
-            request,
-            self._keys,
-            services.clock,
-            services.region.name,
-            virtual_bucket=host_bucket(host, domains),
-        )
-        route = match_route(request, path)
-        bucket = path.bucket if isinstance(path, BucketPath | ObjectPath) else ""
-        key = path.key if isinstance(path, ObjectPath) else ""
-        access = await authorize(auth.principal, route, request, bucket, key, services)
-        ctx = RequestContext(
-            request=request,
-            auth=auth,
-            bucket=bucket,
-            key=key,
-            request_id=request_id,
-            services=services,
-            access=access,
-        )
-        try:
-            return await route.handler(ctx)
-        except NoSuchBucket as exc:
-            # Not here: if another region of the deployment holds it, say so (AWS's 301).
-            redirect = await redirect_for(services, bucket, exc)
-            if redirect is None:
-                raise
-            raise redirect from exc
 
-    def _ferry_endpoint(self, request: Request) -> Response:
-        if request.path == "/_ferry/health" and request.method in ("GET", "HEAD"):
-            if self.ready:
-                return Response(
-                    status=200, headers=[("content-type", "application/json")],
-                    body=b'{"status":"ok","region":"' + self._services.region.name.encode()
-                    + b'"}',
-                )  # fmt: skip
-            return Response(status=503, body=b'{"status":"starting"}')
-        raise S3Error(S3ErrorCode.NotImplemented, "Unknown Ferry endpoint.")
+Pipeline = Callable[[ApiCall], Awaitable[Response]]
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """One row of the dispatch table: which requests an API family serves, and its pipeline."""
+
+    name: str
+    serves: Callable[[Request], bool]
+    pipeline: Pipeline
 
 
 def signing_service(request: Request) -> str | None:
@@ -179,6 +127,98 @@ def signing_service(request: Request) -> str | None:
         rest = request.params.get("X-Amz-Credential", "")
     scope = rest.split(",", 1)[0].split("/")
     return scope[3] if len(scope) >= 5 else None
+
+
+def is_iam_request(request: Request) -> bool:
+    return signing_service(request) == "iam"
+
+
+def is_sts_request(request: Request) -> bool:
+    return signing_service(request) == "sts"
+
+
+def is_kms_request(request: Request) -> bool:
+    """Signed for KMS, or calling a KMS target even unsigned (KMS's error, not S3's)."""
+    return signing_service(request) == kms.SERVICE or kms.has_kms_target(request)
+
+
+def is_ferry_request(request: Request) -> bool:
+    return request.path.startswith(FERRY_PREFIX)
+
+
+def is_any_request(request: Request) -> bool:
+    return True
+
+
+async def handle_s3(call: ApiCall) -> Response:
+    request, request_id, services = call.request, call.request_id, call.services
+    header_bytes = sum(len(k) + len(v) + 4 for k, v in request.headers.items())
+    if header_bytes > MAX_HEADER_BYTES:
+        raise S3Error(
+            S3ErrorCode.RequestHeaderSectionTooLarge,
+            "Your request header section exceeds the maximum allowed size.",
+        )
+    host = request.headers.get("host", "")
+    domains = services.region.virtual_host_domains
+    path = parse_s3_path(host, request.path, domains)
+    auth = authenticate(
+        request,
+        call.keys,
+        services.clock,
+        services.region.name,
+        virtual_bucket=host_bucket(host, domains),
+    )
+    route = match_route(request, path)
+    bucket = path.bucket if isinstance(path, BucketPath | ObjectPath) else ""
+    key = path.key if isinstance(path, ObjectPath) else ""
+    access = await authorize(auth.principal, route, request, bucket, key, services)
+    ctx = RequestContext(
+        request=request,
+        auth=auth,
+        bucket=bucket,
+        key=key,
+        request_id=request_id,
+        services=services,
+        access=access,
+    )
+    try:
+        return await route.handler(ctx)
+    except NoSuchBucket as exc:
+        # Not here: if another region of the deployment holds it, say so (AWS's 301).
+        redirect = await redirect_for(services, bucket, exc)
+        if redirect is None:
+            raise
+        raise redirect from exc
+
+
+async def handle_ferry(call: ApiCall) -> Response:
+    """Ferry's unauthenticated endpoints: only `/_ferry/health` (its errors are S3's XML)."""
+    request = call.request
+    if request.path == "/_ferry/health" and request.method in ("GET", "HEAD"):
+        if call.ready:
+            return Response(
+                status=200, headers=[("content-type", "application/json")],
+                body=b'{"status":"ok","region":"' + call.services.region.name.encode() + b'"}',
+            )  # fmt: skip
+        return Response(status=503, body=b'{"status":"starting"}')
+    raise S3Error(S3ErrorCode.NotImplemented, "Unknown Ferry endpoint.")
+
+
+# First match wins. The admin API comes first: its paths are Ferry's whatever they are signed
+# for. S3 takes whatever no other family claims, and its errors are the app's default (XML).
+FAMILIES: tuple[Family, ...] = (
+    Family("admin", is_admin_request, handle_admin),
+    Family("iam", is_iam_request, handle_iam),
+    Family("sts", is_sts_request, handle_sts),
+    Family("kms", is_kms_request, kms.handle_kms),
+    Family("s3-control", is_control_request, handle_control),
+    Family("ferry", is_ferry_request, handle_ferry),
+    Family("s3", is_any_request, handle_s3),
+)
+
+
+def family_for(request: Request) -> Family:
+    return next(family for family in FAMILIES if family.serves(request))
 
 
 async def _send_response(send: Send, response: Response, request_id: str, *, head: bool) -> None:

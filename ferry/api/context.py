@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ferry.api.auth import Authenticated, Principal
+from ferry.api.auth import Authenticated, KeyLookup, Principal
 from ferry.api.http import Request
 from ferry.config import DeploymentConfig, RegionConfig
 from ferry.control import BucketDirectory, Iam
@@ -111,6 +111,18 @@ class Services:
     # (the admin API of replication/doctor.py, verify.py, explain.py)
     replication_roles: ReplicationRoles | None = None
     repairs: RepairQueue | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiCall:
+    """A request as `api/app.py`'s table hands it to an API family's pipeline, before any
+    step of that family (authentication included) has run."""
+
+    request: Request
+    request_id: str
+    services: Services
+    keys: KeyLookup  # every access key the region accepts, for the family's authentication
+    ready: bool  # the app has finished starting up (`/_ferry/health` answers 200)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

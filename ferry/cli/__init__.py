@@ -4,14 +4,37 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
-from ferry.cli import accounts, doctor, explain, failures, quota, serve, up, verify, worker
+from ferry.cli import (
+    accounts,
+    doctor,
+    down,
+    explain,
+    failures,
+    quota,
+    serve,
+    status,
+    up,
+    verify,
+    worker,
+)
+
+
+def ferry_version() -> str:
+    try:
+        return version("ferry")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="ferry", description="Ferry object store")
+    parser.add_argument("--version", action="version", version=f"ferry {ferry_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     up.add_parser(commands)
+    status.add_parser(commands)
+    down.add_parser(commands)
     serve.add_parser(commands)
     worker.add_parser(commands)
     failures.add_parser(commands)

@@ -13,9 +13,7 @@ import json
 import sys
 from typing import Any
 
-import httpx
-
-from ferry.cli.failures import (
+from ferry.cli.admin_client import (
     AdminClient,
     CommandError,
     connect,
@@ -51,22 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _call(client: AdminClient, method: str, body: dict[str, str] | None = None) -> Any:
-    try:
-        response = client.http.request(
-            method,
-            ACCOUNTS_PATH,
-            content=json.dumps(body).encode() if body is not None else None,
-            headers={"content-type": "application/json"} if body is not None else None,
-        )
-    except httpx.HTTPError as exc:
-        raise CommandError(f"cannot reach {client.http.base_url}: {exc}") from exc
-    try:
-        document = response.json()
-    except ValueError as exc:
-        raise CommandError(f"HTTP {response.status_code}: {response.text[:200]}") from exc
-    if response.status_code >= 300:
-        raise CommandError(f"{document.get('error')}: {document.get('message')}")
-    return document
+    return client.call(method, ACCOUNTS_PATH, body=body)
 
 
 def create_account(client: AdminClient, args: argparse.Namespace) -> None:

@@ -1,36 +1,34 @@
-"""`ferry failures list|summary|show|purge`: the replication failure store of one region,
-through its admin API (`/_ferry/failures`), signed with SigV4 as the root user.
+"""`ferry failures list|summary|show|purge|redrive`: the replication failure store of every
+region of the deployment, through each region's admin API (`/_ferry/failures`), signed with
+SigV4 as the root user (connection options: `ferry/cli/admin_client.py`).
 
-Which region: `--endpoint URL` (default http://127.0.0.1:9000), or `--config FILE --region
-NAME`. Credentials: FERRY_ROOT_ACCESS_KEY/FERRY_ROOT_SECRET_KEY, else AWS_ACCESS_KEY_ID/
-AWS_SECRET_ACCESS_KEY, else the config file's `[root]`, else the built-in default. Tables for
-people by default; `--json` prints the API's documents for scripts.
+A failure's ID is unique within its region only, so the command shows it qualified with the
+region, `us-east-1:7`; `show` takes that form (a bare `7` when only one region is asked, with
+`--region` or `--endpoint`). A region that cannot be reached is named on stderr, the others
+are still shown, and the exit status is 1. Tables for people by default; `--json` prints the
+merged documents for scripts. See docs/replication.md ("Failure store").
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
-import httpx
+from ferry.cli.admin_client import (
+    CommandError,
+    RegionClient,
+    connect_all,
+    connection_options,
+    render_table,
+)
 
-from ferry.client import Credentials, SigV4Auth
-from ferry.config import ConfigError, load_deployment, root_credentials_from_env
-from ferry.core.secret import Secret
-
-DEFAULT_ENDPOINT = "http://127.0.0.1:9000"
-DEFAULT_SIGNING_REGION = "us-east-1"
-TIMEOUT_S = 30.0
 FILTERS = ("rule", "bucket", "destination", "reason", "state", "since", "until")
-
-
-class CommandError(Exception):
-    """Printed as `ferry failures: <message>`; exit status 1."""
+ID_SEPARATOR = ":"
+CURSOR_SEPARATOR = ","  # neither appears in a region name or in a region's (base64url) cursor
+T = TypeVar("T")
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,13 +39,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     for name in FILTERS:
         filters.add_argument(f"--{name}", help=_FILTER_HELP[name])
     listing = actions.add_parser("list", parents=[connection, filters], help="list failures")
-    listing.add_argument("--limit", type=int, help="records per page (at most 1000)")
-    listing.add_argument("--cursor", help="next_cursor of the previous page")
+    listing.add_argument("--limit", type=int, help="records per page and region (at most 1000)")
+    listing.add_argument("--cursor", help="the `more: --cursor` of the previous page")
     listing.set_defaults(run=run, act=list_failures)
     summary = actions.add_parser("summary", parents=[connection], help="counts per rule/reason")
     summary.set_defaults(run=run, act=show_summary)
     show = actions.add_parser("show", parents=[connection], help="one failure in full")
-    show.add_argument("id", type=int)
+    show.add_argument("id", help="the failure's ID as listed, REGION:N (e.g. us-east-1:7)")
     show.set_defaults(run=run, act=show_failure)
     purge = actions.add_parser("purge", parents=[connection, filters], help="delete failures")
     purge.add_argument("--all", action="store_true", help="purge every record (no filter)")
@@ -67,156 +65,184 @@ _FILTER_HELP = {
     "until": "last failure before this ISO 8601 time",
 }
 
-
-def connection_options() -> argparse.ArgumentParser:
-    """Options every admin-API command shares (parent parser)."""
-    options = argparse.ArgumentParser(add_help=False)
-    options.add_argument("--endpoint", help=f"the region's endpoint (default {DEFAULT_ENDPOINT})")
-    options.add_argument("--config", type=Path, help="the deployment's ferry.toml")
-    options.add_argument("--region", help="region name (with --config: which region)")
-    options.add_argument("--json", action="store_true", help="print JSON for scripts")
-    return options
-
-
-class AdminClient:
-    """Signed calls to one region's admin API."""
-
-    def __init__(self, endpoint: str, credentials: Credentials) -> None:
-        self._http = httpx.Client(base_url=endpoint, auth=SigV4Auth(credentials), timeout=TIMEOUT_S)
-
-    def close(self) -> None:
-        self._http.close()
-
-    @property
-    def http(self) -> httpx.Client:
-        """The signed client itself, for S3 and S3 Control calls (`ferry failures redrive`)."""
-        return self._http
-
-    def call(self, method: str, path: str, params: Mapping[str, str] | None = None) -> Any:
-        try:
-            response = self._http.request(method, path, params=dict(params or {}))
-        except httpx.HTTPError as exc:
-            raise CommandError(f"cannot reach {self._http.base_url}: {exc}") from exc
-        try:
-            document = response.json()
-        except ValueError as exc:
-            raise CommandError(f"HTTP {response.status_code}: {response.text[:200]}") from exc
-        if response.status_code >= 300:
-            raise CommandError(f"{document.get('error')}: {document.get('message')}")
-        return document
-
-
-def connect(args: argparse.Namespace) -> AdminClient:
-    root = None
-    if args.config is not None:
-        if args.endpoint is not None:
-            raise CommandError("--endpoint and --config: choose one")
-        try:
-            deployment = load_deployment(args.config)
-            region = deployment.region(args.region) if args.region else deployment.regions[0]
-        except ConfigError as exc:
-            raise CommandError(str(exc)) from exc
-        endpoint, name, root = region.endpoint, region.name, deployment.root
-    else:
-        endpoint = args.endpoint or DEFAULT_ENDPOINT
-        name = args.region or _region_of(endpoint)
-    env = os.environ
-    if env.get("FERRY_ROOT_ACCESS_KEY") and env.get("FERRY_ROOT_SECRET_KEY"):
-        access, secret = env["FERRY_ROOT_ACCESS_KEY"], Secret(env["FERRY_ROOT_SECRET_KEY"])
-    elif env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
-        access, secret = env["AWS_ACCESS_KEY_ID"], Secret(env["AWS_SECRET_ACCESS_KEY"])
-    else:
-        root = root or root_credentials_from_env({})
-        access, secret = root.access_key, root.secret_key
-    return AdminClient(endpoint, Credentials(access_key=access, secret_key=secret, region=name))
-
-
-def _region_of(endpoint: str) -> str:
-    """The region an endpoint serves, from its (unauthenticated) health check."""
-    try:
-        health = httpx.get(endpoint.rstrip("/") + "/_ferry/health", timeout=TIMEOUT_S)
-        return str(health.json().get("region") or DEFAULT_SIGNING_REGION)
-    except (httpx.HTTPError, ValueError, AttributeError):
-        return DEFAULT_SIGNING_REGION
+Action = Callable[[list[RegionClient], argparse.Namespace], bool]
 
 
 def run(args: argparse.Namespace) -> int:
-    act: Callable[[AdminClient, argparse.Namespace], None] = args.act
+    """Exit 0 when every region answered, 1 when one could not (or the command failed)."""
+    act: Action = args.act
     try:
-        client = connect(args)
+        regions = connect_all(args)
         try:
-            act(client, args)
+            complete = act(regions, args)
         finally:
-            client.close()
+            for region in regions:
+                region.client.close()
     except CommandError as exc:
         print(f"ferry failures: {exc}", file=sys.stderr, flush=True)
         return 1
-    return 0
+    return 0 if complete else 1
+
+
+def each_region(
+    regions: list[RegionClient], ask: Callable[[RegionClient], T]
+) -> tuple[list[tuple[str, T]], bool]:
+    """`ask` every region; the answers, and whether all answered (the others go to stderr)."""
+    answers: list[tuple[str, T]] = []
+    complete = True
+    for region in regions:
+        try:
+            answers.append((region.region, ask(region)))
+        except CommandError as exc:
+            print(f"ferry failures: region {region.region}: {exc}", file=sys.stderr, flush=True)
+            complete = False
+    return answers, complete
+
+
+def qualified(region: str, failure: Mapping[str, Any]) -> dict[str, Any]:
+    """The failure as the command shows it: its ID qualified by its region."""
+    return {**failure, "id": f"{region}{ID_SEPARATOR}{failure['id']}", "region": region}
+
+
+def parse_failure_id(text: str, regions: list[RegionClient]) -> tuple[RegionClient, int]:
+    name, separator, number = text.rpartition(ID_SEPARATOR)
+    if not number.isdigit():
+        raise CommandError(f"not a failure ID: {text!r} (REGION:N, e.g. us-east-1:7)")
+    if not separator:
+        if len(regions) != 1:
+            raise CommandError(
+                f"failure IDs are per region: give REGION:{number} "
+                f"(one of {', '.join(r.region for r in regions)}) or --region"
+            )
+        return regions[0], int(number)
+    for region in regions:
+        if region.region == name:
+            return region, int(number)
+    raise CommandError(f"no region {name!r} here ({', '.join(r.region for r in regions)})")
 
 
 def _filters(args: argparse.Namespace) -> dict[str, str]:
     return {name: getattr(args, name) for name in FILTERS if getattr(args, name) is not None}
 
 
-def list_failures(client: AdminClient, args: argparse.Namespace) -> None:
-    params = _filters(args)
-    if args.limit is not None:
-        params["limit"] = str(args.limit)
-    if args.cursor:
-        params["cursor"] = args.cursor
-    page = client.call("GET", "/_ferry/failures", params)
+def parse_cursor(text: str | None, regions: list[RegionClient]) -> dict[str, str | None]:
+    """The deployment cursor `region:cursor,…` → each region still to page, with its cursor
+    (None: from the start). A region absent from a given cursor has no more pages."""
+    if not text:
+        return {r.region: None for r in regions}
+    cursors: dict[str, str | None] = {}
+    for part in text.split(CURSOR_SEPARATOR):
+        name, separator, cursor = part.partition(ID_SEPARATOR)
+        if not separator or not cursor:
+            raise CommandError(f"not a cursor this command printed: {text!r}")
+        cursors[name] = cursor
+    return cursors
+
+
+def list_failures(regions: list[RegionClient], args: argparse.Namespace) -> bool:
+    cursors = parse_cursor(args.cursor, regions)
+
+    def page_of(region: RegionClient) -> Any:
+        params = _filters(args)
+        if args.limit is not None:
+            params["limit"] = str(args.limit)
+        cursor = cursors[region.region]
+        if cursor:
+            params["cursor"] = cursor
+        return region.client.call("GET", "/_ferry/failures", params)
+
+    pages, complete = each_region([r for r in regions if r.region in cursors], page_of)
+    found = [qualified(name, f) for name, page in pages for f in page["failures"]]
+    found.sort(key=lambda f: str(f["last_failure"]), reverse=True)
+    more = CURSOR_SEPARATOR.join(
+        f"{name}{ID_SEPARATOR}{page['next_cursor']}" for name, page in pages if page["next_cursor"]
+    )
     if args.json:
-        _print_json(page)
-        return
+        _print_json({"failures": found, "next_cursor": more or None})
+        return complete
     rows = [
         [
-            str(f["id"]), f["state"], f["reason"], f["rule_id"], f"{f['bucket']}/{f['key']}",
+            f["id"], f["state"], f["reason"], f["rule_id"], f"{f['bucket']}/{f['key']}",
             f["version_id"], _destination(f), f["operation"], str(f["attempts"]),
             f["last_failure"],
         ]
-        for f in page["failures"]
+        for f in found
     ]  # fmt: skip
     headers = ["ID", "STATE", "REASON", "RULE", "SOURCE", "VERSION", "DESTINATION", "OPERATION",
                "ATTEMPTS", "LAST FAILURE"]  # fmt: skip
     print(render_table(headers, rows) if rows else "no failures")
-    if page["next_cursor"]:
-        print(f"more: --cursor {page['next_cursor']}")
+    if more:
+        print(f"more: --cursor {more}")
+    return complete
 
 
-def show_summary(client: AdminClient, args: argparse.Namespace) -> None:
-    summary = client.call("GET", "/_ferry/failures/summary")
+def merge_summaries(summaries: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Totals summed over regions; per-rule and per-reason rows each name their region (a rule
+    ID is its source bucket's, so the same ID in two regions is two rules)."""
+    total: dict[str, int] = {}
+    rules: list[dict[str, Any]] = []
+    reasons: list[dict[str, Any]] = []
+    for region, summary in summaries:
+        for state, count in summary["total"].items():
+            total[state] = total.get(state, 0) + int(count)
+        rules += [{"region": region, **row} for row in summary["rules"]]
+        reasons += [{"region": region, **row} for row in summary["reasons"]]
+    return {"total": total, "rules": rules, "reasons": reasons}
+
+
+def show_summary(regions: list[RegionClient], args: argparse.Namespace) -> bool:
+    answered, complete = each_region(
+        regions, lambda region: region.client.call("GET", "/_ferry/failures/summary")
+    )
+    summary = merge_summaries(answered)
     if args.json:
         _print_json(summary)
-        return
+        return complete
     states = list(summary["total"])
     print(render_table(["STATE", "COUNT"], [[s, str(n)] for s, n in summary["total"].items()]))
     for title, group, field in (("RULE", "rules", "rule_id"), ("REASON", "reasons", "reason")):
-        rows = [[entry[field], *(str(entry[s]) for s in states)] for entry in summary[group]]
+        rows = [
+            [entry["region"], entry[field], *(str(entry[s]) for s in states)]
+            for entry in summary[group]
+        ]
         print()
-        print(render_table([title, *states], rows) if rows else f"no failures per {title.lower()}")
+        print(
+            render_table(["REGION", title, *states], rows)
+            if rows
+            else f"no failures per {title.lower()}"
+        )
+    return complete
 
 
-def show_failure(client: AdminClient, args: argparse.Namespace) -> None:
-    failure = client.call("GET", f"/_ferry/failures/{args.id}")
+def show_failure(regions: list[RegionClient], args: argparse.Namespace) -> bool:
+    region, number = parse_failure_id(args.id, regions)
+    failure = qualified(region.region, region.client.call("GET", f"/_ferry/failures/{number}"))
     if args.json:
         _print_json(failure)
-        return
+        return True
     width = max(len(name) for name in failure)
     for name, value in failure.items():
         print(f"{name.ljust(width)}  {'-' if value is None else value}")
+    return True
 
 
-def purge_failures(client: AdminClient, args: argparse.Namespace) -> None:
+def purge_failures(regions: list[RegionClient], args: argparse.Namespace) -> bool:
     params = _filters(args)
     if args.all:
         params["all"] = "true"
     elif not params:
         raise CommandError("purge needs a filter (--rule, --bucket, …) or --all")
-    result = client.call("DELETE", "/_ferry/failures", params)
+    answered, complete = each_region(
+        regions, lambda region: region.client.call("DELETE", "/_ferry/failures", params)
+    )
+    purged = {name: int(result["purged"]) for name, result in answered}
+    total = sum(purged.values())
     if args.json:
-        _print_json(result)
-        return
-    print(f"purged {result['purged']} failure record(s)")
+        _print_json({"purged": total, "regions": purged})
+        return complete
+    detail = ", ".join(f"{name}: {count}" for name, count in purged.items())
+    print(f"purged {total} failure record(s) ({detail})")
+    return complete
 
 
 def _destination(failure: Mapping[str, Any]) -> str:
@@ -226,10 +252,3 @@ def _destination(failure: Mapping[str, Any]) -> str:
 
 def _print_json(document: Any) -> None:
     print(json.dumps(document, indent=2))
-
-
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=False)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-             for row in [headers, *rows]]  # fmt: skip
-    return "\n".join(lines)

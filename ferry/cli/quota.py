@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from ferry.cli.failures import (
+from ferry.cli.admin_client import (
     AdminClient,
     CommandError,
     connect,
@@ -72,15 +72,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = parser.add_subparsers(dest="action", required=True)
     connection = connection_options()
     set_ = actions.add_parser("set", parents=[connection], help="set a bucket's limits")
-    set_.add_argument("bucket")
+    set_.add_argument("bucket", help="the bucket")
     set_.add_argument("--max-bytes", type=_size_argument, help="e.g. 500000, 10M, 5Gi, 1Ti")
     set_.add_argument("--max-objects", type=_count_argument, help="versions, markers excluded")
     set_.set_defaults(run=run, act=set_quota)
     show = actions.add_parser("show", parents=[connection], help="limits and current usage")
-    show.add_argument("bucket")
+    show.add_argument("bucket", help="the bucket")
     show.set_defaults(run=run, act=show_quota)
     clear = actions.add_parser("clear", parents=[connection], help="remove a bucket's limits")
-    clear.add_argument("bucket")
+    clear.add_argument("bucket", help="the bucket")
     clear.set_defaults(run=run, act=clear_quota)
 
 

@@ -1,11 +1,18 @@
 """`ferry failures redrive --bucket B --rule R`: re-drive a rule's FAILED versions with a batch
 replication job (S3 Control S3ReplicateObject), as the seed story's command centre does.
 
-It lists the rule's FAILED versions from the failure store (admin API), writes their CSV
-manifest to a bucket (`--manifest-bucket`, default the source bucket, under `ferry-redrive/`),
-checks the roles as `ferry doctor` does (refusing, with the fixes, a job whose every entry
-would fail), creates the job through the region's S3 Control API, confirms it, shows its
-progress until it ends, and prints the summary and where the completion report is.
+The job runs in the source bucket's region (found with HeadBucket, whichever region is asked).
+It lists the rule's FAILED versions from that region's failure store (admin API), writes their
+CSV manifest under `ferry-redrive/` in a bucket outside replication, creates the job through
+the region's S3 Control API, confirms it, shows its progress until it ends, and prints the
+summary and where the manifest and the completion report went. Before writing anything it
+checks the roles as `ferry doctor` does (`cli/redrive_checks.py`), refusing, with the fixes,
+a job whose every entry would fail.
+
+The manifest and report bucket is, unless `--manifest-bucket` names one, Ferry's batch bucket
+of the job's account in that region, `ferry-batch-<account>-<region>`, created on first use
+with no replication configuration: written into the source bucket they would be replicated by
+any rule that matches `ferry-redrive/` (a catch-all rule does), which AWS advises against.
 """
 
 from __future__ import annotations
@@ -21,12 +28,14 @@ from xml.sax.saxutils import escape
 
 import httpx
 
-from ferry.cli.failures import AdminClient, CommandError, run
+from ferry.cli.admin_client import AdminClient, CommandError, RegionClient
+from ferry.cli.failures import run
 from ferry.cli.redrive_checks import refuse_unless_roles_ready
 from ferry.config import root_credentials_from_env
 from ferry.replication.manifest import ManifestEntry, render_csv_manifest
 
 MANIFEST_PREFIX = "ferry-redrive/"
+BATCH_BUCKET = "ferry-batch-{account}-{region}"
 POLL_S = 0.5
 BAR_WIDTH = 30
 MAX_FAILED_SHOWN = 20
@@ -45,8 +54,12 @@ def add_parser(
     parser.add_argument("--bucket", required=True, help="source bucket")
     parser.add_argument("--rule", required=True, help="replication rule ID")
     parser.add_argument("--reason", help="only failures with this reason")
-    parser.add_argument("--manifest-bucket", help="bucket for the manifest and report")
-    parser.add_argument("--priority", type=int, default=10)
+    parser.add_argument(
+        "--manifest-bucket",
+        help="bucket for the manifest and report (default: Ferry's batch bucket of the account "
+        "in the source region, ferry-batch-ACCOUNT-REGION, which nothing replicates)",
+    )
+    parser.add_argument("--priority", type=int, default=10, help="the job's priority (default 10)")
     parser.add_argument("--no-wait", action="store_true", help="do not wait for the job")
     parser.add_argument("--account-id", help="account of the job (default: the root account)")
     parser.add_argument(
@@ -109,21 +122,55 @@ def _text(root: ET.Element, path: str) -> str:
     return "" if found is None or found.text is None else found.text
 
 
-def redrive(client: AdminClient, args: argparse.Namespace) -> None:
+def source_region(regions: list[RegionClient], bucket: str) -> RegionClient:
+    """The region serving `bucket`: any region's HeadBucket names it (200 or 301)."""
+    response = regions[0].client.http.head(f"/{quote(bucket)}")
+    if response.status_code == 404:
+        raise CommandError(f"no bucket {bucket}")
+    name = response.headers.get("x-amz-bucket-region")
+    if name is None:
+        raise CommandError(f"HeadBucket {bucket}: HTTP {response.status_code}, no region")
+    for region in regions:
+        if region.region == name:
+            return region
+    raise CommandError(f"bucket {bucket} lives in {name}, which this command does not reach")
+
+
+def batch_bucket(http: httpx.Client, account: str, region: str) -> str:
+    """Ferry's batch bucket of `account` in `region`, created when missing (no replication
+    configuration, so nothing written there is replicated)."""
+    name = BATCH_BUCKET.format(account=account, region=region)
+    body = b""
+    if region != "us-east-1":  # as AWS: us-east-1 takes no LocationConstraint
+        body = (
+            "<CreateBucketConfiguration><LocationConstraint>"
+            f"{escape(region)}</LocationConstraint></CreateBucketConfiguration>"
+        ).encode()
+    response = http.put(f"/{name}", content=body)
+    if response.status_code == 409 and b"BucketAlreadyOwnedByYou" in response.content:
+        return name
+    _checked(response)
+    return name
+
+
+def redrive(regions: list[RegionClient], args: argparse.Namespace) -> bool:
+    source = source_region(regions, args.bucket)
+    client = source.client
     entries = failed_versions(client, args)
     if not entries:
         print(f"no FAILED versions for rule {args.rule} in {args.bucket}")
-        return
+        return True
     role = args.role_arn or replication_role(client.http, args.bucket)
-    refuse_unless_roles_ready(args, role)
+    refuse_unless_roles_ready(regions, source, args, role)
     http = client.http
     account = args.account_id or root_credentials_from_env({}).account_id
-    bucket = args.manifest_bucket or args.bucket
+    bucket = args.manifest_bucket or batch_bucket(http, account, source.region)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     key = f"{MANIFEST_PREFIX}{args.rule}-{stamp}.csv"
     put = http.put(f"/{bucket}/{quote(key)}", content=render_csv_manifest(entries))
     _checked(put)
-    print(f"manifest: s3://{bucket}/{key} ({len(entries)} versions)")
+    print(f"manifest: s3://{bucket}/{key} ({len(entries)} versions, region {source.region})")
+    print(f"reports: s3://{bucket}/{MANIFEST_PREFIX}reports/")
     body = create_job_body(
         manifest_arn=f"arn:aws:s3:::{bucket}/{key}", etag=put.headers["etag"],
         report_bucket=bucket, token=f"ferry-redrive-{args.rule}-{stamp}"[:64],
@@ -140,7 +187,7 @@ def redrive(client: AdminClient, args: argparse.Namespace) -> None:
                            params={"requestedJobStatus": "Ready"}, headers=headers))  # fmt: skip
         print("confirmed")
     if args.no_wait:
-        return
+        return True
     job = _wait_for(http, job_id, headers, _ENDED, progress=True)
     print(f"status: {job['status']}  succeeded: {job['succeeded']}  failed: {job['failed']}  "
           f"total: {job['total']}")  # fmt: skip
@@ -153,6 +200,7 @@ def redrive(client: AdminClient, args: argparse.Namespace) -> None:
         print_failed_tasks(http, bucket, report)
     if job["status"] != "Complete" or job["failed"]:
         raise CommandError(f"job {job_id} ended {job['status']} with {job['failed']} failed")
+    return True
 
 
 def print_failed_tasks(http: httpx.Client, bucket: str, report: str) -> None:

@@ -47,11 +47,19 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=Path,
         help="the deployment's data directory (without --config: the embedded default)",
     )
-    parser.add_argument("--region", default=os.environ.get("FERRY_REGION"))
+    parser.add_argument(
+        "--region",
+        default=os.environ.get("FERRY_REGION"),
+        help=f"the region to serve (default $FERRY_REGION, else {DEFAULT_REGION} alone)",
+    )
     parser.add_argument("--host", default=None, help="without a deployment only")
     parser.add_argument("--port", type=int, default=None, help="without a deployment only")
     parser.add_argument("--data-dir", type=Path, default=None, help="default ./ferry-data/REGION")
-    parser.add_argument("--log-level", default=os.environ.get("FERRY_LOG_LEVEL", "warning"))
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("FERRY_LOG_LEVEL", "warning"),
+        help="debug, info, warning (default, or $FERRY_LOG_LEVEL), error",
+    )
     parser.add_argument(
         "--no-banner", action="store_true", help="don't print the credentials banner"
     )

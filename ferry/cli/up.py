@@ -1,10 +1,13 @@
 """`ferry up`: run a whole deployment on this machine, one process per region.
 
-`ferry up` (the embedded default: us-east-1 on :9000 and eu-west-1 on :9001, data in
-./ferry-data/) or `ferry up --config ferry.toml`. Each region runs as
+`ferry up` (./ferry.toml if it exists, else the embedded default: us-east-1 on :9000 and
+eu-west-1 on :9001, data in ./ferry-data/) or `ferry up --config ferry.toml`. Each region runs as
 `python -m ferry serve --config FILE --region NAME` (or `--deployment-data-dir DIR` for the
 default), so every region knows every other region's endpoint. Ctrl-C or SIGTERM stops them
 all and exits 0; a region that dies is restarted (see `cli/supervisor.py`).
+
+Before it writes anything, `ferry up` refuses (exit 1) when this deployment already runs or a
+region's port is taken, so a second `ferry up` never touches the first one's pid files.
 """
 
 from __future__ import annotations
@@ -15,31 +18,32 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 from types import FrameType
 
-from ferry.cli.supervisor import POLL_INTERVAL_S, RegionProcess, Supervisor
-from ferry.config import (
-    DEFAULT_DATA_DIR,
-    ConfigError,
-    DeploymentConfig,
-    default_deployment,
-    load_deployment,
+from ferry.cli.deployment_file import add_deployment_options, config_file, resolve_deployment
+from ferry.cli.run_dir import (
+    SUPERVISOR_PID_FILE,
+    busy_regions,
+    lock_deployment,
+    run_dir_of,
+    supervisor_pid,
 )
+from ferry.cli.supervisor import POLL_INTERVAL_S, RegionProcess, Supervisor
+from ferry.config import DEFAULT_DATA_DIR, ConfigError, DeploymentConfig
 
 log = logging.getLogger("ferry.up")
 
 READY_TIMEOUT_S = 60.0
-RUN_DIR_NAME = "run"  # under the deployment data dir: up.pid and <region>.pid
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("up", help="run every region of a deployment")
-    parser.add_argument("--config", type=Path, help="ferry.toml (default: the embedded default)")
+    add_deployment_options(parser)
     parser.add_argument(
-        "--data-dir", type=Path, default=None, help="the deployment's data directory"
+        "--log-level",
+        default=os.environ.get("FERRY_LOG_LEVEL", "warning"),
+        help="the regions' log level: debug, info, warning (default, or $FERRY_LOG_LEVEL), error",
     )
-    parser.add_argument("--log-level", default=os.environ.get("FERRY_LOG_LEVEL", "warning"))
     parser.set_defaults(run=run)
 
 
@@ -59,15 +63,24 @@ def region_argv(args: argparse.Namespace, region: str) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level="WARNING", format="%(asctime)s ferry up: %(message)s")
     log.setLevel(logging.INFO)  # our own events; libraries (httpx) stay quiet
+    args.config = config_file(args.config)
     try:
-        if args.config is not None:
-            deployment = load_deployment(args.config, data_dir=args.data_dir)
-        else:
-            deployment = default_deployment(args.data_dir or DEFAULT_DATA_DIR)
+        deployment = resolve_deployment(args.config, args.data_dir)
     except ConfigError as exc:
         print(f"ferry up: {exc}", flush=True)
         return 2
-    run_dir = deployment.data_dir / RUN_DIR_NAME
+    refusal = why_not_start(deployment)
+    lock = lock_deployment(deployment) if refusal is None else None
+    if lock is None:
+        refusal = refusal or "this deployment is starting in another `ferry up`"
+        print(f"ferry up: {refusal}", file=sys.stderr, flush=True)
+        return 1
+    with lock:
+        return _supervise(args, deployment)
+
+
+def _supervise(args: argparse.Namespace, deployment: DeploymentConfig) -> int:
+    run_dir = run_dir_of(deployment)
     supervisor = Supervisor(
         [RegionProcess(region=r, argv=region_argv(args, r.name)) for r in deployment.regions],
         run_dir,
@@ -76,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop.set)
     signal.signal(signal.SIGTERM, stop.set)
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "up.pid").write_text(f"{os.getpid()}\n")
+    (run_dir / SUPERVISOR_PID_FILE).write_text(f"{os.getpid()}\n")
     try:
         supervisor.start_all()
         laggards = supervisor.wait_ready(READY_TIMEOUT_S, stop.is_set)
@@ -92,7 +105,25 @@ def run(args: argparse.Namespace) -> int:
         return 0
     finally:
         supervisor.stop_all()
-        (run_dir / "up.pid").unlink(missing_ok=True)
+        (run_dir / SUPERVISOR_PID_FILE).unlink(missing_ok=True)
+
+
+def why_not_start(deployment: DeploymentConfig) -> str | None:
+    """Why this deployment cannot start now (already running, a port taken); None: it can."""
+    running = supervisor_pid(deployment)
+    if running is not None:
+        return (
+            f"this deployment is already running (ferry up pid {running}, data in "
+            f"{deployment.data_dir}); `ferry status` shows it, `ferry down` stops it"
+        )
+    busy = busy_regions(deployment)
+    if busy:
+        taken = ", ".join(f"{r.host}:{r.port} ({r.name})" for r in busy)
+        return (
+            f"port(s) already in use: {taken}; another Ferry or another program is listening "
+            "there (`ferry status` shows a Ferry deployment; pick other ports in ferry.toml)"
+        )
+    return None
 
 
 class _StopFlag:

@@ -21,12 +21,18 @@ from ferry.region import Region, build_region
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("worker", help="run replication workers for one region")
     parser.add_argument("--config", type=Path, help="the deployment's ferry.toml")
-    parser.add_argument("--deployment-data-dir", type=Path)
-    parser.add_argument("--region", default=None)
+    parser.add_argument(
+        "--deployment-data-dir",
+        type=Path,
+        help="the deployment's data directory (without --config: the embedded default)",
+    )
+    parser.add_argument("--region", default=None, help="the region whose tasks to work")
     parser.add_argument("--host", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument("--log-level", default="warning")
+    parser.add_argument("--data-dir", type=Path, default=None, help="the region's data directory")
+    parser.add_argument(
+        "--log-level", default="warning", help="debug, info, warning (default), error"
+    )
     parser.set_defaults(run=run)
 
 

@@ -18,7 +18,7 @@ from ferry.control.roles import Roles
 from ferry.control.sealing import SecretSealer
 from ferry.control.users import Users
 
-CONTROL_MIGRATIONS = "ferry.control.sql"
+CONTROL_MIGRATIONS = ("ferry.control",)  # the packages whose migrations make up its database
 CONTROL_DATABASE_NAME = "control.sqlite3"
 
 __all__ = [

@@ -7,7 +7,7 @@ Each key's 32-byte material is kept sealed under the region master key and opene
 so disabling a key stops every later use at once, Decrypt included (as AWS).
 
 This is the interface SSE (crypto/sse.py) and, later, replication use: `generate_data_key`,
-`decrypt_data_key`, `describe_key`. The KMS JSON API (api/kms.py) uses the rest.
+`decrypt_data_key`, `describe_key`. The KMS JSON API (api/kms/) uses the rest.
 """
 
 from __future__ import annotations

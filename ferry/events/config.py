@@ -16,8 +16,7 @@ from ferry.protocol.xml.notification import (
     parse_notification_configuration,
     render_notification_configuration,
 )
-from ferry.store import Database, Tx
-from ferry.store.errors import NoSuchBucket
+from ferry.store import Database, Tx, fetch_bucket_state, find_bucket_state
 
 REPLICATION_EVENTS = (
     "s3:Replication:OperationFailedReplication",
@@ -123,10 +122,12 @@ class ConfigurationCache:
         self._parsed: dict[str, NotificationConfiguration] = {}
 
     def load(self, tx: Tx, bucket: str) -> BucketNotifications | None:
+        state = find_bucket_state(tx, bucket)
+        if state is None:
+            return None
         row = tx.execute(
-            "SELECT n.document, b.region, b.owner_id FROM buckets b JOIN bucket_notifications n "
-            "ON n.bucket = b.name AND n.bucket_created_ms = b.created_ms WHERE b.name = ?",
-            (bucket,),
+            "SELECT document FROM bucket_notifications WHERE bucket = ? AND bucket_created_ms = ?",
+            (bucket, state.incarnation),
         ).fetchone()
         if row is None:
             return None
@@ -137,7 +138,7 @@ class ConfigurationCache:
                 self._parsed.clear()
             parsed = parse_notification_configuration(text.encode())
             self._parsed[text] = parsed
-        return BucketNotifications(config=parsed, region=row[1], owner_id=row[2])
+        return BucketNotifications(config=parsed, region=state.region, owner_id=state.owner_id)
 
 
 class NotificationConfigs:
@@ -153,15 +154,13 @@ class NotificationConfigs:
         ).decode()
 
         def store(tx: Tx) -> None:
-            row = tx.execute("SELECT created_ms FROM buckets WHERE name = ?", (bucket,)).fetchone()
-            if row is None:
-                raise NoSuchBucket(bucket=bucket)
+            state = fetch_bucket_state(tx, bucket)
             tx.execute("DELETE FROM bucket_notifications WHERE bucket = ?", (bucket,))
             if config.configurations or config.event_bridge:
                 tx.execute(
                     "INSERT INTO bucket_notifications (bucket, bucket_created_ms, document) "
                     "VALUES (?, ?, ?)",
-                    (bucket, row[0], document),
+                    (bucket, state.incarnation, document),
                 )
 
         await self._db.write(store)
@@ -170,8 +169,7 @@ class NotificationConfigs:
         """An empty configuration when none is set (AWS answers an empty document)."""
 
         def load(tx: Tx) -> NotificationConfiguration | None:
-            if tx.execute("SELECT 1 FROM buckets WHERE name = ?", (bucket,)).fetchone() is None:
-                raise NoSuchBucket(bucket=bucket)
+            fetch_bucket_state(tx, bucket)
             found = ConfigurationCache().load(tx, bucket)
             return None if found is None else found.config
 

@@ -22,7 +22,7 @@ from ferry.events.outbox import (
     claim_due_events,
     has_due_events,
     mark_delivered,
-    reschedule_event,
+    reschedule_events,
 )
 from ferry.events.targets import Publisher, open_publisher
 from ferry.store import Database, Tx
@@ -184,8 +184,8 @@ class EventDelivery:
             extra={"target": events[0].target_arn, "events": len(events), "error": error},
         )
 
-        def reschedule(tx: Tx) -> None:
-            for event in events:
-                reschedule_event(tx, event.event_id, due_ms=now_ms + delay_ms, error=error)
-
-        await self._db.write(reschedule)
+        ids = [event.event_id for event in events]
+        await self._db.write(
+            partial(reschedule_events, event_ids=ids, due_ms=now_ms + delay_ms, now_ms=now_ms,
+                    error=error)
+        )  # fmt: skip

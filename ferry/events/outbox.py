@@ -22,7 +22,7 @@ from ferry.events.records import (
     render_message,
     render_record,
 )
-from ferry.store import Database, Tx, Version
+from ferry.store import Database, Queue, Tx, Version, fetch_version
 from ferry.store.hooks import WriteOrigin
 
 # Ferry's replication operations (`replication.tasks.Operation`) as `s3Operation` values.
@@ -32,6 +32,18 @@ S3_OPERATIONS = {
     "METADATA": "OBJECT_METADATA_PUT",
 }
 FAILED_REPLICATION = "s3:Replication:OperationFailedReplication"
+MAX_ERROR_CHARS = 1000  # of a failed delivery's error, kept on its row
+# No dead letter: an event waits (backing off) until its target takes it, or an operator
+# removes the target.
+OUTBOX = Queue(
+    table="event_outbox",
+    ids=("event_id",),
+    columns=(
+        "event_id", "target_arn", "bucket", "event_name", "payload", "created_ms", "attempts",
+        "last_error",
+    ),
+    order=("event_id",),  # oldest first: a target receives its events in order
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,12 +127,13 @@ def enqueue_event(
             principal_id=principal_id,
             replication=replication,
         )
-        rows.append((match.arn, source.bucket, event_name, render_message(record), now_ms, now_ms))
-    tx.executemany(
-        "INSERT INTO event_outbox (target_arn, bucket, event_name, payload, created_ms, due_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+        rows.append(
+            {
+                "target_arn": match.arn, "bucket": source.bucket, "event_name": event_name,
+                "payload": render_message(record), "created_ms": now_ms,
+            }
+        )  # fmt: skip
+    OUTBOX.enqueue(tx, rows, due_ms=now_ms)
     return len(rows)
 
 
@@ -142,16 +155,13 @@ def publish_replication_failure(
     found = ConfigurationCache().load(tx, bucket)
     if found is None:
         return 0
-    row = tx.execute(
-        "SELECT seq, size, etag FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
-        (bucket, key, version_id),
-    ).fetchone()
+    version = fetch_version(tx, bucket, key, version_id, with_body=False)
     obj = ObjectInfo(
         key=key,
         version_id=None if version_id == "null" else version_id,
-        sequencer=int(row[0]) if row else 0,
-        size=int(row[1]) if row else None,
-        etag=str(row[2]) if row else None,
+        sequencer=version.seq if version else 0,
+        size=version.size if version else None,
+        etag=version.etag if version else None,
     )
     source = EventSource(
         region=found.region, bucket=bucket, owner_id=found.owner_id, time=from_epoch_ms(now_ms)
@@ -166,9 +176,6 @@ def publish_replication_failure(
     return enqueue_event(tx, found, FAILED_REPLICATION, source, obj, S3_PRINCIPAL, data)
 
 
-_COLUMNS = "event_id, target_arn, bucket, event_name, payload, created_ms, attempts, last_error"
-
-
 def _event(row: Any) -> OutboxEvent:
     return OutboxEvent(
         event_id=row[0], target_arn=row[1], bucket=row[2], event_name=row[3], payload=row[4],
@@ -177,37 +184,23 @@ def _event(row: Any) -> OutboxEvent:
 
 
 def has_due_events(tx: Tx, *, now_ms: int) -> bool:
-    row = tx.execute(
-        "SELECT 1 FROM event_outbox WHERE due_ms <= ? AND leased_until_ms <= ? LIMIT 1",
-        (now_ms, now_ms),
-    ).fetchone()
-    return row is not None
+    return OUTBOX.has_due(tx, now_ms=now_ms)
 
 
 def claim_due_events(tx: Tx, *, now_ms: int, limit: int, lease_ms: int) -> list[OutboxEvent]:
-    rows = tx.execute(
-        f"SELECT {_COLUMNS} FROM event_outbox WHERE due_ms <= ? AND leased_until_ms <= ? "
-        "ORDER BY event_id LIMIT ?",
-        (now_ms, now_ms, limit),
-    ).fetchall()
-    tx.executemany(
-        "UPDATE event_outbox SET leased_until_ms = ?, attempts = attempts + 1, "
-        "last_attempt_ms = ? WHERE event_id = ?",
-        [(now_ms + lease_ms, now_ms, r[0]) for r in rows],
-    )
+    """Oldest first; an event's attempts count the delivery now under way."""
+    rows = OUTBOX.claim(tx, now_ms=now_ms, limit=limit, lease_ms=lease_ms)
     return [_event(r) for r in rows]
 
 
 def mark_delivered(tx: Tx, event_ids: list[int]) -> None:
-    tx.executemany("DELETE FROM event_outbox WHERE event_id = ?", [(i,) for i in event_ids])
+    OUTBOX.complete(tx, event_ids)
 
 
-def reschedule_event(tx: Tx, event_id: int, *, due_ms: int, error: str) -> None:
-    tx.execute(
-        "UPDATE event_outbox SET due_ms = ?, leased_until_ms = 0, last_error = ? "
-        "WHERE event_id = ?",
-        (due_ms, error[:1000], event_id),
-    )
+def reschedule_events(
+    tx: Tx, event_ids: list[int], *, due_ms: int, now_ms: int, error: str
+) -> None:
+    OUTBOX.reschedule(tx, event_ids, due_ms=due_ms, now_ms=now_ms, error=error[:MAX_ERROR_CHARS])
 
 
 def list_outbox(tx: Tx, *, limit: int) -> tuple[dict[str, int], list[OutboxEvent]]:
@@ -217,7 +210,8 @@ def list_outbox(tx: Tx, *, limit: int) -> tuple[dict[str, int], list[OutboxEvent
         for r in tx.execute("SELECT target_arn, COUNT(*) FROM event_outbox GROUP BY target_arn")
     }
     rows = tx.execute(
-        f"SELECT {_COLUMNS} FROM event_outbox ORDER BY event_id LIMIT ?", (limit,)
+        f"SELECT {', '.join(OUTBOX.columns)} FROM event_outbox ORDER BY event_id LIMIT ?",
+        (limit,),
     ).fetchall()
     return counts, [_event(r) for r in rows]
 

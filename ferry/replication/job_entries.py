@@ -13,12 +13,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ferry.replication.manifest import ManifestEntry, bucket_configuration
+from ferry.replication.manifest import ManifestEntry
 from ferry.replication.retry import FailureReason
 from ferry.replication.rules import destinations_for
-from ferry.replication.tasks import PENDING, REPLICA, Operation, enqueue_task
-from ferry.store import Tx
-from ferry.store.records import encryption_from_json, is_sse_kms, pairs_from_json
+from ferry.replication.tasks import Operation, enqueue_task
+from ferry.store import (
+    Queue,
+    ReplicationStatus,
+    Tx,
+    fetch_latest,
+    fetch_replication_configuration,
+    fetch_version,
+    find_bucket_state,
+    set_replication_status,
+)
+from ferry.store.records import is_sse_kms
 
 # Per job: how far ahead of the workers a job enqueues. The runner tops it up every JOB_POLL_S,
 # so this bounds a job's rate (512 per 0.2 s); enough that batched workers rarely wait for it.
@@ -46,12 +55,34 @@ class EntryOutcome:
     message: str
 
 
+# A job's entries are a queue without leases or due times: the runner claims QUEUED entries
+# (RUNNING) in the transaction that enqueues their tasks, and an entry stays claimed, across
+# restarts, until its tasks are over (the checkpoint); SUCCEEDED entries are kept for the
+# completion report, FAILED ones are its dead letters.
+ENTRIES = Queue(
+    table="batch_job_entries",
+    ids=("job_id", "seq"),
+    columns=("seq", "bucket", "key", "version_id"),
+    order=("seq",),
+    due=None,
+    lease=None,
+    attempts=None,
+    last_attempt=None,
+    error="message",
+    status="status",
+    pending=EntryStatus.QUEUED.value,
+    claimed=EntryStatus.RUNNING.value,
+    done=EntryStatus.SUCCEEDED.value,
+    dead=EntryStatus.FAILED.value,
+)
+
+
 def insert_entries(tx: Tx, job_id: str, entries: Sequence[ManifestEntry]) -> None:
-    tx.executemany(
-        "INSERT INTO batch_job_entries (job_id, seq, bucket, key, version_id, status) "
-        "VALUES (?, ?, ?, ?, ?, 'QUEUED')",
-        [(job_id, n, e.bucket, e.key, e.version_id) for n, e in enumerate(entries)],
-    )
+    rows = [
+        {"job_id": job_id, "seq": n, "bucket": e.bucket, "key": e.key, "version_id": e.version_id}
+        for n, e in enumerate(entries)
+    ]
+    ENTRIES.enqueue(tx, rows)
 
 
 def count_entries(tx: Tx, job_id: str, status: EntryStatus) -> int:
@@ -75,11 +106,7 @@ def enqueue_entries(
     room = MAX_RUNNING_ENTRIES - count_entries(tx, job_id, EntryStatus.RUNNING)
     if room <= 0:
         return 0, 0
-    rows = tx.execute(
-        "SELECT seq, bucket, key, version_id FROM batch_job_entries "
-        "WHERE job_id = ? AND status = 'QUEUED' ORDER BY seq LIMIT ?",
-        (job_id, room),
-    ).fetchall()
+    rows = ENTRIES.claim(tx, now_ms=now_ms, limit=room, where="t.job_id = ?", params=(job_id,))
     failed = 0
     for seq, bucket, key, version_id in rows:
         refusal = judge(bucket, key) if judge is not None else None
@@ -98,27 +125,24 @@ def _start_entry(
     tx: Tx, job_id: str, seq: int, bucket: str, key: str, version_id: str | None, *, now_ms: int
 ) -> tuple[str, str] | None:
     """Enqueue the entry's tasks; or (reason, message) when it cannot replicate."""
-    config = bucket_configuration(tx, bucket)
+    config = fetch_replication_configuration(tx, bucket)
     if config is None:
-        exists = tx.execute("SELECT 1 FROM buckets WHERE name = ?", (bucket,)).fetchone()
-        if exists is None:
+        if find_bucket_state(tx, bucket) is None:
             return FailureReason.SrcBucketNotFound.value, f"Bucket {bucket} is not in this region."
         return "SrcBucketReplicationConfigMissing", "The source bucket has no replication rules."
-    where, params = "version_id = ?", (bucket, key, version_id)
-    if version_id is None:
-        where, params = "is_latest = 1 AND ? IS NULL", (bucket, key, None)
-    row = tx.execute(
-        "SELECT version_id, is_delete_marker, storage_class, tags, replication_status, "
-        f"encryption FROM versions WHERE bucket = ? AND key = ? AND {where}",
-        params,
-    ).fetchone()
-    if row is None:
+    version = (
+        fetch_latest(tx, bucket, key, with_body=False)
+        if version_id is None
+        else fetch_version(tx, bucket, key, version_id, with_body=False)
+    )
+    if version is None:
         reason = "SrcVersionNotFound" if version_id is not None else "SrcObjectNotFound"
         return reason, "The source version does not exist."
-    found_version, marker, storage_class, tags, status, encryption = row
+    found_version, marker = version.version_id, version.is_delete_marker
+    status = version.attrs.replication_status
     targets = destinations_for(
-        config, key=key, tags=dict(pairs_from_json(tags)), is_delete_marker=bool(marker),
-        storage_class=storage_class, sse_kms=is_sse_kms(encryption_from_json(encryption)),
+        config, key=key, tags=dict(version.attrs.tags), is_delete_marker=marker,
+        storage_class=version.attrs.storage_class, sse_kms=is_sse_kms(version.attrs.encryption),
     )  # fmt: skip
     if not targets:
         return "SrcObjectNotEligible", "No enabled replication rule selects this version."
@@ -133,33 +157,32 @@ def _start_entry(
             tx, bucket=bucket, key=key, version_id=found_version,
             operation=Operation.DELETE_MARKER if marker else Operation.OBJECT,
             rule_id=target.rule_id, destination_bucket=target.bucket,
-            storage_class=target.storage_class, on_replica=status == REPLICA, now_ms=now_ms,
+            storage_class=target.storage_class,
+            on_replica=status is ReplicationStatus.REPLICA, now_ms=now_ms,
             job_id=job_id,
         )  # fmt: skip
-    if status != REPLICA:
+    if status is not ReplicationStatus.REPLICA:
+        set_replication_status(
+            tx, bucket=bucket, key=key, version_id=found_version,
+            status=ReplicationStatus.PENDING,
+        )  # fmt: skip
+    if version_id is None:  # the report names the version the job replicated
         tx.execute(
-            "UPDATE versions SET replication_status = ? WHERE bucket = ? AND key = ? "
-            "AND version_id = ?",
-            (PENDING, bucket, key, found_version),
+            "UPDATE batch_job_entries SET version_id = ? WHERE job_id = ? AND seq = ?",
+            (found_version, job_id, seq),
         )
-    tx.execute(
-        "UPDATE batch_job_entries SET status = 'RUNNING', version_id = ? "
-        "WHERE job_id = ? AND seq = ?",
-        (found_version, job_id, seq),
-    )
     return None
 
 
 def _finish_entry(
     tx: Tx, job_id: str, seq: int, *, succeeded: bool, code: str = "", message: str = ""
 ) -> None:
-    status = EntryStatus.SUCCEEDED if succeeded else EntryStatus.FAILED
     http = 200 if succeeded else (404 if code in _NOT_FOUND_REASONS else 400)
-    tx.execute(
-        "UPDATE batch_job_entries SET status = ?, http_status = ?, error_code = ?, message = ? "
-        "WHERE job_id = ? AND seq = ?",
-        (status.value, http, code or None, message or None, job_id, seq),
-    )
+    fields = {"http_status": http, "error_code": code or None, "message": message or None}
+    if succeeded:
+        ENTRIES.complete(tx, [(job_id, seq)], fields=fields)
+    else:
+        ENTRIES.dead_letter(tx, [(job_id, seq)], fields=fields)
 
 
 def settle_entries(tx: Tx, job_id: str) -> tuple[int, int]:

@@ -10,16 +10,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote_plus
 
-from ferry.core.clock import epoch_ms
 from ferry.core.errors import Invalid
 from ferry.protocol.xml.jobs import GeneratorFilter, ManifestGenerator
-from ferry.protocol.xml.replication import (
-    ReplicationConfiguration,
-    parse_replication_configuration,
-)
 from ferry.replication.rules import destinations_for
-from ferry.store import Tx
-from ferry.store.records import encryption_from_json, is_sse_kms, pairs_from_json
+from ferry.store import Tx, Version, fetch_replication_configuration, scan_versions
+from ferry.store.records import is_sse_kms
 
 DEFAULT_FIELDS = ("Bucket", "Key", "VersionId")
 MAX_MANIFEST_BYTES = 512 * 1024 * 1024
@@ -74,48 +69,38 @@ def render_csv_manifest(entries: Iterable[ManifestEntry]) -> bytes:
     return out.getvalue().encode()
 
 
-def bucket_configuration(tx: Tx, bucket: str) -> ReplicationConfiguration | None:
-    row = tx.execute("SELECT replication FROM buckets WHERE name = ?", (bucket,)).fetchone()
-    if row is None or not row[0]:
-        return None
-    return parse_replication_configuration(str(row[0]).encode())
-
-
 def generate_manifest(tx: Tx, bucket: str, generator: ManifestGenerator) -> list[ManifestEntry]:
     """Every version of `bucket` the generator's filter selects, oldest write first."""
     chosen = generator.filter or GeneratorFilter()
-    config = bucket_configuration(tx, bucket)
-    rows = tx.execute(
-        "SELECT key, version_id, is_delete_marker, last_modified_ms, storage_class, tags, "
-        "replication_status, encryption FROM versions WHERE bucket = ? ORDER BY seq",
-        (bucket,),
-    ).fetchall()
+    config = fetch_replication_configuration(tx, bucket)
     entries: list[ManifestEntry] = []
-    for key, version_id, marker, modified_ms, storage_class, tags, status, encryption in rows:
-        if not _matches(chosen, key=key, modified_ms=modified_ms, status=status):
+    for version in scan_versions(tx, bucket):
+        key = version.key
+        if not _matches(chosen, version):
             continue
         if chosen.eligible_for_replication and (
             config is None
             or not destinations_for(
                 config,
                 key=key,
-                tags=dict(pairs_from_json(tags)),
-                is_delete_marker=bool(marker),
-                storage_class=storage_class,
-                sse_kms=is_sse_kms(encryption_from_json(encryption)),
+                tags=dict(version.attrs.tags),
+                is_delete_marker=version.is_delete_marker,
+                storage_class=version.attrs.storage_class,
+                sse_kms=is_sse_kms(version.attrs.encryption),
             )
         ):
             continue
-        entries.append(ManifestEntry(bucket=bucket, key=key, version_id=version_id))
+        entries.append(ManifestEntry(bucket=bucket, key=key, version_id=version.version_id))
     return entries
 
 
-def _matches(chosen: GeneratorFilter, *, key: str, modified_ms: int, status: str | None) -> bool:
-    if chosen.statuses and (status or "NONE") not in chosen.statuses:
+def _matches(chosen: GeneratorFilter, version: Version) -> bool:
+    key, modified = version.key, version.last_modified
+    if chosen.statuses and (version.attrs.replication_status or "NONE") not in chosen.statuses:
         return False
-    if chosen.created_after is not None and modified_ms < epoch_ms(chosen.created_after):
+    if chosen.created_after is not None and modified < chosen.created_after:
         return False
-    if chosen.created_before is not None and modified_ms >= epoch_ms(chosen.created_before):
+    if chosen.created_before is not None and modified >= chosen.created_before:
         return False
     constraint = chosen.key_name
     if constraint is None:

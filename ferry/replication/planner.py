@@ -11,45 +11,45 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ferry.core.clock import Clock, epoch_ms
-from ferry.protocol.xml.replication import (
-    ReplicationConfiguration,
-    parse_replication_configuration,
-)
+from ferry.protocol.xml.replication import ReplicationConfiguration
 from ferry.replication.rules import ReplicationTarget, destinations_for
-from ferry.replication.tasks import PENDING, REPLICA, Operation, enqueue_task
-from ferry.store import Tx, Version
+from ferry.replication.tasks import Operation, enqueue_task
+from ferry.store import (
+    ReplicationStatus,
+    Tx,
+    Version,
+    fetch_replication_configuration,
+    set_replication_status,
+)
 from ferry.store.hooks import WriteOrigin
 from ferry.store.records import is_sse_kms
-
-MAX_CACHED_CONFIGURATIONS = 1024
 
 
 class ReplicationPlanner:
     def __init__(self, clock: Clock, on_enqueue: Callable[[], None] | None = None) -> None:
         self._clock = clock
         self._on_enqueue = on_enqueue
-        self._parsed: dict[str, ReplicationConfiguration] = {}
 
     def on_commit(
         self, tx: Tx, old: Version | None, new: Version | None, origin: WriteOrigin
     ) -> None:
         if origin is WriteOrigin.REPLICATION or new is None:
             return  # replica writes, and deletes of a specific version, are never replicated
-        config = self._configuration(tx, new.bucket)
+        config = fetch_replication_configuration(tx, new.bucket)
         if config is None:
             return
         if old is not None and old.seq == new.seq:
             targets = self._metadata_targets(config, old, new)
             operation = Operation.METADATA
         else:
-            if new.attrs.replication_status == REPLICA:
+            if new.attrs.replication_status is ReplicationStatus.REPLICA:
                 return
             targets = self._targets(config, new, new)
             operation = Operation.DELETE_MARKER if new.is_delete_marker else Operation.OBJECT
         if not targets:
             return
         now_ms = epoch_ms(self._clock.now())
-        on_replica = new.attrs.replication_status == REPLICA
+        on_replica = new.attrs.replication_status is ReplicationStatus.REPLICA
         for target in targets:
             enqueue_task(
                 tx,
@@ -63,7 +63,13 @@ class ReplicationPlanner:
                 on_replica=on_replica,
                 now_ms=now_ms,
             )
-        tx.execute("UPDATE versions SET replication_status = ? WHERE seq = ?", (PENDING, new.seq))
+        set_replication_status(
+            tx,
+            bucket=new.bucket,
+            key=new.key,
+            version_id=new.version_id,
+            status=ReplicationStatus.PENDING,
+        )
         if self._on_enqueue is not None:
             self._on_enqueue()
 
@@ -89,20 +95,7 @@ class ReplicationPlanner:
         if status is None or new.is_delete_marker:
             return []  # never eligible: nothing to keep in sync
         targets = self._targets(config, old, new)
-        if status == REPLICA:
+        if status is ReplicationStatus.REPLICA:
             # Replica modification sync: only back along rules that ask for it.
             return [t for t in targets if t.replica_modifications]
         return targets
-
-    def _configuration(self, tx: Tx, bucket: str) -> ReplicationConfiguration | None:
-        row = tx.execute("SELECT replication FROM buckets WHERE name = ?", (bucket,)).fetchone()
-        if row is None or not row[0]:
-            return None
-        text: str = row[0]
-        parsed = self._parsed.get(text)
-        if parsed is None:
-            if len(self._parsed) >= MAX_CACHED_CONFIGURATIONS:
-                self._parsed.clear()
-            parsed = parse_replication_configuration(text.encode())
-            self._parsed[text] = parsed
-        return parsed

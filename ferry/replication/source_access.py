@@ -19,16 +19,18 @@ from typing import Protocol
 
 from ferry.control.errors import MalformedPolicy
 from ferry.control.policy import Policy, PolicyKind, parse_policy
-from ferry.protocol.xml.replication import (
-    ReplicationConfiguration,
-    ReplicationDestination,
-    parse_replication_configuration,
-)
+from ferry.protocol.xml.replication import ReplicationConfiguration, ReplicationDestination
 from ferry.replication.role_access import RoleGrant, SourceDenied, check_source
 from ferry.replication.roles import ReplicationRoles
 from ferry.replication.tasks import Task
 from ferry.replication.transfers import ReplicationFailure
-from ferry.store import Database, Tx, Version
+from ferry.store import (
+    Database,
+    Tx,
+    Version,
+    fetch_bucket_access,
+    fetch_replication_configuration,
+)
 from ferry.store.records import EncryptionKind
 
 
@@ -127,15 +129,14 @@ class SourceAuthorizer:
 
 def _source_bucket(tx: Tx, name: str) -> _SourceBucket | None:
     """None: no bucket, or no replication configuration left (the task fails elsewhere)."""
-    row = tx.execute(
-        "SELECT replication, policy, owner_id FROM buckets WHERE name = ?", (name,)
-    ).fetchone()
-    if row is None or not row[0]:
+    configuration = fetch_replication_configuration(tx, name)
+    if configuration is None:
         return None
+    access = fetch_bucket_access(tx, name)
     return _SourceBucket(
-        configuration=_configuration(row[0]),
-        policy=_policy(row[1]) if row[1] else None,
-        owner_canonical_id=row[2],
+        configuration=configuration,
+        policy=_policy(access.policy) if access.policy else None,
+        owner_canonical_id=access.owner_id,
     )
 
 
@@ -144,11 +145,6 @@ def _kms_key_of(source: Version) -> str | None:
     if encryption is None or encryption.kind is not EncryptionKind.SSE_KMS:
         return None
     return encryption.kms_key_arn
-
-
-@lru_cache(maxsize=256)
-def _configuration(document: str) -> ReplicationConfiguration:
-    return parse_replication_configuration(document.encode())
 
 
 @lru_cache(maxsize=256)

@@ -8,18 +8,14 @@ change commit together.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from ferry.events import publish_replication_failure
 from ferry.replication.failures import FailureState, record_failure, resolve_failure
-from ferry.store import Tx
-
-COMPLETED = "COMPLETED"
-PENDING = "PENDING"
-FAILED = "FAILED"
-REPLICA = "REPLICA"
+from ferry.store import Queue, ReplicationStatus, Tx, set_replication_status
 
 
 class Operation(StrEnum):
@@ -48,10 +44,29 @@ class Task:
     created_ms: int
 
 
-_COLUMNS = (
-    "task_id, bucket, key, version_id, operation, rule_id, destination_bucket, storage_class, "
-    "on_replica, attempts, created_ms"
+# The queue's columns; the per-key order and the fairness between live and batch work are
+# replication's, in the conditions `claim_due_tasks` gives the claim.
+TASKS = Queue(
+    table="replication_tasks",
+    ids=("task_id",),
+    columns=(
+        "task_id", "bucket", "key", "version_id", "operation", "rule_id", "destination_bucket",
+        "storage_class", "on_replica", "attempts", "created_ms",
+    ),
+    first_failure="first_failure_ms",
+    status="status",
+    pending=TaskStatus.PENDING.value,
+    dead=TaskStatus.FAILED.value,  # the dead letter: it stays, with its reason, until re-driven
+)  # fmt: skip
+# A task waits while an earlier task for its key and destination is owed, claimed or not: a
+# delete marker never overtakes the version it covers.
+_IN_KEY_ORDER = (
+    "NOT EXISTS (SELECT 1 FROM replication_tasks e WHERE e.bucket = t.bucket "
+    "AND e.key = t.key AND e.destination_bucket = t.destination_bucket "
+    "AND e.task_id < t.task_id AND e.status = 'PENDING')"
 )
+_LIVE = f"t.job_id IS NULL AND {_IN_KEY_ORDER}"
+_BATCH = f"t.job_id IS NOT NULL AND {_IN_KEY_ORDER}"
 
 
 def _task(row: Any) -> Task:
@@ -85,50 +100,37 @@ def enqueue_task(
     job_id: str | None = None,
 ) -> None:
     """`job_id` tags a task a batch replication job owes (None: live replication)."""
-    tx.execute(
-        "INSERT INTO replication_tasks (bucket, key, version_id, operation, rule_id, "
-        "destination_bucket, storage_class, on_replica, status, created_ms, due_ms, job_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)",
-        (bucket, key, version_id, operation.value, rule_id, destination_bucket, storage_class,
-         int(on_replica), now_ms, now_ms, job_id),
-    )  # fmt: skip
+    task = {
+        "bucket": bucket, "key": key, "version_id": version_id, "operation": operation.value,
+        "rule_id": rule_id, "destination_bucket": destination_bucket,
+        "storage_class": storage_class, "on_replica": int(on_replica), "created_ms": now_ms,
+        "job_id": job_id,
+    }  # fmt: skip
+    TASKS.enqueue(tx, [task], due_ms=now_ms)
 
 
 def claim_due_tasks(tx: Tx, *, now_ms: int, limit: int, lease_ms: int) -> list[Task]:
     """Due, unleased tasks whose key has no earlier task still pending for the same
-    destination: a delete marker never overtakes the version it covers. Claimed tasks are
-    leased, so a worker that dies releases them when the lease runs out.
+    destination. Claimed tasks are leased, so a worker that dies releases them when the lease
+    runs out; their attempts count the attempt now under way.
 
     Live tasks (job_id NULL) and batch-job tasks are claimed separately; when both are due,
     batch work gets at most half of the slots (rounded down), so a large job never starves
     live replication, and takes whatever live work leaves free."""
-    live = _due(tx, "t.job_id IS NULL", now_ms=now_ms, limit=limit)
-    batch = _due(tx, "t.job_id IS NOT NULL", now_ms=now_ms, limit=limit)
-    live_share = min(len(live), limit - min(len(batch), limit // 2))
-    rows = live[:live_share] + batch[: limit - live_share]
-    tasks = [_task(r) for r in rows]
-    tx.executemany(
-        "UPDATE replication_tasks SET leased_until_ms = ?, attempts = attempts + 1, "
-        "last_attempt_ms = ? WHERE task_id = ?",
-        [(now_ms + lease_ms, now_ms, t.task_id) for t in tasks],
-    )
-    return [replace(t, attempts=t.attempts + 1) for t in tasks]  # the attempt now under way
+    claim = partial(TASKS.claim, tx, now_ms=now_ms, lease_ms=lease_ms)
+    batch = claim(limit=limit // 2, where=_BATCH)
+    live = claim(limit=limit - len(batch), where=_LIVE)
+    batch += claim(limit=limit - len(batch) - len(live), where=_BATCH)
+    return [_task(row) for row in live + batch]
 
 
-def _due(tx: Tx, kind: str, *, now_ms: int, limit: int) -> list[Any]:
-    return tx.execute(
-        f"SELECT {_COLUMNS} FROM replication_tasks t "
-        f"WHERE t.status = 'PENDING' AND t.due_ms <= ? AND t.leased_until_ms <= ? AND {kind} "
-        "AND NOT EXISTS (SELECT 1 FROM replication_tasks e WHERE e.bucket = t.bucket "
-        "  AND e.key = t.key AND e.destination_bucket = t.destination_bucket "
-        "  AND e.task_id < t.task_id AND e.status = 'PENDING') "
-        "ORDER BY t.due_ms, t.task_id LIMIT ?",
-        (now_ms, now_ms, limit),
-    ).fetchall()
+def renew_leases(tx: Tx, task_ids: Iterable[int], *, until_ms: int) -> None:
+    """Keep claimed tasks leased while their transfers run."""
+    TASKS.renew(tx, list(task_ids), until_ms=until_ms)
 
 
 def finish_task(tx: Tx, task: Task, *, now_ms: int | None = None) -> None:
-    tx.execute("DELETE FROM replication_tasks WHERE task_id = ?", (task.task_id,))
+    TASKS.complete(tx, [task.task_id])
     _refresh_version_status(tx, task)
     resolve_failure(tx, task, now_ms=now_ms)  # same transaction: the failure store agrees
 
@@ -143,11 +145,10 @@ def reschedule_task(
     now_ms: int,
     destination_region: str | None = None,
 ) -> None:
-    tx.execute(
-        "UPDATE replication_tasks SET due_ms = ?, leased_until_ms = 0, failure_reason = ?, "
-        "last_error = ?, first_failure_ms = COALESCE(first_failure_ms, ?) WHERE task_id = ?",
-        (due_ms, reason, message, now_ms, task.task_id),
-    )
+    TASKS.reschedule(
+        tx, [task.task_id], due_ms=due_ms, now_ms=now_ms, error=message,
+        fields={"failure_reason": reason},
+    )  # fmt: skip
     record_failure(
         tx, task, state=FailureState.RETRYING, reason=reason, message=message, now_ms=now_ms,
         next_attempt_ms=due_ms, destination_region=destination_region,
@@ -163,11 +164,8 @@ def fail_task(
     now_ms: int,
     destination_region: str | None = None,
 ) -> None:
-    tx.execute(
-        "UPDATE replication_tasks SET status = 'FAILED', leased_until_ms = 0, "
-        "failure_reason = ?, last_error = ?, first_failure_ms = COALESCE(first_failure_ms, ?) "
-        "WHERE task_id = ?",
-        (reason, message, now_ms, task.task_id),
+    TASKS.dead_letter(
+        tx, [task.task_id], now_ms=now_ms, error=message, fields={"failure_reason": reason}
     )
     _refresh_version_status(tx, task)
     record_failure(
@@ -192,15 +190,13 @@ def _refresh_version_status(tx: Tx, task: Task) -> None:
         )
     }
     if TaskStatus.FAILED in statuses:
-        status = FAILED
+        status = ReplicationStatus.FAILED
     elif TaskStatus.PENDING in statuses:
-        status = PENDING
+        status = ReplicationStatus.PENDING
     else:
-        status = REPLICA if task.on_replica else COMPLETED
-    tx.execute(
-        "UPDATE versions SET replication_status = ? WHERE bucket = ? AND key = ? "
-        "AND version_id = ?",
-        (status, task.bucket, task.key, task.version_id),
+        status = ReplicationStatus.REPLICA if task.on_replica else ReplicationStatus.COMPLETED
+    set_replication_status(
+        tx, bucket=task.bucket, key=task.key, version_id=task.version_id, status=status
     )
 
 
@@ -208,13 +204,15 @@ def retry_now(tx: Tx, *, destination_buckets: Iterable[str], reason: str, now_ms
     """Make the tasks waiting out `reason` for these destination buckets due now (their
     destination is back: the rest of the backoff would only delay them). Returns how many."""
     buckets = sorted(set(destination_buckets))
+    if not buckets:
+        return 0
     marks = ", ".join("?" * len(buckets))
-    cursor = tx.execute(
-        "UPDATE replication_tasks SET due_ms = ? WHERE status = 'PENDING' AND due_ms > ? "
-        f"AND failure_reason = ? AND destination_bucket IN ({marks})",
-        (now_ms, now_ms, reason, *buckets),
+    return TASKS.make_due(
+        tx,
+        now_ms=now_ms,
+        where=f"failure_reason = ? AND destination_bucket IN ({marks})",
+        params=(reason, *buckets),
     )
-    return int(cursor.rowcount)
 
 
 def count_tasks(tx: Tx, status: TaskStatus) -> int:

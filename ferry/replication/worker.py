@@ -23,6 +23,7 @@ from ferry.replication.tasks import (
     claim_due_tasks,
     fail_task,
     finish_task,
+    renew_leases,
     reschedule_task,
     retry_now,
 )
@@ -169,19 +170,10 @@ class ReplicationWorker:
 
     async def _renew_leases(self, lease_ms: int) -> None:
         until = epoch_ms(self._clock.now()) + lease_ms
+        # A task whose outcome committed since `ids` was taken keeps its lease 0 (the queue's
+        # renew skips it), so a rescheduled task is not held past its retry.
         ids = list(self._claimed)
-
-        def renew(tx: Tx) -> None:
-            # `leased_until_ms > 0`: a task whose outcome was committed since `ids` was taken
-            # (rescheduled: lease 0) must not be leased again, or it would sit out a whole
-            # lease before its retry could run.
-            tx.executemany(
-                "UPDATE replication_tasks SET leased_until_ms = ? "
-                "WHERE task_id = ? AND leased_until_ms > 0",
-                [(until, i) for i in ids],
-            )
-
-        await self._db.write(renew)
+        await self._db.write(partial(renew_leases, task_ids=ids, until_ms=until))
 
     async def _handle(self, claimed: list[Task]) -> None:
         """Plan the claimed tasks into transfers and run each in a slot of its own."""

@@ -6,11 +6,23 @@ Knows nothing of HTTP or replication. May import protocol, config and core only.
 from __future__ import annotations
 
 from ferry.store.blobs import FileBlobStore, Payload, PayloadDigest
-from ferry.store.buckets import Buckets
+from ferry.store.bucket_encryption import (
+    BucketEncryptionDefault,
+    delete_bucket_encryption,
+    fetch_bucket_encryption,
+    put_bucket_encryption,
+)
+from ferry.store.buckets import (
+    Buckets,
+    fetch_bucket_access,
+    fetch_bucket_state,
+    find_bucket_state,
+)
 from ferry.store.db import Database, SqliteDatabase, Tx
 from ferry.store.hooks import VersionHook, VersionHooks
 from ferry.store.listing import Listing, Listings
 from ferry.store.multipart import MIN_PART_SIZE_BYTES, CompletedPart, Uploads
+from ferry.store.queue import Queue
 from ferry.store.quotas import BucketQuota, BucketUsage, Quotas, QuotaStatus
 from ferry.store.records import (
     Body,
@@ -22,19 +34,26 @@ from ferry.store.records import (
     Pairs,
     Part,
     PartInfo,
+    ReplicationStatus,
     Upload,
     Version,
     VersioningStatus,
 )
 from ferry.store.replicas import Replicas
+from ferry.store.replication_state import (
+    fetch_replication_configuration,
+    scan_versions,
+    set_replication_status,
+)
 from ferry.store.sweeper import sweep_orphaned_blobs
-from ferry.store.versions import DeleteOutcome, Objects, WriteCondition
+from ferry.store.versions import DeleteOutcome, Objects, WriteCondition, fetch_latest, fetch_version
 
 __all__ = [
     "MIN_PART_SIZE_BYTES",
     "Body",
     "Bucket",
     "BucketAccess",
+    "BucketEncryptionDefault",
     "BucketQuota",
     "BucketUsage",
     "Buckets",
@@ -53,9 +72,11 @@ __all__ = [
     "PartInfo",
     "Payload",
     "PayloadDigest",
+    "Queue",
     "QuotaStatus",
     "Quotas",
     "Replicas",
+    "ReplicationStatus",
     "SqliteDatabase",
     "Tx",
     "Upload",
@@ -65,5 +86,16 @@ __all__ = [
     "VersionHooks",
     "VersioningStatus",
     "WriteCondition",
+    "delete_bucket_encryption",
+    "fetch_bucket_access",
+    "fetch_bucket_encryption",
+    "fetch_bucket_state",
+    "fetch_latest",
+    "fetch_replication_configuration",
+    "fetch_version",
+    "find_bucket_state",
+    "put_bucket_encryption",
+    "scan_versions",
+    "set_replication_status",
     "sweep_orphaned_blobs",
 ]

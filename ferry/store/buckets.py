@@ -57,14 +57,33 @@ def fetch_bucket(tx: Tx, name: str) -> Bucket:
 
 
 def fetch_bucket_state(tx: Tx, name: str) -> BucketState:
+    state = find_bucket_state(tx, name)
+    if state is None:
+        raise NoSuchBucket(bucket=name)
+    return state
+
+
+def find_bucket_state(tx: Tx, name: str) -> BucketState | None:
+    """None: no such bucket in this region."""
     row = tx.execute(
-        "SELECT owner_id, region, versioning FROM buckets WHERE name = ?", (name,)
+        "SELECT owner_id, region, versioning, created_ms FROM buckets WHERE name = ?", (name,)
     ).fetchone()
     if row is None:
-        raise NoSuchBucket(bucket=name)
+        return None
     return BucketState(
-        name=name, owner_id=row[0], region=row[1], versioning=VersioningStatus(row[2])
+        name=name,
+        owner_id=row[0],
+        region=row[1],
+        versioning=VersioningStatus(row[2]),
+        incarnation=int(row[3]),
     )
+
+
+def fetch_bucket_access(tx: Tx, name: str) -> BucketAccess:
+    row = tx.execute("SELECT owner_id, policy FROM buckets WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise NoSuchBucket(bucket=name)
+    return BucketAccess(name=name, owner_id=row[0], policy=row[1])
 
 
 class Buckets:
@@ -183,16 +202,7 @@ class Buckets:
         if cached is not None:
             return cached
         generation = self._access_generation
-
-        def read(tx: Tx) -> BucketAccess:
-            row = tx.execute(
-                "SELECT owner_id, policy FROM buckets WHERE name = ?", (name,)
-            ).fetchone()
-            if row is None:
-                raise NoSuchBucket(bucket=name)
-            return BucketAccess(name=name, owner_id=row[0], policy=row[1])
-
-        access = await self._db.read(read)
+        access = await self._db.read(lambda tx: fetch_bucket_access(tx, name))
         if generation == self._access_generation:
             self._access[name] = access
         return access

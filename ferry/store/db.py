@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -26,7 +27,9 @@ T = TypeVar("T")
 Row = sqlite3.Row
 MAX_GROUP_COMMIT = 512
 LOCK_WAIT_S = 30.0
-STORE_MIGRATIONS = "ferry.store.sql"  # a package whose `migrations/` folder holds NNNN_*.sql
+# Each package keeps the migrations of the tables it owns in `<package>/sql/<dialect>/`; a
+# database is made of an ordered list of packages (dependency order), e.g. REGION_MIGRATIONS.
+MIGRATIONS_FOLDER = ("sql", "sqlite")
 
 
 SQLITE = "sqlite"
@@ -101,7 +104,7 @@ _Job = tuple[Callable[[Tx], Any], "asyncio.Future[Any]"]
 
 
 class SqliteDatabase:
-    def __init__(self, path: Path, migrations: str = STORE_MIGRATIONS) -> None:
+    def __init__(self, path: Path, migrations: Sequence[str]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = _connect(path)
         self._reader = _connect(path)
@@ -239,19 +242,41 @@ def _resolve(batch: list[_Job], results: list[tuple[bool, Any]]) -> None:
             future.set_exception(value)
 
 
-def apply_migrations(conn: sqlite3.Connection, package: str = STORE_MIGRATIONS) -> list[str]:
-    """Apply every migration of `package` not yet applied, each in its own transaction.
+def migration_files(packages: Sequence[str]) -> list[Traversable]:
+    """The SQLite migrations of `packages`, package by package in the order given (the
+    dependency order), each package's in file-name order.
 
-    `package` holds a `migrations/` folder: the regional store's, or the control plane's
-    (`ferry.control.sql`), each for its own database."""
+    `schema_migrations` is keyed by file name (the names predate per-package folders), so names
+    must be unique across one database: a new migration takes the next number after every
+    package's, whichever package it belongs to."""
+    files: list[Traversable] = []
+    seen: dict[str, str] = {}
+    for package in packages:
+        folder = resources.files(package).joinpath(*MIGRATIONS_FOLDER)
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if not entry.name.endswith(".sql"):
+                continue
+            if entry.name in seen:
+                raise ValueError(
+                    f"migration {entry.name} of {package} clashes with {seen[entry.name]}'s"
+                )
+            seen[entry.name] = package
+            files.append(entry)
+    return files
+
+
+def apply_migrations(conn: sqlite3.Connection, packages: Sequence[str]) -> list[str]:
+    """Apply every migration of `packages` not yet applied, each in its own transaction.
+
+    `packages` are the packages whose tables make up this database: the region's
+    (store, crypto, replication, events), or the control plane's (control)."""
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_ms INT)"
     )
     done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
     applied = []
-    folder = resources.files(package) / "migrations"
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".sql") or entry.name in done:
+    for entry in migration_files(packages):
+        if entry.name in done:
             continue
         script = entry.read_text(encoding="utf-8")
         conn.execute("BEGIN IMMEDIATE")

@@ -20,6 +20,16 @@ class VersioningStatus(StrEnum):
     SUSPENDED = "Suspended"
 
 
+class ReplicationStatus(StrEnum):
+    """A version's replication status (`x-amz-replication-status`), in AWS's spelling. Kept in
+    `versions.replication_status`; set through `store.versions.set_replication_status` only."""
+
+    PENDING = "PENDING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    REPLICA = "REPLICA"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Grant:
     """One ACL grant. grantee_type: CanonicalUser | Group | AmazonCustomerByEmail."""
@@ -79,6 +89,9 @@ class BucketState:
     owner_id: str
     region: str
     versioning: VersioningStatus
+    # Tells this bucket from a namesake deleted before it (its creation time in epoch ms):
+    # settings kept outside `buckets` (notifications) name the incarnation they belong to.
+    incarnation: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -214,7 +227,7 @@ class ObjectAttributes:
     checksum_value: str | None = None
     checksum_type: str | None = None  # COMPOSITE | FULL_OBJECT
     parts: tuple[PartInfo, ...] = ()
-    replication_status: str | None = None
+    replication_status: ReplicationStatus | None = None
     encryption: Encryption | None = None  # None: the body is stored as plaintext
 
 
@@ -280,7 +293,9 @@ def version_from_row(row: Any) -> Version:
             checksum_value=checksum_value,
             checksum_type=checksum_type,
             parts=tuple(PartInfo(size=s, checksum_value=c) for s, c in part_list),
-            replication_status=replication_status,
+            replication_status=ReplicationStatus(replication_status)
+            if replication_status
+            else None,
             encryption=encryption_from_json(encryption),
         ),
         body=Body(

@@ -21,6 +21,7 @@ from ferry.store.records import (
     Body,
     BucketState,
     ObjectAttributes,
+    ReplicationStatus,
     Version,
     VersioningStatus,
 )
@@ -31,8 +32,6 @@ from ferry.store.versions import (
     fetch_version,
     insert_version,
 )
-
-REPLICA = "REPLICA"
 
 
 def commit_replica(
@@ -70,7 +69,7 @@ def commit_replica(
         delete_marker=delete_marker,
         last_modified=last_modified,
         owner_id=owner_id,
-        attrs=replace(attrs, replication_status=REPLICA),
+        attrs=replace(attrs, replication_status=ReplicationStatus.REPLICA),
         body=body,
         is_latest=becomes_latest,
     )

@@ -274,3 +274,71 @@ async def test_completed_upload_leaves_the_uploads_list(s3: S3, bucket: str) -> 
     root = parse_xml(await s3.get(f"/{bucket}", query={"uploads": None}))
     assert root.findall("Upload") == []
     assert (await s3.get(path)).content == LAST_PART
+
+
+async def three_part_object(s3: S3, bucket: str) -> str:
+    path = f"/{bucket}/three"
+    upload_id = await create(s3, path)
+    etags = [
+        await upload(s3, path, upload_id, n, body)
+        for n, body in enumerate((BIG_PART, BIG_PART, LAST_PART), start=1)
+    ]
+    done = await s3.post(path, completion(*etags), query={"uploadId": upload_id})
+    assert done.status_code == 200, done.text
+    return path
+
+
+async def test_get_object_attributes_pages_object_parts(s3: S3, bucket: str) -> None:
+    path = await three_part_object(s3, bucket)
+    wanted = {"x-amz-object-attributes": "ObjectParts"}
+
+    first = parse_xml(
+        await s3.get(path, query={"attributes": None}, headers={**wanted, "x-amz-max-parts": "2"})
+    )
+    rest = parse_xml(
+        await s3.get(
+            path, query={"attributes": None},
+            headers={**wanted, "x-amz-max-parts": "2", "x-amz-part-number-marker": "2"},
+        )
+    )  # fmt: skip
+
+    assert first.findtext("ObjectParts/PartsCount") == "3"
+    assert texts(first, "ObjectParts/Part/PartNumber") == ["1", "2"]
+    assert first.findtext("ObjectParts/IsTruncated") == "true"
+    assert first.findtext("ObjectParts/NextPartNumberMarker") == "2"
+    assert texts(rest, "ObjectParts/Part/PartNumber") == ["3"]
+    assert texts(rest, "ObjectParts/Part/Size") == [str(len(LAST_PART))]
+    assert rest.findtext("ObjectParts/IsTruncated") == "false"
+
+
+async def test_get_object_attributes_refuses_unknown_names_and_bad_max_parts(
+    s3: S3, bucket: str
+) -> None:
+    path = await three_part_object(s3, bucket)
+    query = {"attributes": None}
+
+    unknown = await s3.get(path, query=query, headers={"x-amz-object-attributes": "ETag,Colour"})
+    bad = await s3.get(
+        path, query=query,
+        headers={"x-amz-object-attributes": "ObjectParts", "x-amz-max-parts": "-1"},
+    )  # fmt: skip
+
+    error_of(unknown, 400, "InvalidArgument")
+    error_of(bad, 400, "InvalidArgument")
+
+
+async def test_get_and_head_by_part_number_in_process(s3: S3, bucket: str) -> None:
+    path = await three_part_object(s3, bucket)
+    size = 2 * len(BIG_PART) + len(LAST_PART)
+
+    third = await s3.get(path, query={"partNumber": "3"})
+    head = await s3.head(path, query={"partNumber": "1"})
+    beyond = await s3.get(path, query={"partNumber": "4"})
+    both = await s3.get(path, query={"partNumber": "1"}, headers={"range": "bytes=0-1"})
+
+    assert third.status_code == 206 and third.content == LAST_PART
+    assert third.headers["x-amz-mp-parts-count"] == "3"
+    assert third.headers["content-range"] == f"bytes {2 * len(BIG_PART)}-{size - 1}/{size}"
+    assert head.headers["content-length"] == str(len(BIG_PART))
+    error_of(beyond, 416, "InvalidPartNumber")
+    error_of(both, 400, "InvalidRequest")

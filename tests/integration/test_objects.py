@@ -225,3 +225,32 @@ async def test_get_object_attributes_returns_requested_attributes(s3: S3, bucket
 async def test_get_object_attributes_without_attribute_list_is_invalid(s3: S3, bucket: str) -> None:
     await s3.put(f"/{bucket}/k", b"hello")
     error_of(await s3.get(f"/{bucket}/k", query={"attributes": None}), 400, "InvalidArgument")
+
+
+async def test_non_ascii_metadata_is_returned_rfc_2047_encoded(s3: S3, bucket: str) -> None:
+    sent = {"x-amz-meta-word": "=?UTF-8?B?Y2Fmw6k=?=", "x-amz-meta-plain": "blue"}
+    await s3.put(f"/{bucket}/m", b"x", headers=sent)
+
+    got = await s3.get(f"/{bucket}/m")
+    head = await s3.head(f"/{bucket}/m")
+
+    for response in (got, head):
+        assert response.headers["x-amz-meta-word"] == "=?UTF-8?B?Y2Fmw6k=?="
+        assert response.headers["x-amz-meta-plain"] == "blue"
+
+
+async def test_part_one_of_a_plain_object_is_the_whole_object_without_parts_count(
+    s3: S3, bucket: str
+) -> None:
+    await s3.put(f"/{bucket}/plain", b"0123456789")
+    await s3.put(f"/{bucket}/empty", b"")
+
+    whole = await s3.get(f"/{bucket}/plain", query={"partNumber": "1"})
+    beyond = await s3.get(f"/{bucket}/plain", query={"partNumber": "2"})
+    empty = await s3.get(f"/{bucket}/empty", query={"partNumber": "1"})
+
+    assert whole.status_code == 206 and whole.content == b"0123456789"
+    assert whole.headers["content-range"] == "bytes 0-9/10"
+    assert "x-amz-mp-parts-count" not in whole.headers
+    error_of(beyond, 416, "InvalidPartNumber")
+    assert empty.status_code == 200 and empty.content == b""

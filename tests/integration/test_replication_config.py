@@ -160,6 +160,15 @@ async def test_put_with_unversioned_destination_is_refused(s3: S3, versioned_buc
     assert error.findtext("Message") == "Destination bucket must have versioning enabled."
 
 
+async def test_put_with_missing_destination_says_it_must_exist(
+    s3: S3, versioned_bucket: str
+) -> None:
+    response = await put_replication(s3, versioned_bucket, document(v2_rule()))
+
+    error = error_of(response, 400, "InvalidRequest")
+    assert error.findtext("Message") == "Destination bucket must exist."
+
+
 async def test_put_with_source_as_destination_is_refused(s3: S3, versioned_bucket: str) -> None:
     response = await put_replication(
         s3, versioned_bucket, document(v2_rule(destination=versioned_bucket))

@@ -256,6 +256,12 @@ def test_seed_001_failures_queried_per_rule_then_redriven(
     report = next(line for line in result.stdout.splitlines() if line.startswith("report: "))
     bucket, _, key = report.removeprefix("report: s3://").partition("/")
     job_id = key.split("job-")[1].split("/")[0]
+    # manifest and report stay out of the source bucket (and so out of its replication)
+    assert bucket == f"ferry-batch-{ACCOUNT}-{EAST}"
+    assert f"manifest: s3://{bucket}/ferry-redrive/dr-rule-" in result.stdout
+    assert east.list_objects_v2(Bucket="seed-src", Prefix="ferry-redrive/")["KeyCount"] == 0
+    with pytest.raises(ClientError):
+        east.get_bucket_replication(Bucket=bucket)
     for n, version in enumerate(versions):
         assert status(east, "seed-src", f"doc/{n}", version) == "COMPLETED"
         west.head_object(Bucket="seed-dst", Key=f"doc/{n}", VersionId=version)

@@ -18,6 +18,21 @@ def test_create_bucket_then_list_buckets_shows_it(s3: Any) -> None:
     assert "listed-bucket" in names
 
 
+def test_list_buckets_paginates_through_the_boto3_paginator(s3: Any) -> None:
+    names = [f"lb-page-{n}" for n in range(5)]
+    for name in names:
+        s3.create_bucket(Bucket=name)
+
+    first = s3.list_buckets(MaxBuckets=2, Prefix="lb-page-", BucketRegion="us-east-1")
+    pages = s3.get_paginator("list_buckets").paginate(
+        Prefix="lb-page-", PaginationConfig={"PageSize": 2}
+    )
+
+    assert [b["Name"] for b in first["Buckets"]] == names[:2]
+    assert first["ContinuationToken"] and first["Prefix"] == "lb-page-"
+    assert [b["Name"] for page in pages for b in page["Buckets"]] == names
+
+
 def test_create_bucket_twice_is_already_owned_by_you(s3: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as exc:
         s3.create_bucket(Bucket=bucket)
@@ -126,3 +141,27 @@ def test_bucket_acl_canned_and_grants(s3: Any, bucket: str) -> None:
     )
     grants = s3.get_bucket_acl(Bucket=bucket)["Grants"]
     assert [g["Permission"] for g in grants] == ["READ"]
+
+
+def test_expected_bucket_owner_on_bucket_and_object_operations(s3: Any, bucket: str) -> None:
+    mine, other = "000000000001", "111122223333"  # the live server's root account; another
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ExpectedBucketOwner=mine)
+    assert s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner=mine)["Body"].read() == b"x"
+
+    calls = [
+        lambda: s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner=other),
+        lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"y", ExpectedBucketOwner=other),
+        lambda: s3.list_objects_v2(Bucket=bucket, ExpectedBucketOwner=other),
+        lambda: s3.get_bucket_versioning(Bucket=bucket, ExpectedBucketOwner=other),
+        lambda: s3.head_bucket(Bucket=bucket, ExpectedBucketOwner=other),
+        lambda: s3.copy_object(
+            Bucket=bucket, Key="c", CopySource={"Bucket": bucket, "Key": "k"},
+            ExpectedSourceBucketOwner=other,
+        ),
+    ]  # fmt: skip
+    for call in calls:
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        assert error_code(exc) in ("AccessDenied", "403")  # HEAD has no body
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"

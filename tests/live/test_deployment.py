@@ -1,10 +1,14 @@
 """`ferry up` with two regions, driven by boto3: names unique across regions, redirects for the
-wrong region, ListBuckets everywhere, a region killed with -9 and brought back, and a clean
-stop on SIGINT."""
+wrong region, ListBuckets everywhere, a region killed with -9 and brought back, a clean stop on
+SIGINT; a second `ferry up` refused, `ferry status` and `ferry down`."""
 
 from __future__ import annotations
 
 import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -147,3 +151,62 @@ def test_sigint_stops_every_region_and_exits_zero(tmp_path: Path) -> None:
     assert processes_mentioning(str(ferry.config_path)) == []
     assert not (ferry.data_dir / "run" / f"{EAST}.pid").exists()
     assert not (ferry.data_dir / "run" / "up.pid").exists()
+
+
+def ferry_command(ferry: FerryDeployment, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ferry", *args, "--config", str(ferry.config_path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_second_up_refuses_at_once_and_leaves_the_first_alone(
+    deployment: FerryDeployment,
+) -> None:
+    run_dir = deployment.data_dir / "run"
+    before = {p.name: p.read_text() for p in run_dir.iterdir()}
+    started = time.monotonic()
+
+    second = ferry_command(deployment, "up")
+
+    assert second.returncode == 1
+    assert time.monotonic() - started < 10
+    assert "already running" in second.stderr and "ferry down" in second.stderr
+    assert {p.name: p.read_text() for p in run_dir.iterdir()} == before
+    assert all(deployment.is_healthy(region) for region in deployment.regions)
+
+
+def test_up_on_a_port_another_program_holds_names_the_port(tmp_path: Path) -> None:
+    ferry = FerryDeployment(root=tmp_path)
+    ferry.root.mkdir(parents=True, exist_ok=True)
+    ferry.write_config()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", ferry.ports[WEST]))
+        holder.listen()
+        refused = ferry_command(ferry, "up")
+    assert refused.returncode == 1
+    assert f"127.0.0.1:{ferry.ports[WEST]} ({WEST})" in refused.stderr
+    assert not (ferry.data_dir / "run").exists()
+
+
+def test_status_then_down_then_status(tmp_path: Path) -> None:
+    ferry = FerryDeployment(root=tmp_path).start()
+    try:
+        running = ferry_command(ferry, "status")
+        assert running.returncode == 0, running.stdout + running.stderr
+        for region in ferry.regions:
+            line = next(ln for ln in running.stdout.splitlines() if region in ln)
+            assert " up " in line and f"pid {ferry.pid_of(region)}" in line
+
+        stopped = ferry_command(ferry, "down")
+        assert stopped.returncode == 0, stopped.stderr
+        assert "stopped" in stopped.stdout
+        assert ferry.process is not None and ferry.process.poll() == 0
+
+        after = ferry_command(ferry, "status")
+        assert after.returncode == 1
+        assert "no ferry up running" in after.stdout and " down " in after.stdout
+        assert ferry_command(ferry, "down").returncode == 0  # nothing to stop is fine
+    finally:
+        ferry.stop(signal.SIGKILL)
+    assert processes_mentioning(str(ferry.config_path)) == []

@@ -84,10 +84,46 @@ def test_human_tables_with_endpoint_and_env_credentials(
     assert ferry("list", "--bucket", "nothing-here", *endpoint, env=other).strip() == "no failures"
 
 
+def test_without_region_every_region_is_listed_with_qualified_ids(
+    deployment: Deployment, failed_version: str
+) -> None:
+    config = ["--config", str(deployment.config_path)]
+    page: dict[str, Any] = json.loads(ferry("list", "--json", "--state", "FAILED", *config))
+    [failure] = [f for f in page["failures"] if f["version_id"] == failed_version]
+    region, _, number = failure["id"].partition(":")
+    assert (region, failure["region"]) == (EAST, EAST) and number.isdigit()
+    assert json.loads(ferry("show", failure["id"], "--json", *config)) == failure
+    table = ferry("list", "--state", "FAILED", *config)
+    assert failure["id"] in table
+    summary: dict[str, Any] = json.loads(ferry("summary", "--json", *config))
+    assert {"region": EAST, "rule_id": "to-west"}.items() <= summary["rules"][0].items()
+    bare = subprocess.run(
+        [sys.executable, "-m", "ferry", "failures", "show", number, *config],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert bare.returncode == 1 and f"REGION:{number}" in bare.stderr
+
+
+def test_a_region_that_is_down_is_named_and_the_others_are_listed(
+    deployment: Deployment, failed_version: str, tmp_path: Any
+) -> None:
+    text = deployment.config_path.read_text()
+    down = tmp_path / "ferry.toml"
+    down.write_text(text + '[[regions]]\nname = "ap-south-1"\nport = 1\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "ferry", "failures", "list", "--json", "--config", str(down)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "region ap-south-1: cannot reach" in result.stderr
+    listed = json.loads(result.stdout)["failures"]
+    assert failed_version in {f["version_id"] for f in listed}
+
+
 def test_purge_removes_the_record(deployment: Deployment, failed_version: str) -> None:
     config = ["--config", str(deployment.config_path), "--region", EAST]
     purged = json.loads(ferry("purge", "--bucket", "cli-src", "--json", *config))
-    assert purged == {"purged": 1}
+    assert purged == {"purged": 1, "regions": {EAST: 1}}
     assert json.loads(ferry("list", "--json", *config))["failures"] == []
 
 

@@ -77,6 +77,27 @@ def test_list_with_url_encoding(s3: Any, bucket: str) -> None:
     assert unquote_plus(listed["Contents"][0]["Key"]) == "sp ace/ü"
 
 
+def test_url_encoding_on_every_listing(s3: Any, bucket: str) -> None:
+    """ListObjects, ListObjectVersions and ListMultipartUploads encode keys, prefixes and
+    delimiters too (ListParts has no EncodingType in AWS's model)."""
+    key = "dir ü/a+b"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    s3.create_multipart_upload(Bucket=bucket, Key=key)
+    raw = {"EncodingType": "url", "Prefix": "dir ü/"}  # asked for: botocore leaves it encoded
+
+    v1 = s3.list_objects(Bucket=bucket, **raw)
+    versions = s3.list_object_versions(Bucket=bucket, **raw)
+    uploads = s3.list_multipart_uploads(Bucket=bucket, **raw)
+
+    encoded = "dir+%C3%BC/a%2Bb"
+    assert [o["Key"] for o in v1["Contents"]] == [encoded]
+    assert [v["Key"] for v in versions["Versions"]] == [encoded]
+    assert [u["Key"] for u in uploads["Uploads"]] == [encoded]
+    for listed in (v1, versions, uploads):
+        assert listed["EncodingType"] == "url"
+        assert listed["Prefix"] == "dir+%C3%BC/"
+
+
 def test_list_paginator_over_many_keys(s3: Any, bucket: str) -> None:
     for i in range(25):
         s3.put_object(Bucket=bucket, Key=f"many/{i:03d}", Body=b"")

@@ -192,3 +192,29 @@ def test_upload_file_via_transfer_manager(s3: Any, bucket: str, tmp_path: Any) -
     out = tmp_path / "back.bin"
     s3.download_file(bucket, "big.bin", str(out))
     assert out.read_bytes() == path.read_bytes()
+
+
+def test_get_object_attributes_pages_parts(s3: Any, bucket: str) -> None:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="p3")["UploadId"]
+    bodies = [part_bytes(1), part_bytes(2), b"tail"]
+    parts = [
+        {"PartNumber": n, "ETag": s3.upload_part(
+            Bucket=bucket, Key="p3", UploadId=upload, PartNumber=n, Body=body)["ETag"]}
+        for n, body in enumerate(bodies, start=1)
+    ]  # fmt: skip
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="p3", UploadId=upload, MultipartUpload={"Parts": parts}
+    )
+
+    first = s3.get_object_attributes(
+        Bucket=bucket, Key="p3", ObjectAttributes=["ObjectParts"], MaxParts=2
+    )["ObjectParts"]
+    rest = s3.get_object_attributes(
+        Bucket=bucket, Key="p3", ObjectAttributes=["ObjectParts"], MaxParts=2,
+        PartNumberMarker=first["NextPartNumberMarker"],
+    )["ObjectParts"]  # fmt: skip
+
+    assert (first["TotalPartsCount"], first["IsTruncated"]) == (3, True)
+    assert [p["PartNumber"] for p in first["Parts"]] == [1, 2]
+    assert [(p["PartNumber"], p["Size"]) for p in rest["Parts"]] == [(3, 4)]
+    assert rest["IsTruncated"] is False

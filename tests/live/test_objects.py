@@ -332,3 +332,14 @@ def test_presigned_get_and_expired_url(s3: Any, bucket: str) -> None:
     assert httpx.get(url).content == b"presigned"
     tampered = url.replace("shared", "sharee")
     assert httpx.get(tampered).status_code == 403
+
+
+def test_non_ascii_metadata_comes_back_rfc_2047_encoded(s3: Any, bucket: str) -> None:
+    # botocore refuses non-ASCII metadata, so SDK users send RFC 2047 words; Q-encoded in,
+    # stored as "café", B-encoded out as AWS returns it.
+    word = {"word": "=?UTF-8?Q?caf=C3=A9?=", "plain": "blue"}
+    s3.put_object(Bucket=bucket, Key="m", Body=b"x", Metadata=word)
+
+    metadata = s3.head_object(Bucket=bucket, Key="m")["Metadata"]
+
+    assert metadata == {"word": "=?UTF-8?B?Y2Fmw6k=?=", "plain": "blue"}

@@ -286,6 +286,16 @@ def test_unversioned_source_or_destination_is_refused(s3: Any, bucket: str) -> N
     )
 
 
+def test_missing_destination_is_refused_as_missing(s3: Any, versioned_bucket: str) -> None:
+    configuration = {"Role": "r", "Rules": [_v2(f"{versioned_bucket}-nowhere"[:63])]}
+
+    with pytest.raises(ClientError) as caught:
+        s3.put_bucket_replication(Bucket=versioned_bucket, ReplicationConfiguration=configuration)
+
+    error = caught.value.response["Error"]
+    assert (error["Code"], error["Message"]) == ("InvalidRequest", "Destination bucket must exist.")
+
+
 def test_delete_then_get_is_not_found(s3: Any, versioned_bucket: str, destination: str) -> None:
     s3.put_bucket_replication(
         Bucket=versioned_bucket, ReplicationConfiguration={"Role": "r", "Rules": [_v2(destination)]}

@@ -25,6 +25,7 @@ from ferry.crypto import (
     KmsValidation,
     generate_master_key,
 )
+from ferry.region import REGION_MIGRATIONS
 from ferry.store import SqliteDatabase
 
 ACCOUNT = "111122223333"
@@ -35,7 +36,7 @@ CONTEXT = {"aws:s3:arn": "arn:aws:s3:::bucket/key"}
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
-    database = SqliteDatabase(tmp_path / "kms.sqlite3")
+    database = SqliteDatabase(tmp_path / "kms.sqlite3", REGION_MIGRATIONS)
     yield database
     database.close()
 

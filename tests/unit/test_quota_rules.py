@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ferry.api.admin import AdminError
+from ferry.api.admin.quotas import parse_quota
 from ferry.api.errors import to_s3_error
-from ferry.api.quota_endpoint import parse_quota
 from ferry.cli.quota import parse_size, render_size
 from ferry.client import RemoteS3Error
 from ferry.replication.replicator import classify_remote

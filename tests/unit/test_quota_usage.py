@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ferry.core.clock import FakeClock
+from ferry.region import REGION_MIGRATIONS
 from ferry.store import (
     BucketQuota,
     Buckets,
@@ -62,7 +63,7 @@ class Bytes:
 
 class Store:
     def __init__(self, root: Path) -> None:
-        self.db = SqliteDatabase(root / "meta.sqlite3")
+        self.db = SqliteDatabase(root / "meta.sqlite3", REGION_MIGRATIONS)
         self.root = root / "blobs"
         self.blobs = FileBlobStore(self.root)
         clock = FakeClock()
@@ -217,7 +218,7 @@ async def test_deleted_bucket_takes_its_usage_and_quota_along(store: Store) -> N
 
 def test_migration_backfills_usage_of_existing_buckets(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "m.sqlite3", isolation_level=None)
-    apply_migrations(conn)
+    apply_migrations(conn, REGION_MIGRATIONS)
     # Undo 0010, write versions as an older Ferry did, then migrate again.
     for statement in (
         "DROP TRIGGER bucket_usage_version_insert",
@@ -238,7 +239,7 @@ def test_migration_backfills_usage_of_existing_buckets(tmp_path: Path) -> None:
             "last_modified_ms, owner_id, size) VALUES ('a', ?, ?, 1, ?, 0, 'o', ?)",
             (key, version_id, marker, size),
         )
-    assert apply_migrations(conn) == ["0010_bucket_quota.sql"]
+    assert apply_migrations(conn, REGION_MIGRATIONS) == ["0010_bucket_quota.sql"]
     found = dict(
         ((b, (n, o)) for b, n, o in conn.execute("SELECT bucket, bytes, objects FROM bucket_usage"))
     )

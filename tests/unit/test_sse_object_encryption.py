@@ -18,6 +18,7 @@ from ferry.crypto.bucket_defaults import BucketEncryptionDefault, BucketEncrypti
 from ferry.crypto.customer_keys import CustomerKey, parse_customer_key
 from ferry.crypto.frames import sealed_size
 from ferry.crypto.sse import ObjectEncryption, SseRequest, stored_body_size
+from ferry.region import REGION_MIGRATIONS
 from ferry.store import (
     Buckets,
     CompletedPart,
@@ -66,7 +67,7 @@ def customer_key(key: bytes) -> CustomerKey:
 
 class World:
     def __init__(self, root: Path) -> None:
-        self.db = SqliteDatabase(root / "meta.sqlite3")
+        self.db = SqliteDatabase(root / "meta.sqlite3", REGION_MIGRATIONS)
         self.blobs = FileBlobStore(root / "blobs")
         clock, hooks = FakeClock(), VersionHooks()
         self.buckets = Buckets(self.db, clock, "us-east-1")

@@ -8,8 +8,9 @@ from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from ferry.protocol.errors import S3Error, S3ErrorCode
+from ferry.protocol.mime_words import decode_metadata_value, encode_metadata_value
 from ferry.store import Pairs, Version
-from ferry.store.errors import InvalidRange, NotModified, PreconditionFailed
+from ferry.store.errors import InvalidRange, PreconditionFailed
 
 CONTENT_HEADERS = (
     "content-type",
@@ -60,8 +61,9 @@ def parse_content_headers(headers: Mapping[str, str]) -> Pairs:
 
 
 def parse_user_metadata(headers: Mapping[str, str]) -> Pairs:
+    """`x-amz-meta-*`, values decoded to Unicode as S3 stores them (protocol/mime_words.py)."""
     pairs = tuple(
-        (name[len(META_PREFIX) :], value)
+        (name[len(META_PREFIX) :], decode_metadata_value(value))
         for name, value in headers.items()
         if name.startswith(META_PREFIX)
     )
@@ -89,7 +91,7 @@ def version_headers(version: Version, *, versioned_bucket: bool) -> list[tuple[s
     content = dict(attrs.content_headers)
     out.append(("content-type", content.pop("content-type", DEFAULT_CONTENT_TYPE)))
     out.extend(content.items())
-    out.extend((META_PREFIX + k, v) for k, v in attrs.user_metadata)
+    out.extend((META_PREFIX + k, encode_metadata_value(v)) for k, v in attrs.user_metadata)
     if versioned_bucket or version.version_id != "null":
         out.append(("x-amz-version-id", version.version_id))
     if attrs.storage_class != "STANDARD":
@@ -139,12 +141,20 @@ def check_read_conditions(headers: Mapping[str, str], version: Version, prefix: 
             raise PreconditionFailed(condition="If-Match")
     elif unmodified is not None and modified > unmodified:
         raise PreconditionFailed(condition="If-Unmodified-Since")
-    not_modified = PreconditionFailed if prefix else NotModified
     if if_none_match is not None:
         if _etag_matches(if_none_match, etag):
-            raise not_modified(condition="If-None-Match", version=None)
+            _not_modified(version, "If-None-Match", copy_source=bool(prefix))
     elif since is not None and modified <= since:
-        raise not_modified(condition="If-Modified-Since", version=None)
+        _not_modified(version, "If-Modified-Since", copy_source=bool(prefix))
+
+
+def _not_modified(version: Version, condition: str, *, copy_source: bool) -> None:
+    """304 with the validators a cache needs (RFC 9110 §15.4.5: ETag, Last-Modified), as AWS
+    sends them; a copy source answers 412 instead."""
+    if copy_source:
+        raise PreconditionFailed(condition=condition)
+    headers = {"etag": f'"{version.attrs.etag}"', "last-modified": http_date(version.last_modified)}
+    raise S3Error(S3ErrorCode.NotModified, headers=headers)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,22 +27,28 @@ from ferry.core.errors import FerryError
 from ferry.core.names import parse_object_key
 from ferry.protocol import xml
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.store import ObjectAttributes, Payload, Version, VersioningStatus
+from ferry.store import ObjectAttributes, Payload, Version, VersioningStatus, WriteCondition
 from ferry.store.errors import InvalidArgument, PreconditionFailed
 
 MAX_PUT_BYTES = 5 * 1024**3
 
 
-def write_condition(ctx: RequestContext):  # type: ignore[no-untyped-def]
-    """If-Match / If-None-Match on writes (S3 conditional writes), checked in the commit."""
+def write_condition(ctx: RequestContext) -> WriteCondition | None:
+    """If-Match / If-None-Match on writes (S3 conditional writes), checked in the commit's
+    transaction, so of two racing writers only one can find the key absent (or unchanged).
+
+    If-None-Match takes only `*`, as in AWS; anything else is refused (501 NotImplemented)
+    before the body is read, rather than accepted and not honoured."""
     if_match = ctx.header("if-match")
     if_none_match = ctx.header("if-none-match")
     if if_match is None and if_none_match is None:
         return None
+    if if_none_match is not None and if_none_match.strip() != "*":
+        raise S3Error(S3ErrorCode.NotImplemented, Header="If-None-Match")
 
     def condition(current: Version | None) -> None:
         live = current if current is not None and not current.is_delete_marker else None
-        if if_none_match is not None and if_none_match.strip() == "*" and live is not None:
+        if if_none_match is not None and live is not None:
             raise PreconditionFailed(condition="If-None-Match")
         if if_match is not None:
             if live is None:
@@ -98,6 +104,7 @@ async def put_object(ctx: RequestContext) -> Response:
     check_content_length(ctx)
     bucket = await ctx.services.objects.bucket(ctx.bucket)  # fail before reading the body
     attrs = new_object_attrs(ctx, bucket.owner_id)
+    condition = write_condition(ctx)
     data_key = await sse.key_for_write(ctx, key)
     body = RequestBody(ctx.request, ctx.auth)
     payload: Payload = body
@@ -107,7 +114,7 @@ async def put_object(ctx: RequestContext) -> Response:
         attrs = replace(attrs, encryption=data_key.encryption)
     version = await ctx.services.objects.put(
         ctx.bucket, key, payload, owner_id=bucket.owner_id, attrs=attrs,
-        condition=write_condition(ctx), declared_size=body.declared_size,
+        condition=condition, declared_size=body.declared_size,
     )  # fmt: skip
     response = _put_response(version, bucket.versioning)
     response.headers.extend(sse.open_key_headers(data_key))
@@ -128,7 +135,8 @@ async def _read_version(ctx: RequestContext) -> tuple[Version, bool]:
 
 
 def _selected_range(ctx: RequestContext, version: Version) -> tuple[ByteRange | None, int | None]:
-    """The byte range to serve, from Range or partNumber; and the parts count to report."""
+    """The byte range to serve, from Range or partNumber; and the parts count to report (only
+    for an object uploaded in parts). Part 1 of an empty object is the whole (empty) object."""
     part_number = ctx.param("partNumber")
     size = version.attrs.size
     if part_number is None:
@@ -151,8 +159,8 @@ def _selected_range(ctx: RequestContext, version: Version) -> tuple[ByteRange | 
         )
     if number > count:
         raise S3Error(S3ErrorCode.InvalidPartNumber)
-    if not parts:
-        return ByteRange(0, size), 1
+    if not parts:  # as AWS: part 1 is the whole object, 206, and no parts count
+        return (ByteRange(0, size) if size else None), None
     start = sum(p.size for p in parts[: number - 1])
     return ByteRange(start, start + parts[number - 1].size), count
 
@@ -354,27 +362,52 @@ async def copy_object(ctx: RequestContext) -> Response:
     return response
 
 
+OBJECT_ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"})
+DEFAULT_MAX_PARTS = 1000
+
+
+def _int_header(ctx: RequestContext, name: str, default: int) -> int:
+    text = ctx.header(name)
+    if text is None:
+        return default
+    if not text.strip().isdigit():
+        raise InvalidArgument(f"Provided {name} is not a non-negative integer", argument_name=name)
+    return int(text)
+
+
+def _object_parts(ctx: RequestContext, attrs: ObjectAttributes) -> xml.ObjectParts | None:
+    """ObjectParts, paged by x-amz-max-parts / x-amz-part-number-marker; None for an object
+    that was not uploaded in parts (AWS leaves the element out)."""
+    if not attrs.parts:
+        return None
+    max_parts = min(_int_header(ctx, "x-amz-max-parts", DEFAULT_MAX_PARTS), DEFAULT_MAX_PARTS)
+    marker = _int_header(ctx, "x-amz-part-number-marker", 0)
+    numbered = list(enumerate(attrs.parts, start=1))[marker:]
+    page, truncated = numbered[:max_parts], len(numbered) > max_parts
+    return xml.ObjectParts(
+        parts_count=len(attrs.parts), part_number_marker=marker,
+        next_part_number_marker=page[-1][0] if truncated and page else None,
+        max_parts=max_parts, is_truncated=truncated,
+        parts=tuple(
+            xml.ObjectPart(
+                part_number=number, size=p.size,
+                checksums=views.checksums(attrs.checksum_algorithm, p.checksum_value),
+            )
+            for number, p in page
+        ),
+    )  # fmt: skip
+
+
 async def get_object_attributes(ctx: RequestContext) -> Response:
     wanted = {
         a.strip() for a in (ctx.header("x-amz-object-attributes") or "").split(",") if a.strip()
     }
-    if not wanted:
+    if not wanted or not wanted <= OBJECT_ATTRIBUTES:
         raise S3Error(S3ErrorCode.InvalidArgument, "Invalid attribute name specified.")
     version, versioned = await _read_version(ctx)
     await sse.check_read_key(ctx, version)  # an SSE-C object's attributes need its key
     attrs = version.attrs
-    parts = None
-    if "ObjectParts" in wanted and attrs.parts:
-        parts = xml.ObjectParts(
-            parts_count=len(attrs.parts),
-            parts=tuple(
-                xml.ObjectPart(
-                    part_number=i + 1, size=p.size,
-                    checksums=views.checksums(attrs.checksum_algorithm, p.checksum_value),
-                )
-                for i, p in enumerate(attrs.parts)
-            ),
-        )  # fmt: skip
+    parts = _object_parts(ctx, attrs) if "ObjectParts" in wanted else None
     has_checksum = "Checksum" in wanted and attrs.checksum_value
     result = xml.ObjectAttributes(
         etag=attrs.etag if "ETag" in wanted else None,

@@ -23,7 +23,8 @@ from ferry.replication import (
 from ferry.store import VersioningStatus
 from ferry.store.errors import VersioningNotEnabled
 
-# LocalStack, "according to AWS testing", answers a missing destination as an unversioned one.
+# AWS's messages (InvalidRequest, 400); a missing destination is not reported as unversioned.
+_DESTINATION_MISSING = "Destination bucket must exist."
 _DESTINATION_UNVERSIONED = "Destination bucket must have versioning enabled."
 
 
@@ -35,7 +36,9 @@ async def check_destinations(
     for rule in config.rules:
         name = destination_bucket_name(rule.destination.bucket)
         info = await checker.describe(name)
-        if info is None or not info.versioning_enabled:
+        if info is None:
+            raise InvalidReplicationConfiguration(_DESTINATION_MISSING)
+        if not info.versioning_enabled:
             raise InvalidReplicationConfiguration(_DESTINATION_UNVERSIONED)
         account = rule.destination.account
         if account is not None and account != info.owner_account:

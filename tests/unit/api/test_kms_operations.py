@@ -13,10 +13,12 @@ import botocore.session
 import pytest
 from botocore.parsers import create_parser
 
-from ferry.api.kms_operations import OPERATIONS
-from ferry.api.kms_params import KmsApiError, Params
+from ferry.api.kms.errors import KmsApiError
+from ferry.api.kms.operations import OPERATIONS
+from ferry.api.kms.params import Params
 from ferry.core.clock import FakeClock
 from ferry.crypto import KeyService, KmsValidation, generate_master_key
+from ferry.region import REGION_MIGRATIONS
 from ferry.store import SqliteDatabase
 
 ACCOUNT = "111122223333"
@@ -25,7 +27,7 @@ MODEL = botocore.session.get_session().get_service_model("kms")
 
 @pytest.fixture
 async def kms(tmp_path: Path) -> AsyncIterator[KeyService]:
-    db = SqliteDatabase(tmp_path / "kms.sqlite3")
+    db = SqliteDatabase(tmp_path / "kms.sqlite3", REGION_MIGRATIONS)
     yield KeyService(db, generate_master_key(), FakeClock(), "eu-west-1")
     db.close()
 

@@ -62,17 +62,20 @@ async def test_versioned_destinations_in_any_region_pass() -> None:
 
 
 @pytest.mark.parametrize(
-    "known",
-    [{}, {"dest": info(versioned=False)}],
+    ("known", "message"),
+    [
+        ({}, "Destination bucket must exist."),
+        ({"dest": info(versioned=False)}, "Destination bucket must have versioning enabled."),
+    ],
     ids=["6-missing-destination", "5-unversioned-destination"],
 )
 async def test_missing_or_unversioned_destination_is_invalid_request(
-    known: dict[str, DestinationInfo],
+    known: dict[str, DestinationInfo], message: str
 ) -> None:
     with pytest.raises(InvalidReplicationConfiguration) as caught:
         await check_destinations(FakeChecker(known), configuration(("dest", None)))
     assert type(caught.value) is InvalidReplicationConfiguration
-    assert caught.value.message == "Destination bucket must have versioning enabled."
+    assert caught.value.message == message
 
 
 async def test_account_other_than_the_destination_owner_is_invalid_argument() -> None:

@@ -27,6 +27,7 @@ from ferry.protocol.xml.notification import (
     TargetConfiguration,
     TargetKind,
 )
+from ferry.region import REGION_MIGRATIONS
 from ferry.store import (
     Buckets,
     FileBlobStore,
@@ -60,7 +61,7 @@ class FakePublisher:
 class World:
     def __init__(self, root: Path) -> None:
         self.clock = FakeClock()
-        self.db = SqliteDatabase(root / "meta.sqlite3")
+        self.db = SqliteDatabase(root / "meta.sqlite3", REGION_MIGRATIONS)
         hooks = VersionHooks()
         hooks.register(EventOutbox(self.clock))
         self.buckets = Buckets(self.db, self.clock, "us-east-1")
@@ -179,6 +180,23 @@ async def test_unknown_target_stays_in_the_outbox(world: World) -> None:
     _, (event,) = await world.db.read(lambda tx: list_outbox(tx, limit=10))
     assert event.attempts == 1
     assert event.last_error is not None and "no notification target" in event.last_error
+
+
+async def test_each_failed_delivery_doubles_the_backoff(world: World) -> None:
+    await world.bucket("s3:ObjectCreated:*")
+    world.publisher.down = True
+    await world.put("k", b"x")
+    delays_s = []
+    for _ in range(3):
+        now_ms = epoch_ms(world.clock.now())
+        assert await world.delivery.deliver_due() == 1
+        due_ms = await world.db.read(
+            lambda tx: tx.execute("SELECT due_ms FROM event_outbox").fetchone()[0]
+        )
+        delays_s.append((due_ms - now_ms) / 1000)
+        world.clock.advance(SETTINGS.retry_max_delay_s)
+    for delay_s, cap_s in zip(delays_s, (1.0, 2.0, 4.0), strict=True):  # the attempt made counts
+        assert cap_s / 2 <= delay_s <= cap_s
 
 
 def test_backoff_is_capped_exponential_with_equal_jitter() -> None:

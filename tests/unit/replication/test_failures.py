@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ferry.region import REGION_MIGRATIONS
 from ferry.replication.failures import (
     FailureCursor,
     FailureFilter,
@@ -34,7 +35,7 @@ from ferry.store import SqliteDatabase, Tx
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
-    database = SqliteDatabase(tmp_path / "f.sqlite3")
+    database = SqliteDatabase(tmp_path / "f.sqlite3", REGION_MIGRATIONS)
     yield database
     database.close()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ferry.region import REGION_MIGRATIONS
 from ferry.replication.tasks import (
     Operation,
     TaskStatus,
@@ -22,7 +23,7 @@ from ferry.store import SqliteDatabase, Tx
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
-    database = SqliteDatabase(tmp_path / "t.sqlite3")
+    database = SqliteDatabase(tmp_path / "t.sqlite3", REGION_MIGRATIONS)
     yield database
     database.close()
 

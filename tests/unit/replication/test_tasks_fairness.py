@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from ferry.region import REGION_MIGRATIONS
 from ferry.replication.tasks import Operation, claim_due_tasks, enqueue_task
 from ferry.store import SqliteDatabase, Tx
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
-    database = SqliteDatabase(tmp_path / "t.sqlite3")
+    database = SqliteDatabase(tmp_path / "t.sqlite3", REGION_MIGRATIONS)
     yield database
     database.close()
 

@@ -10,6 +10,7 @@ from typing import TypeVar
 import pytest
 
 from ferry.core.clock import FakeClock
+from ferry.region import REGION_MIGRATIONS
 from ferry.store import Buckets, SqliteDatabase, Tx
 from ferry.store.errors import NoSuchBucket, NoSuchBucketPolicy
 
@@ -19,7 +20,7 @@ POLICY = '{"Statement": []}'
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[SqliteDatabase]:
-    database = SqliteDatabase(tmp_path / "meta.sqlite3")
+    database = SqliteDatabase(tmp_path / "meta.sqlite3", REGION_MIGRATIONS)
     yield database
     database.close()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ferry.core.clock import FakeClock
+from ferry.region import REGION_MIGRATIONS
 from ferry.store import Buckets, SqliteDatabase, VersioningStatus
 from ferry.store.errors import InvalidBucketState, NoSuchBucket, VersioningNotEnabled
 
@@ -17,7 +18,7 @@ DOCUMENT = "<ReplicationConfiguration><Role>r</Role></ReplicationConfiguration>"
 
 @pytest.fixture
 def buckets(tmp_path: Path) -> Iterator[Buckets]:
-    db = SqliteDatabase(tmp_path / "meta.sqlite3")
+    db = SqliteDatabase(tmp_path / "meta.sqlite3", REGION_MIGRATIONS)
     yield Buckets(db, FakeClock(), "us-east-1")
     db.close()
 

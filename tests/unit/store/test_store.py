@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ferry.core.clock import FakeClock
+from ferry.region import REGION_MIGRATIONS
 from ferry.store import (
     Buckets,
     CompletedPart,
@@ -60,7 +61,7 @@ class Bytes:
 
 class Store:
     def __init__(self, root: Path) -> None:
-        self.db = SqliteDatabase(root / "meta.sqlite3")
+        self.db = SqliteDatabase(root / "meta.sqlite3", REGION_MIGRATIONS)
         self.blobs = FileBlobStore(root / "blobs")
         clock = FakeClock()
         hooks = VersionHooks()

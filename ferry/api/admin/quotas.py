@@ -1,4 +1,4 @@
-"""Ferry's admin API for bucket quotas (docs/quotas.md), JSON, the deployment's root only:
+"""The admin API's bucket quotas (docs/quotas.md), JSON:
 
     GET    /_ferry/buckets/{bucket}/quota                          limits and current usage
     PUT    /_ferry/buckets/{bucket}/quota?max_bytes=N&max_objects=M   replace the limits
@@ -16,12 +16,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ferry.api.admin import AdminError, json_response
-from ferry.api.auth import KeyLookup, authenticate
+from ferry.api.admin.encoding import json_response
+from ferry.api.admin.errors import AdminError, method_not_allowed, no_such_resource
 from ferry.api.context import Services
 from ferry.api.http import Request, Response
 from ferry.core.errors import FerryError
-from ferry.protocol.errors import S3Error
 from ferry.store import BucketQuota, Quotas, QuotaStatus
 from ferry.store.errors import InvalidArgument, NoSuchBucket
 
@@ -33,47 +32,20 @@ def is_quota_path(path: str) -> bool:
     return path.startswith(PREFIX)
 
 
-async def quota_endpoint(request: Request, services: Services, keys: KeyLookup) -> Response:
+async def serve_quota(request: Request, services: Services) -> Response:
+    match = _QUOTA_PATH.match(request.path)
+    if match is None:
+        raise no_such_resource(request.path)
+    if services.quotas is None:
+        raise AdminError(501, "NotImplemented", "Quotas are not enabled in this region.")
+    bucket = match.group(1)
     try:
-        _authorize(request, services, keys)
-        match = _QUOTA_PATH.match(request.path)
-        if match is None:
-            raise AdminError(404, "NotFound", f"No admin resource {request.path}.")
-        if services.quotas is None:
-            raise AdminError(501, "NotImplemented", "Quotas are not enabled in this region.")
-        bucket = match.group(1)
-        try:
-            status = await _dispatch(request, services.quotas, bucket)
-        except NoSuchBucket as exc:
-            raise await _not_here(services, bucket) from exc
-        return json_response(render_quota_status(status))
-    except AdminError as exc:
-        return _error_response(exc)
+        status = await _dispatch(request, services.quotas, bucket)
+    except NoSuchBucket as exc:
+        raise await _not_here(services, bucket) from exc
     except InvalidArgument as exc:
-        return _error_response(AdminError(400, "InvalidArgument", exc.message))
-
-
-class _Redirect(AdminError):
-    def __init__(self, bucket: str, region: str, endpoint: str | None) -> None:
-        super().__init__(301, "PermanentRedirect", f"Bucket {bucket} is in region {region}.")
-        self.region = region
-        self.endpoint = endpoint
-
-
-def _error_response(exc: AdminError) -> Response:
-    document: dict[str, Any] = {"error": exc.code, "message": exc.message}
-    if isinstance(exc, _Redirect):
-        document |= {"region": exc.region, "endpoint": exc.endpoint}
-    return json_response(document, status=exc.status)
-
-
-def _authorize(request: Request, services: Services, keys: KeyLookup) -> None:
-    try:
-        auth = authenticate(request, keys, services.clock, services.region.name)
-    except S3Error as exc:
-        raise AdminError(exc.status, exc.code.value, exc.message) from exc
-    if not auth.principal.is_root:
-        raise AdminError(403, "AccessDenied", "The admin API needs the root credentials.")
+        raise AdminError(400, "InvalidArgument", exc.message) from exc
+    return json_response(render_quota_status(status))
 
 
 async def _dispatch(request: Request, quotas: Quotas, bucket: str) -> QuotaStatus:
@@ -84,7 +56,7 @@ async def _dispatch(request: Request, quotas: Quotas, bucket: str) -> QuotaStatu
             return await quotas.set(bucket, parse_quota(request.params))
         case "DELETE":
             return await quotas.clear(bucket)
-    raise AdminError(405, "MethodNotAllowed", f"{request.method} is not allowed here.")
+    raise method_not_allowed(request.method)
 
 
 async def _not_here(services: Services, bucket: str) -> AdminError:
@@ -95,7 +67,15 @@ async def _not_here(services: Services, bucket: str) -> AdminError:
     if entry is None or entry.region == services.region.name:
         return AdminError(404, "NoSuchBucket", f"No bucket {bucket} in this deployment.")
     region = services.deployment.find_region(entry.region)
-    return _Redirect(bucket, entry.region, region.endpoint if region is not None else None)
+    return AdminError(
+        301,
+        "PermanentRedirect",
+        f"Bucket {bucket} is in region {entry.region}.",
+        fields={
+            "region": entry.region,
+            "endpoint": region.endpoint if region is not None else None,
+        },
+    )
 
 
 def parse_quota(params: Mapping[str, str]) -> BucketQuota:

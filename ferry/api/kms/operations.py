@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from ferry.api.kms_params import KmsApiError, Params, validation_error
+from ferry.api.kms.errors import KmsApiError, validation_error
+from ferry.api.kms.params import Params
 from ferry.crypto import Alias, KeyMetadata, KeyService, KeyState, Page
 from ferry.crypto.key_states import DEFAULT_PENDING_WINDOW_DAYS
 from ferry.crypto.kms_records import ENCRYPTION_ALGORITHM, KEY_SPEC, KEY_USAGE, ORIGIN

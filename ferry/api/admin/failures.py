@@ -1,7 +1,4 @@
-"""Ferry's admin API for the replication failure store, under `/_ferry/failures` (JSON).
-
-Requests are signed with SigV4 exactly like S3 requests (`auth.authenticate`), and only the
-deployment's root credentials may call it; anything else gets a 403 JSON error.
+"""The admin API's replication failure store, under `/_ferry/failures` (JSON).
 
     GET    /_ferry/failures?rule=&bucket=&destination=&reason=&state=&since=&until=&limit=&cursor=
     GET    /_ferry/failures/summary
@@ -14,17 +11,16 @@ Pages are newest first; `next_cursor` is null on the last page.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ferry.api.auth import KeyLookup, authenticate
+from ferry.api.admin.encoding import json_response
+from ferry.api.admin.errors import AdminError, method_not_allowed, no_such_resource
 from ferry.api.context import Services
 from ferry.api.http import Request, Response
 from ferry.core.clock import epoch_ms
-from ferry.protocol.errors import S3Error
 from ferry.replication import (
     Failure,
     FailureCounts,
@@ -38,36 +34,11 @@ PREFIX = "/_ferry/failures"
 FILTER_PARAMS = ("rule", "bucket", "destination", "reason", "state", "since", "until")
 
 
-class AdminError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
 def is_failures_path(path: str) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
 
-async def failures_endpoint(request: Request, services: Services, keys: KeyLookup) -> Response:
-    try:
-        _authorize(request, services, keys)
-        return await _dispatch(request, services)
-    except AdminError as exc:
-        return json_response({"error": exc.code, "message": exc.message}, status=exc.status)
-
-
-def _authorize(request: Request, services: Services, keys: KeyLookup) -> None:
-    try:
-        auth = authenticate(request, keys, services.clock, services.region.name)
-    except S3Error as exc:
-        raise AdminError(exc.status, exc.code.value, exc.message) from exc
-    if not auth.principal.is_root:
-        raise AdminError(403, "AccessDenied", "The admin API needs the root credentials.")
-
-
-async def _dispatch(request: Request, services: Services) -> Response:
+async def serve_failures(request: Request, services: Services) -> Response:
     rest = request.path[len(PREFIX) :].strip("/")
     store = services.failures
     match request.method, rest:
@@ -97,8 +68,8 @@ async def _dispatch(request: Request, services: Services) -> Response:
                 )
             return json_response({"purged": await store.purge(where)})
         case (("GET" | "DELETE"), _):
-            raise AdminError(404, "NotFound", f"No admin resource {request.path}.")
-    raise AdminError(405, "MethodNotAllowed", f"{request.method} is not allowed here.")
+            raise no_such_resource(request.path)
+    raise method_not_allowed(request.method)
 
 
 def parse_filter(params: Mapping[str, str]) -> FailureFilter:
@@ -198,8 +169,3 @@ def render_summary(counts: FailureCounts) -> dict[str, Any]:
         "rules": rows("rule_id", counts.by_rule),
         "reasons": rows("reason", counts.by_reason),
     }
-
-
-def json_response(document: Mapping[str, Any], status: int = 200) -> Response:
-    body = json.dumps(document, separators=(",", ":")).encode()
-    return Response(status=status, headers=[("content-type", "application/json")], body=body)

@@ -15,7 +15,8 @@ from ferry.api.access import identity_policies_of, principal_facts
 from ferry.api.auth import Principal, PrincipalKind
 from ferry.api.context import Services
 from ferry.api.http import Request
-from ferry.api.kms_params import KmsApiError, Params
+from ferry.api.kms.errors import KmsApiError
+from ferry.api.kms.params import Params
 from ferry.api.permissions import global_context
 from ferry.control.policy import (
     AccessRequest,

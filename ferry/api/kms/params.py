@@ -13,23 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-
-class KmsApiError(Exception):
-    """An error KMS reports itself (not a domain error): its `__type`, status and message."""
-
-    def __init__(self, error_type: str, message: str, status: int = 400) -> None:
-        self.error_type = error_type
-        self.message = message
-        self.status = status
-        super().__init__(f"{error_type}: {message}")
-
-
-def serialization_error(message: str) -> KmsApiError:
-    return KmsApiError("SerializationException", message)
-
-
-def validation_error(message: str) -> KmsApiError:
-    return KmsApiError("ValidationException", f"1 validation error detected: {message}")
+from ferry.api.kms.errors import serialization_error, validation_error
 
 
 class Params:
