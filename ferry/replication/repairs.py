@@ -14,12 +14,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ferry.core.clock import Clock, epoch_ms
-from ferry.replication.manifest import bucket_configuration
 from ferry.replication.rules import destinations_for
-from ferry.replication.tasks import PENDING, REPLICA, Operation, enqueue_task
-from ferry.store import Database, Tx
+from ferry.replication.tasks import (
+    Operation,
+    enqueue_task,
+    is_task_owed,
+    supersede_failed_task,
+)
+from ferry.store import (
+    Database,
+    ReplicationStatus,
+    Tx,
+    fetch_replication_configuration,
+    fetch_version,
+    set_replication_status,
+)
 from ferry.store.records import is_sse_kms
-from ferry.store.versions import fetch_version
 
 MAX_REPAIRS_PER_REQUEST = 1000
 
@@ -58,7 +68,7 @@ class RepairQueue:
 
 
 def enqueue_repair(tx: Tx, bucket: str, request: RepairRequest, *, now_ms: int) -> RepairOutcome:
-    config = bucket_configuration(tx, bucket)
+    config = fetch_replication_configuration(tx, bucket)
     if config is None:
         return RepairOutcome(
             request=request, queued=False, reason="SrcBucketReplicationConfigMissing"
@@ -66,7 +76,7 @@ def enqueue_repair(tx: Tx, bucket: str, request: RepairRequest, *, now_ms: int) 
     version = fetch_version(tx, bucket, request.key, request.version_id, with_body=False)
     if version is None:
         return RepairOutcome(request=request, queued=False, reason="SrcVersionNotFound")
-    if version.attrs.replication_status == REPLICA:
+    if version.attrs.replication_status is ReplicationStatus.REPLICA:
         return RepairOutcome(request=request, queued=False, reason="SrcObjectIsReplica")
     targets = destinations_for(
         config, key=version.key, tags=dict(version.attrs.tags),
@@ -77,26 +87,20 @@ def enqueue_repair(tx: Tx, bucket: str, request: RepairRequest, *, now_ms: int) 
     if target is None:
         return RepairOutcome(request=request, queued=False, reason="SrcObjectNotEligible")
     operation = Operation.DELETE_MARKER if version.is_delete_marker else Operation.OBJECT
-    where = (bucket, version.key, version.version_id, target.bucket)
-    owed = tx.execute(
-        "SELECT 1 FROM replication_tasks WHERE bucket = ? AND key = ? AND version_id = ? "
-        "AND destination_bucket = ? AND status = 'PENDING'",
-        where,
-    ).fetchone()
-    if owed is not None:
+    task = {"bucket": bucket, "key": version.key, "version_id": version.version_id,
+            "destination_bucket": target.bucket}  # fmt: skip
+    if is_task_owed(tx, **task):
         return RepairOutcome(request=request, queued=False, rule_id=target.rule_id,
                              operation=operation, reason="AlreadyQueued")  # fmt: skip
     # A FAILED task the version left for this destination is superseded by the repair (its
     # failure record resolves when the repair succeeds), as a batch job's entry does.
-    tx.execute(
-        "DELETE FROM replication_tasks WHERE bucket = ? AND key = ? AND version_id = ? "
-        "AND destination_bucket = ? AND status = 'FAILED'",
-        where,
-    )
+    supersede_failed_task(tx, **task)
     enqueue_task(
-        tx, bucket=bucket, key=version.key, version_id=version.version_id, operation=operation,
-        rule_id=target.rule_id, destination_bucket=target.bucket,
+        tx, **task, operation=operation, rule_id=target.rule_id,
         storage_class=target.storage_class, on_replica=False, now_ms=now_ms,
     )  # fmt: skip
-    tx.execute("UPDATE versions SET replication_status = ? WHERE seq = ?", (PENDING, version.seq))
+    set_replication_status(
+        tx, bucket=bucket, key=version.key, version_id=version.version_id,
+        status=ReplicationStatus.PENDING,
+    )  # fmt: skip
     return RepairOutcome(request=request, queued=True, rule_id=target.rule_id, operation=operation)

@@ -39,8 +39,8 @@ from ferry.replication.rules import (
     matches,
     rule_prefix,
 )
-from ferry.replication.tasks import REPLICA
 from ferry.replication.version_facts import VersionFacts
+from ferry.store import ReplicationStatus
 
 DEFAULT_SHOWN_DIFFERENCES = 20
 # MISMATCH fields a replica write of the same version ID brings back in line (the
@@ -216,12 +216,13 @@ def _compare_destination(
         rules = scope.rules_by_destination[destination]
         if not any(_selects(rule, replica) for rule in rules):
             continue
-        if replica.replication_status == REPLICA:
+        is_replica = replica.replication_status is ReplicationStatus.REPLICA
+        if is_replica:
             detail = "a replica the source does not have (deleted there, or another source's)"
         else:
             detail = "written at the destination, not in the source bucket"
         found.append(_difference(DifferenceKind.EXTRA, destination, replica, None, detail=detail,
-                                 is_replica=replica.replication_status == REPLICA))  # fmt: skip
+                                 is_replica=is_replica))  # fmt: skip
     return found
 
 
@@ -248,7 +249,7 @@ def expected_target(
 ) -> ReplicationTarget | None:
     """The rule that sends this source version to `destination`, as the planner decides
     (None: it does not go there; a replica never goes anywhere)."""
-    if version.replication_status == REPLICA:
+    if version.replication_status is ReplicationStatus.REPLICA:
         return None
     targets = destinations_for(
         configuration, key=version.key, tags=dict(version.tags),

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ferry.store import Version
+from ferry.store import ReplicationStatus, Version
 from ferry.store.records import is_sse_kms
 
 Pairs = tuple[tuple[str, str], ...]
@@ -29,7 +29,7 @@ class VersionFacts:
     user_metadata: Pairs = ()
     tags: Pairs = ()
     acl: Grants = ()
-    replication_status: str | None = None
+    replication_status: ReplicationStatus | None = None
     sse_kms: bool = False
 
 
@@ -82,6 +82,10 @@ def parse_version_facts(document: Mapping[str, Any]) -> VersionFacts:
         user_metadata=tuple((str(k), str(v)) for k, v in document["user_metadata"]),
         tags=tuple((str(k), str(v)) for k, v in document["tags"]),
         acl=tuple((str(t), str(g), str(p)) for t, g, p in document["acl"]),
-        replication_status=document.get("replication_status"),
+        replication_status=_replication_status(document.get("replication_status")),
         sse_kms=bool(document.get("sse_kms", False)),
     )
+
+
+def _replication_status(value: object) -> ReplicationStatus | None:
+    return ReplicationStatus(str(value)) if value else None

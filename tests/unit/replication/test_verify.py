@@ -32,6 +32,7 @@ from ferry.replication.version_facts import (
     parse_version_facts,
     render_version_facts,
 )
+from ferry.store import ReplicationStatus
 
 ON = ReplicationRuleStatus.ENABLED
 OWNER = ("CanonicalUser", "owner", "FULL_CONTROL")
@@ -78,13 +79,13 @@ def version(key: str = "k", version_id: str = "v1", **changes: object) -> Versio
         size=1,
         user_metadata=(("a", "1"),),
         acl=(OWNER,),
-        replication_status="COMPLETED",
+        replication_status=ReplicationStatus.COMPLETED,
     )
     return replace(facts, **changes)  # type: ignore[arg-type]
 
 
 def replica(source: VersionFacts, **changes: object) -> VersionFacts:
-    return replace(source, replication_status="REPLICA", **changes)  # type: ignore[arg-type]
+    return replace(source, replication_status=ReplicationStatus.REPLICA, **changes)  # type: ignore[arg-type]
 
 
 def differences(
@@ -161,7 +162,7 @@ def test_owner_override_replicas_keep_their_own_acl() -> None:
 
 
 def test_replicas_at_the_source_are_not_expected_further() -> None:
-    assert differences([version(replication_status="REPLICA")], []) == []
+    assert differences([version(replication_status=ReplicationStatus.REPLICA)], []) == []
 
 
 def test_versions_outside_the_filter_are_neither_missing_nor_extra() -> None:
@@ -263,14 +264,17 @@ def test_merging_streams_holds_one_key_per_side_not_the_bucket() -> None:
     count = 10_000
     scope = verify_scope("src", config())
 
-    def side(status: str) -> Iterator[VersionFacts]:
+    def side(status: ReplicationStatus) -> Iterator[VersionFacts]:
         for n in range(count):
             yield version(f"key-{n:07}", f"v{n}", replication_status=status)
 
     tracemalloc.start()
     try:
         merged = merge_by_key(
-            {"": group_by_key(side("COMPLETED")), "dst": group_by_key(side("REPLICA"))}
+            {
+                "": group_by_key(side(ReplicationStatus.COMPLETED)),
+                "dst": group_by_key(side(ReplicationStatus.REPLICA)),
+            }
         )
         tally = VerifyTally()
         for key, found in merged:
@@ -284,7 +288,10 @@ def test_merging_streams_holds_one_key_per_side_not_the_bucket() -> None:
 
 def test_an_extra_replica_is_told_apart_from_a_version_written_there() -> None:
     scope = verify_scope("src", config())
-    written, kept = version(version_id="w"), version(version_id="r", replication_status="REPLICA")
+    written, kept = (
+        version(version_id="w"),
+        version(version_id="r", replication_status=ReplicationStatus.REPLICA),
+    )
     found = {d.version_id: d for d in compare_key(scope, "k", [], {"dst": [written, kept]})}
     assert (found["w"].is_replica, found["r"].is_replica) == (False, True)
     assert found["w"].detail == "written at the destination, not in the source bucket"
