@@ -1,7 +1,7 @@
 """`ferry doctor` at the source: what will make a bucket's replication fail, found before a
 version is at risk, each finding with its fix, and what the source's rules ask of each
 destination (judged there: `doctor_destination.py`). Pure: the source's region gathers the
-facts (`api/doctor_facts.py`); the role is judged by the engine's own
+facts (`api/admin/doctor_facts.py`); the role is judged by the engine's own
 `role_access.check_source` and `check_batch_entry`.
 
 The causes are those of AWS's FAILED replication status (seed 000: permissions,

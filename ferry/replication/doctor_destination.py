@@ -1,5 +1,5 @@
 """`ferry doctor` at a destination, and across the topology. Pure: the destination's region
-gathers the facts (`api/doctor_facts.py`); the role's writes are judged by
+gathers the facts (`api/admin/doctor_facts.py`); the role's writes are judged by
 `role_access.may_write_replica`, the decision the destination's replica write path takes,
 with the destination bucket's policy and owner account (cross-account: both must allow).
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ferry.api.access import account_of_owner, parsed_bucket_policy
-from ferry.api.admin import AdminError
+from ferry.api.admin.errors import AdminError
 from ferry.api.context import Services
 from ferry.core.errors import FerryError
 from ferry.crypto.errors import KmsAccessDenied, KmsKeyNotFound

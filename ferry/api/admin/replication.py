@@ -1,5 +1,5 @@
-"""Ferry's admin API for seeing and proving replication (`ferry verify`, `ferry doctor`,
-`ferry explain`), JSON, the deployment's root only, like `/_ferry/failures`:
+"""The admin API's replication resource, for seeing and proving replication (`ferry verify`,
+`ferry doctor`, `ferry explain`), under `/_ferry/replication/` (JSON):
 
     GET  /_ferry/replication/configuration?bucket=B         versioning and replication XML
     GET  /_ferry/replication/versions?bucket=B&prefix=&key_marker=&limit=
@@ -28,13 +28,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from ferry.api.admin import AdminError, json_response
-from ferry.api.auth import KeyLookup, authenticate
+from ferry.api.admin.doctor_facts import destination_report, source_report
+from ferry.api.admin.encoding import json_response
+from ferry.api.admin.errors import AdminError, no_such_resource
 from ferry.api.context import Services
-from ferry.api.doctor_facts import destination_report, source_report
 from ferry.api.http import Request, Response
 from ferry.core.errors import FerryError
-from ferry.protocol.errors import S3Error
 from ferry.protocol.xml.replication import parse_replication_configuration
 from ferry.replication.explain import Explanation, explain
 from ferry.replication.repairs import MAX_REPAIRS_PER_REQUEST, RepairOutcome, RepairRequest
@@ -50,34 +49,8 @@ def is_replication_admin_path(path: str) -> bool:
     return path.startswith(PREFIX)
 
 
-async def replication_admin_endpoint(
-    request: Request, services: Services, keys: KeyLookup
-) -> Response:
-    """This module's authorisation (the deployment root) and error documents; the admin
-    package's pipeline does both for its resources, which `serve_replication` then becomes."""
-    try:
-        _authorize(request, services, keys)
-        return await serve_replication(request, services)
-    except _Redirect as exc:
-        return json_response(
-            {"error": exc.code, "message": exc.message, "region": exc.region,
-             "endpoint": exc.endpoint}, status=exc.status,
-        )  # fmt: skip
-    except AdminError as exc:
-        return json_response({"error": exc.code, "message": exc.message}, status=exc.status)
-
-
-def _authorize(request: Request, services: Services, keys: KeyLookup) -> None:
-    try:
-        auth = authenticate(request, keys, services.clock, services.region.name)
-    except S3Error as exc:
-        raise AdminError(exc.status, exc.code.value, exc.message) from exc
-    if not auth.principal.is_root:
-        raise AdminError(403, "AccessDenied", "The admin API needs the root credentials.")
-
-
 async def serve_replication(request: Request, services: Services) -> Response:
-    """One request of a caller already authorised as the deployment root."""
+    """One request of a caller the pipeline authorised as the deployment root."""
     bucket = request.params.get("bucket", "")
     if not bucket:
         raise AdminError(400, "InvalidArgument", "bucket is required.")
@@ -116,7 +89,7 @@ async def _dispatch(
             return await destination_report(services, bucket, request.params.get("needs", ""))
         case "POST", "repairs":
             return await _repairs(services, bucket, body)
-    raise AdminError(404, "NotFound", f"No admin resource {request.method} {request.path}.")
+    raise no_such_resource(f"{request.method} {request.path}")
 
 
 async def _configuration(services: Services, bucket: str) -> dict[str, Any]:
@@ -216,16 +189,12 @@ def _render_outcome(outcome: RepairOutcome) -> dict[str, Any]:
     }
 
 
-class _Redirect(AdminError):
-    def __init__(self, bucket: str, region: str, endpoint: str | None) -> None:
-        super().__init__(301, "PermanentRedirect", f"Bucket {bucket} is in region {region}.")
-        self.region = region
-        self.endpoint = endpoint
-
-
 async def _not_here(services: Services, bucket: str) -> AdminError:
     entry = await services.directory.lookup(bucket)
     if entry is None or entry.region == services.region.name:
         return AdminError(404, "NoSuchBucket", f"No bucket {bucket} in this deployment.")
     region = services.deployment.find_region(entry.region)
-    return _Redirect(bucket, entry.region, region.endpoint if region is not None else None)
+    return AdminError(
+        301, "PermanentRedirect", f"Bucket {bucket} is in region {entry.region}.",
+        fields={"region": entry.region, "endpoint": region.endpoint if region else None},
+    )  # fmt: skip
