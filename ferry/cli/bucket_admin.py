@@ -1,20 +1,34 @@
-"""Admin-API calls about buckets anywhere in the deployment, for `ferry verify`, `doctor`
-and `explain`: the first call goes to the region `--endpoint` or `--config/--region` names;
-a bucket of another region answers with a redirect naming its region (and endpoint), which is
-followed, and remembered, so each bucket's later calls go straight to its region.
+"""Admin-API calls about buckets anywhere in the deployment, for `ferry verify`, `doctor`,
+`explain` and the re-drive's role checks, over the region clients of `cli/admin_client.py`.
+
+The first call about a bucket goes to the region asked first (`--region`, else the first
+region the connection options name); a bucket of another region answers with a redirect
+naming its region (and endpoint), which is followed, and remembered, so each bucket's later
+calls go straight to its region. A region the options did not name (one `--endpoint` was
+given) is reached at the endpoint the redirect names.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from ferry.cli.failures import AdminClient, CommandError, connect
+from ferry.cli.admin_client import (
+    AdminClient,
+    CommandError,
+    RegionClient,
+    connect_all,
+    open_admin_client,
+)
+
+# `--region` of the bucket commands: where to start; the buckets' own regions are followed.
+REGION_HELP = "the region to ask first (default: the deployment's first region)"
 
 
 class NoSuchBucketAnywhere(CommandError):
@@ -22,14 +36,15 @@ class NoSuchBucketAnywhere(CommandError):
 
 
 class BucketAdmin:
-    def __init__(self, args: argparse.Namespace) -> None:
-        self._args = args
-        self._clients: dict[str, AdminClient] = {}  # by region ("" until a region is known)
+    def __init__(self, regions: Sequence[RegionClient], *, first: str | None = None) -> None:
+        """`regions`: the regions known (their clients stay the caller's to close)."""
+        self._clients: dict[str, AdminClient] = {r.region: r.client for r in regions}
+        self._first = first or regions[0].region
+        self._opened: list[AdminClient] = []  # clients of regions reached by a redirect
         self._region_of: dict[str, str] = {}  # bucket → region
-        self._endpoints: dict[str, str | None] = {}  # region → endpoint, from redirects
 
     def close(self) -> None:
-        for client in self._clients.values():
+        for client in self._opened:
             client.close()
 
     def call(
@@ -41,17 +56,18 @@ class BucketAdmin:
         *,
         body: bytes | None = None,
     ) -> dict[str, Any]:
+        """`body`: sent with its SHA-256 in the (signed) query string, which the server checks
+        (the client signs bodies as UNSIGNED-PAYLOAD)."""
         query = {"bucket": bucket, **(params or {})}
         if body is not None:
             query["sha256"] = hashlib.sha256(body).hexdigest()
-        response = self._send(self._client(bucket), method, path, query, body)
-        if response.status_code == 301:
-            self._follow(bucket, _document(response))
-            response = self._send(self._client(bucket), method, path, query, body)
-        document = _document(response)
-        if response.status_code == 404 and document.get("error") == "NoSuchBucket":
+        status, document = self._client(bucket).answer(method, path, query, content=body)
+        if status == 301:
+            self._follow(bucket, document)
+            status, document = self._client(bucket).answer(method, path, query, content=body)
+        if status == 404 and document.get("error") == "NoSuchBucket":
             raise NoSuchBucketAnywhere(str(document.get("message")))
-        if response.status_code >= 300:
+        if status >= 300:
             raise CommandError(f"{document.get('error')}: {document.get('message')}")
         return document
 
@@ -73,47 +89,41 @@ class BucketAdmin:
             )
 
     def _client(self, bucket: str) -> AdminClient:
-        region = self._region_of.get(bucket, "")
-        if region not in self._clients:
-            self._clients[region] = connect(self._arguments(region))
-        return self._clients[region]
-
-    def _arguments(self, region: str) -> argparse.Namespace:
-        if not region:
-            return self._args
-        endpoint = self._endpoints.get(region)
-        if self._args.config is not None:
-            return argparse.Namespace(**{**vars(self._args), "region": region})
-        return argparse.Namespace(**{**vars(self._args), "region": region, "endpoint": endpoint})
+        return self._clients[self._region_of.get(bucket, self._first)]
 
     def _follow(self, bucket: str, document: Mapping[str, Any]) -> None:
         region, endpoint = document.get("region"), document.get("endpoint")
         if not region:
             raise CommandError(f"{document.get('error')}: {document.get('message')}")
-        if self._args.config is None and not endpoint:
-            raise CommandError(f"{bucket} is in {region}, whose endpoint is unknown: use --config")
-        self._endpoints[str(region)] = endpoint
-        self._region_of[bucket] = str(region)
-
-    @staticmethod
-    def _send(
-        client: AdminClient,
-        method: str,
-        path: str,
-        query: Mapping[str, str],
-        body: bytes | None,
-    ) -> httpx.Response:
-        try:
-            return client.http.request(method, path, params=dict(query), content=body)
-        except httpx.HTTPError as exc:
-            raise CommandError(f"cannot reach {client.http.base_url}: {exc}") from exc
+        region = str(region)
+        if region not in self._clients:
+            if not endpoint:
+                raise CommandError(
+                    f"{bucket} is in {region}, whose endpoint is unknown: use --config"
+                )
+            client = open_admin_client(str(endpoint), region)
+            self._opened.append(client)
+            self._clients[region] = client
+        self._region_of[bucket] = region
 
 
-def _document(response: httpx.Response) -> dict[str, Any]:
+@contextmanager
+def bucket_admin(args: argparse.Namespace) -> Iterator[BucketAdmin]:
+    """A BucketAdmin over every region the connection options name, `--region` first (with
+    `--config`, every region of the deployment: a bucket's destinations are anywhere)."""
+    everywhere = args.endpoint is None
+    regions = connect_all(argparse.Namespace(**{**vars(args), "region": None}) if everywhere
+                          else args)  # fmt: skip
     try:
-        document = response.json()
-    except ValueError as exc:
-        raise CommandError(f"HTTP {response.status_code}: {response.text[:200]}") from exc
-    if not isinstance(document, dict):
-        raise CommandError(f"HTTP {response.status_code}: not a JSON object")
-    return document
+        first = args.region if everywhere else None
+        if first is not None and first not in {r.region for r in regions}:
+            known = ", ".join(r.region for r in regions)
+            raise CommandError(f"no region {first!r} in the deployment ({known})")
+        admin = BucketAdmin(regions, first=first)
+        try:
+            yield admin
+        finally:
+            admin.close()
+    finally:
+        for region in regions:
+            region.client.close()

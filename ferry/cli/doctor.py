@@ -15,8 +15,8 @@ import json
 import sys
 from typing import Any
 
-from ferry.cli.bucket_admin import BucketAdmin, NoSuchBucketAnywhere
-from ferry.cli.failures import CommandError, connection_options
+from ferry.cli.admin_client import CommandError, connection_options
+from ferry.cli.bucket_admin import REGION_HELP, BucketAdmin, NoSuchBucketAnywhere, bucket_admin
 from ferry.protocol.xml.replication import (
     ReplicationRuleStatus,
     parse_replication_configuration,
@@ -39,21 +39,21 @@ EXIT_HEALTHY, EXIT_ERRORS, EXIT_FAILED = 0, 1, 2
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
-        "doctor", parents=[connection_options()], help="find what will make replication fail"
+        "doctor",
+        parents=[connection_options(REGION_HELP)],
+        help="find what will make replication fail",
     )
     parser.add_argument("--bucket", required=True, help="source bucket")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    admin = BucketAdmin(args)
     try:
-        findings = diagnose(admin, args.bucket)
+        with bucket_admin(args) as admin:
+            findings = diagnose(admin, args.bucket)
     except CommandError as exc:
         print(f"ferry doctor: {exc}", file=sys.stderr, flush=True)
         return EXIT_FAILED
-    finally:
-        admin.close()
     if args.json:
         print(
             json.dumps(

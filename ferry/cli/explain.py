@@ -11,21 +11,27 @@ import sys
 from typing import Any
 from urllib.parse import urlencode
 
-from ferry.cli.bucket_admin import BucketAdmin
-from ferry.cli.failures import CommandError, connection_options, render_table
+from ferry.cli.admin_client import CommandError, connection_options, render_table
+from ferry.cli.bucket_admin import REGION_HELP, bucket_admin
 
 EXPLAIN_PATH = "/_ferry/replication/explain"
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
-        "explain", parents=[connection_options()], help="where would a new version replicate?"
+        "explain",
+        parents=[connection_options(REGION_HELP)],
+        help="where would a new version replicate?",
     )
     parser.add_argument("--bucket", required=True, help="source bucket")
     parser.add_argument("--key", required=True, help="the object key")
     parser.add_argument("--tag", action="append", default=[], type=_tag, metavar="K=V",
                         help="a tag of the version (repeatable)")  # fmt: skip
-    parser.add_argument("--storage-class", default="STANDARD")
+    parser.add_argument(
+        "--storage-class",
+        default="STANDARD",
+        help="the version's storage class (default %(default)s)",
+    )
     parser.add_argument("--sse-kms", action="store_true", help="the version is SSE-KMS encrypted")
     parser.set_defaults(run=run)
 
@@ -44,14 +50,12 @@ def run(args: argparse.Namespace) -> int:
         "storage_class": args.storage_class,
         "sse_kms": "true" if args.sse_kms else "false",
     }
-    admin = BucketAdmin(args)
     try:
-        answer = admin.call("GET", EXPLAIN_PATH, args.bucket, params)
+        with bucket_admin(args) as admin:
+            answer = admin.call("GET", EXPLAIN_PATH, args.bucket, params)
     except CommandError as exc:
         print(f"ferry explain: {exc}", file=sys.stderr, flush=True)
         return 2
-    finally:
-        admin.close()
     print(json.dumps(answer, indent=2) if args.json else render_explanation(answer))
     return 0
 

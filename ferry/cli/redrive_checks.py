@@ -7,22 +7,25 @@ from __future__ import annotations
 
 import argparse
 
+from ferry.cli.admin_client import CommandError, RegionClient
 from ferry.cli.bucket_admin import BucketAdmin
 from ferry.cli.doctor import SOURCE_PATH, destination_findings, render_findings
-from ferry.cli.failures import CommandError
 from ferry.replication.doctor_documents import parse_finding
 from ferry.replication.findings import Finding, Severity
 
 ROLE_CHECKS = frozenset({"role-missing", "role-trust", "role-batch-trust", "role-permission"})
 
 
-def refuse_unless_roles_ready(args: argparse.Namespace, job_role: str) -> None:
-    """CommandError listing the role findings that would fail the job's entries."""
-    admin = BucketAdmin(args)
+def refuse_unless_roles_ready(
+    regions: list[RegionClient], source: RegionClient, args: argparse.Namespace, job_role: str
+) -> None:
+    """CommandError listing the role findings that would fail the job's entries. The source
+    region judges the source and the job's role; each destination's region its own writes."""
+    admin = BucketAdmin(regions, first=source.region)
     try:
-        source = admin.call("GET", SOURCE_PATH, args.bucket, {"batch_role": job_role})
-        found = [parse_finding(f) for f in (*source["batch_findings"], *source["findings"])]
-        for needs in source["destinations"]:
+        report = admin.call("GET", SOURCE_PATH, args.bucket, {"batch_role": job_role})
+        found = [parse_finding(f) for f in (*report["batch_findings"], *report["findings"])]
+        for needs in report["destinations"]:
             found += destination_findings(admin, needs)
     finally:
         admin.close()

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ferry.cli.bucket_admin import BucketAdmin
-from ferry.cli.failures import CommandError, connection_options, render_table
+from ferry.cli.admin_client import CommandError, connection_options, render_table
+from ferry.cli.bucket_admin import REGION_HELP, BucketAdmin, bucket_admin
 from ferry.cli.verify_repair import Repairer, RepairTally
 from ferry.core.errors import FerryError
 from ferry.protocol.xml.replication import parse_replication_configuration
@@ -47,7 +47,9 @@ EXIT_AGREE, EXIT_DIFFER, EXIT_ERROR = 0, 1, 2
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
-        "verify", parents=[connection_options()], help="compare a bucket with its replicas"
+        "verify",
+        parents=[connection_options(REGION_HELP)],
+        help="compare a bucket with its replicas",
     )
     parser.add_argument("--bucket", required=True, help="source bucket")
     parser.add_argument("--rule", help="only this replication rule (default: every rule)")
@@ -82,14 +84,12 @@ def run(args: argparse.Namespace) -> int:
             "ferry verify: --delete-extra and --replace-mismatched need --repair", file=sys.stderr
         )
         return EXIT_ERROR
-    admin = BucketAdmin(args)
     try:
-        tally, repairs, scope = verify(admin, args)
+        with bucket_admin(args) as admin:
+            tally, repairs, scope = verify(admin, args)
     except (CommandError, FerryError) as exc:
         print(f"ferry verify: {exc}", file=sys.stderr, flush=True)
         return EXIT_ERROR
-    finally:
-        admin.close()
     document = render_report(scope, tally, repairs)
     print(json.dumps(document, indent=2) if args.json else render_human(document))
     return EXIT_AGREE if tally.agrees else EXIT_DIFFER

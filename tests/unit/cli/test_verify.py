@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ferry.cli.failures import CommandError
+from ferry.cli.admin_client import CommandError
 from ferry.cli.verify import load_checkpoint, render_human, render_report, save_checkpoint
 from ferry.cli.verify_repair import RepairTally
 from ferry.protocol.xml.replication import (
