@@ -108,14 +108,15 @@ class BucketAdmin:
 
 
 @contextmanager
-def bucket_admin(args: argparse.Namespace) -> Iterator[BucketAdmin]:
-    """A BucketAdmin over every region the connection options name, `--region` first (with
-    `--config`, every region of the deployment: a bucket's destinations are anywhere)."""
+def bucket_admin(args: argparse.Namespace, *, first: str | None = None) -> Iterator[BucketAdmin]:
+    """A BucketAdmin over every region the connection options name (with `--config`, every
+    region of the deployment, whatever `--region` says: a bucket's destinations are anywhere),
+    asking `first` first (default: `--region`)."""
     everywhere = args.endpoint is None
     regions = connect_all(argparse.Namespace(**{**vars(args), "region": None}) if everywhere
                           else args)  # fmt: skip
     try:
-        first = args.region if everywhere else None
+        first = first or (args.region if everywhere else None)
         if first is not None and first not in {r.region for r in regions}:
             known = ", ".join(r.region for r in regions)
             raise CommandError(f"no region {first!r} in the deployment ({known})")

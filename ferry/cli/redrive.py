@@ -161,7 +161,7 @@ def redrive(regions: list[RegionClient], args: argparse.Namespace) -> bool:
         print(f"no FAILED versions for rule {args.rule} in {args.bucket}")
         return True
     role = args.role_arn or replication_role(client.http, args.bucket)
-    refuse_unless_roles_ready(regions, source, args, role)
+    refuse_unless_roles_ready(source.region, args, role)
     http = client.http
     account = args.account_id or root_credentials_from_env({}).account_id
     bucket = args.manifest_bucket or batch_bucket(http, account, source.region)

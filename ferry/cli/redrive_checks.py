@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-from ferry.cli.admin_client import CommandError, RegionClient
-from ferry.cli.bucket_admin import BucketAdmin
+from ferry.cli.admin_client import CommandError
+from ferry.cli.bucket_admin import bucket_admin
 from ferry.cli.doctor import SOURCE_PATH, destination_findings, render_findings
 from ferry.replication.doctor_documents import parse_finding
 from ferry.replication.findings import Finding, Severity
@@ -16,19 +16,15 @@ from ferry.replication.findings import Finding, Severity
 ROLE_CHECKS = frozenset({"role-missing", "role-trust", "role-batch-trust", "role-permission"})
 
 
-def refuse_unless_roles_ready(
-    regions: list[RegionClient], source: RegionClient, args: argparse.Namespace, job_role: str
-) -> None:
+def refuse_unless_roles_ready(source_region: str, args: argparse.Namespace, job_role: str) -> None:
     """CommandError listing the role findings that would fail the job's entries. The source
-    region judges the source and the job's role; each destination's region its own writes."""
-    admin = BucketAdmin(regions, first=source.region)
-    try:
+    region judges the source and the job's role; each destination's region, wherever it is
+    (not only the regions `--region` names), its own writes."""
+    with bucket_admin(args, first=source_region) as admin:
         report = admin.call("GET", SOURCE_PATH, args.bucket, {"batch_role": job_role})
         found = [parse_finding(f) for f in (*report["batch_findings"], *report["findings"])]
         for needs in report["destinations"]:
             found += destination_findings(admin, needs)
-    finally:
-        admin.close()
     blocking = list(dict.fromkeys(f for f in found if _blocks(f)))
     if blocking:
         raise CommandError(
