@@ -6,9 +6,7 @@ key or one of the wrong region, a loop) is found with its fix; a healthy pair is
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -44,12 +42,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
 
 
 def ferry(deployment: Deployment, *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FERRY_ROOT_"))}
-    config = ["--config", str(deployment.config_path), "--region", EAST]
-    return subprocess.run(
-        [sys.executable, "-m", "ferry", *args, *config], env=clean, capture_output=True,
-        text=True, timeout=120,
-    )  # fmt: skip
+    return deployment.run_cli(*args, region=EAST)
 
 
 def doctor(deployment: Deployment, bucket: str) -> tuple[int, list[dict[str, str]]]:

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,17 +46,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     running.stop()
 
 
-def ferry(*args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FERRY_ROOT_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "ferry", *args], env=clean, capture_output=True, text=True,
-        timeout=120,
-    )  # fmt: skip
-
-
 def verify(deployment: Deployment, *args: str) -> tuple[int, dict[str, Any]]:
-    config = ["--config", str(deployment.config_path), "--region", EAST]
-    result = ferry("verify", "--bucket", SRC, "--json", *config, *args)
+    result = deployment.run_cli("verify", "--bucket", SRC, "--json", *args, region=EAST)
     assert result.returncode in (0, 1), result.stderr
     return result.returncode, json.loads(result.stdout)
 
@@ -160,12 +148,11 @@ def test_each_planted_difference_is_found(deployment: Deployment, versions: dict
 
 
 def test_human_output_and_rule_and_show(deployment: Deployment, versions: dict[str, str]) -> None:
-    config = ["--config", str(deployment.config_path), "--region", EAST]
-    result = ferry("verify", "--bucket", SRC, "--rule", "to-west", "--show", "2", *config)
+    result = deployment.run_cli("verify", "--bucket", SRC, "--rule", "to-west", "--show", "2")
     assert result.returncode == 1, result.stderr
     assert "first 2 of 9 differences" in result.stdout
     assert result.stdout.rstrip().endswith("9 differences")
-    unknown = ferry("verify", "--bucket", SRC, "--rule", "nope", *config)
+    unknown = deployment.run_cli("verify", "--bucket", SRC, "--rule", "nope")
     assert unknown.returncode == 2 and "no replication rule nope" in unknown.stderr
 
 
