@@ -50,6 +50,7 @@ from ferry.replication.jobs import BatchJobs
 from ferry.replication.latencies import ReplicationLatencies
 from ferry.replication.locator import DirectoryLocator
 from ferry.replication.planner import ReplicationPlanner
+from ferry.replication.repairs import RepairQueue
 from ferry.replication.replicator import Replicator
 from ferry.replication.retry import RetryPolicy
 from ferry.replication.roles import ReplicationRoles
@@ -245,6 +246,8 @@ def build_region(
         quotas=Quotas(db),
         kms=kms,
         encryption=encryption,
+        replication_roles=roles,
+        repairs=RepairQueue(db, clock, on_enqueue=worker.wake),
     )
 
     async def start() -> None:

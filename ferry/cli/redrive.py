@@ -5,7 +5,9 @@ The job runs in the source bucket's region (found with HeadBucket, whichever reg
 It lists the rule's FAILED versions from that region's failure store (admin API), writes their
 CSV manifest under `ferry-redrive/` in a bucket outside replication, creates the job through
 the region's S3 Control API, confirms it, shows its progress until it ends, and prints the
-summary and where the manifest and the completion report went.
+summary and where the manifest and the completion report went. Before writing anything it
+checks the roles as `ferry doctor` does (`cli/redrive_checks.py`), refusing, with the fixes,
+a job whose every entry would fail.
 
 The manifest and report bucket is, unless `--manifest-bucket` names one, Ferry's batch bucket
 of the job's account in that region, `ferry-batch-<account>-<region>`, created on first use
@@ -28,6 +30,7 @@ import httpx
 
 from ferry.cli.admin_client import AdminClient, CommandError, RegionClient
 from ferry.cli.failures import run
+from ferry.cli.redrive_checks import refuse_unless_roles_ready
 from ferry.config import root_credentials_from_env
 from ferry.protocol.xml.redrive_job import (
     REDRIVE_PREFIX,
@@ -138,6 +141,8 @@ def redrive(regions: list[RegionClient], args: argparse.Namespace) -> bool:
     if not entries:
         print(f"no FAILED versions for rule {args.rule} in {args.bucket}")
         return True
+    role = args.role_arn or replication_role(client.http, args.bucket)
+    refuse_unless_roles_ready(source.region, args, role)
     http = client.http
     account = args.account_id or root_credentials_from_env({}).account_id
     bucket = args.manifest_bucket or batch_bucket(http, account, source.region)
@@ -150,7 +155,7 @@ def redrive(regions: list[RegionClient], args: argparse.Namespace) -> bool:
     body = render_redrive_job_request(
         manifest_arn=f"arn:aws:s3:::{bucket}/{key}", etag=put.headers["etag"],
         report_bucket=bucket, token=f"ferry-redrive-{args.rule}-{stamp}"[:64],
-        priority=args.priority, role=args.role_arn or replication_role(http, args.bucket),
+        priority=args.priority, role=role,
         description=f"ferry failures redrive {args.bucket} {args.rule}"[:256],
     )  # fmt: skip
     headers = {"x-amz-account-id": account, "content-type": "application/xml"}
