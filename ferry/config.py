@@ -93,6 +93,14 @@ class ReplicationSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ConsoleSettings:
+    """The web console each region serves at /_console/ (`[console]`, docs/console.md)."""
+
+    enabled: bool = True
+    session_ttl_s: float = 8 * 3600.0  # a sign-in lasts this long, then the user signs in again
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EventSettings:
     """How each region delivers bucket notifications from its outbox (`[events]`)."""
 
@@ -145,6 +153,7 @@ class DeploymentConfig:
     events: EventSettings = field(default_factory=EventSettings)
     # The control plane's database: "sqlite" (<control_dir>/control.sqlite3) or a URL.
     control_database: str = SQLITE_DATABASE
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
 
     @property
     def control_dir(self) -> Path:
@@ -237,7 +246,7 @@ class _Reader:
             doc,
             "",
             {"data_dir", "virtual_host_domains", "root", "replication", "regions"}
-            | {"notification_targets", "events", "control"},
+            | {"notification_targets", "events", "control", "console"},
         )
         deployment_dir = data_dir or self.path_of(doc, "", "data_dir", self.base / DEFAULT_DATA_DIR)
         domains = self.get(
@@ -272,6 +281,7 @@ class _Reader:
             notification_targets=self.notification_targets(doc.get("notification_targets", [])),
             events=self.events(self.table(doc, "events")),
             control_database=self.database(control, "control"),
+            console=self.console(self.table(doc, "console")),
         )
 
     def region(
@@ -357,6 +367,15 @@ class _Reader:
                 f"{key}.retry_max_delay_s", "must not be smaller than retry_base_delay_s"
             )
         return EventSettings(**values)
+
+    def console(self, raw: dict[str, Any]) -> ConsoleSettings:
+        self.known(raw, "console", {"enabled", "session_ttl_s"})
+        defaults = ConsoleSettings()
+        enabled = self.get(raw, "console", "enabled", bool, defaults.enabled)
+        ttl = float(self.get(raw, "console", "session_ttl_s", float, defaults.session_ttl_s))
+        if ttl <= 0:
+            raise self.error("console.session_ttl_s", f"must be greater than 0, got {ttl}")
+        return ConsoleSettings(enabled=enabled, session_ttl_s=ttl)
 
     def notification_targets(self, raw: object) -> tuple[NotificationTarget, ...]:
         if not isinstance(raw, list):

@@ -3,6 +3,7 @@ instantiates concrete implementations."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import sqlite3
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from ferry.config import (
     RootCredentials,
     one_region_deployment,
 )
+from ferry.console import ASGIApp, ConsoleApp, ConsoleDeps, Sessions
 from ferry.control import (
     CONTROL_DATABASE_NAME,
     CONTROL_MIGRATIONS,
@@ -47,6 +49,7 @@ from ferry.crypto import KeyService, load_or_create_master_key
 from ferry.crypto.bucket_defaults import BucketEncryptionDefaults
 from ferry.crypto.sse import ObjectEncryption
 from ferry.events import DeliverySettings, EventDelivery, EventOutbox, NotificationConfigs, Outbox
+from ferry.replication.backlog import ReplicationBacklog
 from ferry.replication.failures import FailureStore
 from ferry.replication.identity import (
     REPLICATION_ACCESS_KEY,
@@ -55,8 +58,10 @@ from ferry.replication.identity import (
 )
 from ferry.replication.job_runner import BatchJobRunner
 from ferry.replication.jobs import BatchJobs
+from ferry.replication.latencies import ReplicationLatencies
 from ferry.replication.locator import DirectoryLocator
 from ferry.replication.planner import ReplicationPlanner
+from ferry.replication.repairs import RepairQueue
 from ferry.replication.replicator import Replicator
 from ferry.replication.retry import RetryPolicy
 from ferry.replication.roles import ReplicationRoles
@@ -146,6 +151,12 @@ class Region:
     worker: ReplicationWorker
     job_runner: BatchJobRunner | None = None  # batch replication jobs
     delivery: EventDelivery | None = None  # the event outbox's delivery loop
+    console: ConsoleApp | None = None  # /_console/ in front of `app`; None: disabled
+
+    @property
+    def served(self) -> ASGIApp:
+        """What the region's HTTP server runs: the console in front of the S3 app, if on."""
+        return self.console if self.console is not None else self.app
 
 
 def build_region(
@@ -195,6 +206,7 @@ def build_region(
     )
     encryption = ObjectEncryption(objects, master_key, kms, BucketEncryptionDefaults(db))
     roles = ReplicationRoles(iam.roles, iam.identities)
+    latencies = ReplicationLatencies()
     worker = ReplicationWorker(
         db,
         Replicator(objects, DirectoryLocator(directory, endpoints), client, identity, encryption),
@@ -207,6 +219,7 @@ def build_region(
             root_account_id=root.account_id,
             root_canonical_id=root.canonical_id,
         ),
+        latencies=latencies,
     )
     hooks.register(ReplicationPlanner(clock, on_enqueue=worker.wake))
     job_runner = BatchJobRunner(
@@ -254,6 +267,8 @@ def build_region(
         quotas=Quotas(db),
         kms=kms,
         encryption=encryption,
+        replication_roles=roles,
+        repairs=RepairQueue(db, clock, on_enqueue=worker.wake),
     )
 
     async def start() -> None:
@@ -277,6 +292,16 @@ def build_region(
 
     keys = DeploymentKeys(root, stored_keys)
     app = S3App(services, keys, on_startup=start, on_shutdown=stop)
+    console = None
+    if deployment.console.enabled:
+        deps = ConsoleDeps(
+            region=config.name, endpoints=endpoints, client=client, directory=directory,
+            failures=services.failures,
+            backlog=ReplicationBacklog(db, clock),
+            latencies=latencies,
+            sessions=Sessions(console_signing_key(root), clock, deployment.console.session_ttl_s),
+        )  # fmt: skip
+        console = ConsoleApp(deps, app)
     return Region(
         config=config,
         db=db,
@@ -286,6 +311,7 @@ def build_region(
         worker=worker,
         delivery=delivery,
         job_runner=job_runner,
+        console=console,
     )
 
 
@@ -386,6 +412,13 @@ def open_database(
 def _database_key(deployment: DeploymentConfig, key: str) -> str:
     """The setting a database came from, for error messages."""
     return f"{deployment.source}: {key}" if deployment.source else key
+
+
+def console_signing_key(root: RootCredentials) -> bytes:
+    """The console's cookie-signing key, derived from the root secret (stable per deployment,
+    so a region's restart does not invalidate its own signature scheme; sessions themselves
+    live in memory and end with the process)."""
+    return hmac.new(root.secret_key.reveal().encode(), b"ferry-console-cookie", "sha256").digest()
 
 
 def _delivery_settings(deployment: DeploymentConfig) -> DeliverySettings:

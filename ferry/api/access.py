@@ -47,6 +47,7 @@ from ferry.control.policy import (
 )
 from ferry.protocol.errors import S3Error, S3ErrorCode
 from ferry.replication.identity import REPLICATION_ROLE_HEADER, is_replication_arn
+from ferry.replication.role_access import REPLICATE_OBJECT, replica_write_decision
 from ferry.store.errors import NoSuchBucket
 
 REPLICA_WRITES = frozenset(
@@ -57,12 +58,8 @@ REPLICATION_IDENTITY_OPS = REPLICA_WRITES | {Op.HeadBucket, Op.GetBucketVersioni
 # protection); other accounts may never (AWS answers 405).
 POLICY_MANAGEMENT_OPS = frozenset({Op.PutBucketPolicy, Op.GetBucketPolicy, Op.DeleteBucketPolicy})
 EXPECTED_SOURCE_OWNER = "x-amz-source-expected-bucket-owner"
-UNKNOWN_ACCOUNT = ""
+UNKNOWN_ACCOUNT = ""  # the owner account of a bucket whose owner IAM does not know
 PASS_ROLE = "iam:PassRole"
-REPLICATE_OBJECT, REPLICATE_TAGS = (
-    "s3:ReplicateObject",
-    "s3:ReplicateTags",
-)  # the owner account of a bucket whose owner IAM does not know
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,13 +153,13 @@ class RequestAccess:
         `s3:ReplicateObject` unless a policy denies it explicitly (reference §4.1).
         `context`: condition keys only the replica's descriptor tells (its encryption)."""
         extra = {name: (value,) for name, value in (context or {}).items()}
-        decision = await self.decision(
-            Permission(action=action, bucket=self._bucket, key=key), extra_context=extra
-        )
-        if decision is Decision.IMPLICIT_DENY and action == REPLICATE_TAGS:
-            implied = Permission(action=REPLICATE_OBJECT, bucket=self._bucket, key=key)
-            decision = await self.decision(implied, extra_context=extra)
-        if decision is not Decision.ALLOW:
+        decisions = {
+            name: await self.decision(
+                Permission(action=name, bucket=self._bucket, key=key), extra_context=extra
+            )
+            for name in {action, REPLICATE_OBJECT}
+        }
+        if replica_write_decision(decisions.__getitem__, action) is not Decision.ALLOW:
             raise AccessDenied(bucket=self._bucket, key=key)
 
     async def require_key_use(self, action: str, key_arn: str, bucket: str, key: str) -> None:

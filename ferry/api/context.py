@@ -17,6 +17,8 @@ from ferry.crypto.sse import ObjectEncryption
 from ferry.events import NotificationConfigs, Outbox
 from ferry.replication import FailureStore
 from ferry.replication.jobs import BatchJobs
+from ferry.replication.repairs import RepairQueue
+from ferry.replication.roles import ReplicationRoles
 from ferry.store import Buckets, Listings, Objects, Quotas, Replicas, Uploads
 
 
@@ -105,6 +107,10 @@ class Services:
     # IAM users, roles and their policies; None: only roots act (see api/access.py)
     identities: Identities | None = None
     iam: Iam | None = None  # the IAM API's stores (control plane); None: IAM not served
+    # replication roles as the engine resolves them, and `ferry verify --repair`'s task queue
+    # (the admin API of replication/doctor.py, verify.py, explain.py)
+    replication_roles: ReplicationRoles | None = None
+    repairs: RepairQueue | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,7 +6,20 @@ import argparse
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from ferry.cli import accounts, down, failures, migrate, quota, serve, status, up, worker
+from ferry.cli import (
+    accounts,
+    doctor,
+    down,
+    explain,
+    failures,
+    migrate,
+    quota,
+    serve,
+    status,
+    up,
+    verify,
+    worker,
+)
 
 
 def ferry_version() -> str:
@@ -29,6 +42,9 @@ def main(argv: list[str] | None = None) -> None:
     accounts.add_parser(commands)
     quota.add_parser(commands)
     migrate.add_parser(commands)
+    verify.add_parser(commands)
+    doctor.add_parser(commands)
+    explain.add_parser(commands)
     args = parser.parse_args(argv)
     sys.exit(args.run(args))
 

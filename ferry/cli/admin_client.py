@@ -33,7 +33,9 @@ class CommandError(Exception):
     """Printed as `ferry <command>: <message>`; exit status 1."""
 
 
-def connection_options() -> argparse.ArgumentParser:
+def connection_options(
+    region_help: str = "only this region of the deployment",
+) -> argparse.ArgumentParser:
     """Options every admin-API command shares (parent parser)."""
     options = argparse.ArgumentParser(add_help=False)
     options.add_argument(
@@ -42,7 +44,7 @@ def connection_options() -> argparse.ArgumentParser:
     options.add_argument(
         "--config", type=Path, help="the deployment's ferry.toml (default: ./ferry.toml if any)"
     )
-    options.add_argument("--region", help="only this region of the deployment")
+    options.add_argument("--region", help=region_help)
     options.add_argument("--json", action="store_true", help="print JSON for scripts")
     return options
 
@@ -69,13 +71,35 @@ class AdminClient:
         body: Mapping[str, str] | None = None,
     ) -> Any:
         """The JSON document of a 2xx answer; anything else is a CommandError."""
+        status, document = self.answer(
+            method,
+            path,
+            params,
+            content=json.dumps(body).encode() if body is not None else None,
+            content_type="application/json" if body is not None else None,
+        )
+        if status >= 300:
+            raise CommandError(f"{document.get('error')}: {document.get('message')}")
+        return document
+
+    def answer(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        content: bytes | None = None,
+        content_type: str | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        """The status and JSON document of any answer, an error's or a redirect's included;
+        CommandError when the region cannot be reached or does not answer a JSON object."""
         try:
             response = self._http.request(
                 method,
                 path,
                 params=dict(params or {}),
-                content=json.dumps(body).encode() if body is not None else None,
-                headers={"content-type": "application/json"} if body is not None else None,
+                content=content,
+                headers={"content-type": content_type} if content_type is not None else None,
             )
         except httpx.HTTPError as exc:
             raise CommandError(f"cannot reach {self._http.base_url}: {exc}") from exc
@@ -83,9 +107,9 @@ class AdminClient:
             document = response.json()
         except ValueError as exc:
             raise CommandError(f"HTTP {response.status_code}: {response.text[:200]}") from exc
-        if response.status_code >= 300:
-            raise CommandError(f"{document.get('error')}: {document.get('message')}")
-        return document
+        if not isinstance(document, dict):
+            raise CommandError(f"HTTP {response.status_code}: not a JSON object")
+        return response.status_code, document
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,17 +132,22 @@ def connect_all(args: argparse.Namespace, *, first_only: bool = False) -> list[R
         if args.config is not None:
             raise CommandError("--endpoint and --config: choose one")
         name = args.region or _region_of(args.endpoint)
-        return [RegionClient(name, _client(args.endpoint, name, None))]
+        return [RegionClient(name, open_admin_client(args.endpoint, name))]
     try:
         deployment = resolve_deployment(args.config)
         regions = [deployment.region(args.region)] if args.region else list(deployment.regions)
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
     chosen = regions[:1] if first_only else regions
-    return [RegionClient(r.name, _client(r.endpoint, r.name, deployment.root)) for r in chosen]
+    return [
+        RegionClient(r.name, open_admin_client(r.endpoint, r.name, deployment.root)) for r in chosen
+    ]
 
 
-def _client(endpoint: str, region: str, root: RootCredentials | None) -> AdminClient:
+def open_admin_client(
+    endpoint: str, region: str, root: RootCredentials | None = None
+) -> AdminClient:
+    """A client of the region at `endpoint`, signing as the root (credentials: see above)."""
     env = os.environ
     if env.get("FERRY_ROOT_ACCESS_KEY") and env.get("FERRY_ROOT_SECRET_KEY"):
         access, secret = env["FERRY_ROOT_ACCESS_KEY"], Secret(env["FERRY_ROOT_SECRET_KEY"])

@@ -5,7 +5,9 @@ The job runs in the source bucket's region (found with HeadBucket, whichever reg
 It lists the rule's FAILED versions from that region's failure store (admin API), writes their
 CSV manifest under `ferry-redrive/` in a bucket outside replication, creates the job through
 the region's S3 Control API, confirms it, shows its progress until it ends, and prints the
-summary and where the manifest and the completion report went.
+summary and where the manifest and the completion report went. Before writing anything it
+checks the roles as `ferry doctor` does (`cli/redrive_checks.py`), refusing, with the fixes,
+a job whose every entry would fail.
 
 The manifest and report bucket is, unless `--manifest-bucket` names one, Ferry's batch bucket
 of the job's account in that region, `ferry-batch-<account>-<region>`, created on first use
@@ -28,11 +30,16 @@ import httpx
 
 from ferry.cli.admin_client import AdminClient, CommandError, RegionClient
 from ferry.cli.failures import run
+from ferry.cli.redrive_checks import refuse_unless_roles_ready
 from ferry.config import root_credentials_from_env
+from ferry.protocol.xml.redrive_job import (
+    REDRIVE_PREFIX,
+    batch_bucket_name,
+    render_redrive_job_request,
+)
 from ferry.replication.manifest import ManifestEntry, render_csv_manifest
 
-MANIFEST_PREFIX = "ferry-redrive/"
-BATCH_BUCKET = "ferry-batch-{account}-{region}"
+MANIFEST_PREFIX = REDRIVE_PREFIX
 POLL_S = 0.5
 BAR_WIDTH = 30
 MAX_FAILED_SHOWN = 20
@@ -85,29 +92,6 @@ def failed_versions(client: AdminClient, args: argparse.Namespace) -> list[Manif
         params["cursor"] = page["next_cursor"]
 
 
-def create_job_body(
-    *, manifest_arn: str, etag: str, report_bucket: str, token: str, priority: int, role: str,
-    description: str,
-) -> bytes:  # fmt: skip
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<CreateJobRequest xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/">'
-        "<ConfirmationRequired>true</ConfirmationRequired>"
-        "<Operation><S3ReplicateObject/></Operation>"
-        f"<Report><Bucket>arn:aws:s3:::{escape(report_bucket)}</Bucket>"
-        "<Format>Report_CSV_20180820</Format><Enabled>true</Enabled>"
-        f"<Prefix>{MANIFEST_PREFIX}reports</Prefix><ReportScope>AllTasks</ReportScope></Report>"
-        f"<ClientRequestToken>{escape(token)}</ClientRequestToken>"
-        "<Manifest><Spec><Format>S3BatchOperations_CSV_20180820</Format>"
-        "<Fields><member>Bucket</member><member>Key</member><member>VersionId</member></Fields>"
-        f"</Spec><Location><ObjectArn>{escape(manifest_arn)}</ObjectArn>"
-        f"<ETag>{escape(etag)}</ETag></Location></Manifest>"
-        f"<Description>{escape(description)}</Description>"
-        f"<Priority>{priority}</Priority><RoleArn>{escape(role)}</RoleArn>"
-        "</CreateJobRequest>"
-    ).encode()
-
-
 def _checked(response: httpx.Response) -> ET.Element:
     if response.status_code >= 300:
         raise CommandError(f"HTTP {response.status_code}: {response.text[:300]}")
@@ -136,7 +120,7 @@ def source_region(regions: list[RegionClient], bucket: str) -> RegionClient:
 def batch_bucket(http: httpx.Client, account: str, region: str) -> str:
     """Ferry's batch bucket of `account` in `region`, created when missing (no replication
     configuration, so nothing written there is replicated)."""
-    name = BATCH_BUCKET.format(account=account, region=region)
+    name = batch_bucket_name(account, region)
     body = b""
     if region != "us-east-1":  # as AWS: us-east-1 takes no LocationConstraint
         body = (
@@ -157,6 +141,8 @@ def redrive(regions: list[RegionClient], args: argparse.Namespace) -> bool:
     if not entries:
         print(f"no FAILED versions for rule {args.rule} in {args.bucket}")
         return True
+    role = args.role_arn or replication_role(client.http, args.bucket)
+    refuse_unless_roles_ready(source.region, args, role)
     http = client.http
     account = args.account_id or root_credentials_from_env({}).account_id
     bucket = args.manifest_bucket or batch_bucket(http, account, source.region)
@@ -166,10 +152,10 @@ def redrive(regions: list[RegionClient], args: argparse.Namespace) -> bool:
     _checked(put)
     print(f"manifest: s3://{bucket}/{key} ({len(entries)} versions, region {source.region})")
     print(f"reports: s3://{bucket}/{MANIFEST_PREFIX}reports/")
-    body = create_job_body(
+    body = render_redrive_job_request(
         manifest_arn=f"arn:aws:s3:::{bucket}/{key}", etag=put.headers["etag"],
         report_bucket=bucket, token=f"ferry-redrive-{args.rule}-{stamp}"[:64],
-        priority=args.priority, role=args.role_arn or replication_role(http, args.bucket),
+        priority=args.priority, role=role,
         description=f"ferry failures redrive {args.bucket} {args.rule}"[:256],
     )  # fmt: skip
     headers = {"x-amz-account-id": account, "content-type": "application/xml"}

@@ -151,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
         f"ferry: region {config.name} serving {config.endpoint} (data in {config.data_dir})",
         flush=True,
     )
+    if region.console is not None:
+        print(f"ferry: console at {config.endpoint}/_console/", flush=True)
     if root.defaulted and not args.no_banner:
         print(
             f"ferry: default root credentials: access key {root.access_key} "
@@ -160,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
         )
     server = uvicorn.Server(
         uvicorn.Config(
-            region.app,
+            region.served,
             host=config.host,
             port=config.port,
             loop="uvloop",

@@ -160,5 +160,10 @@ def banner(deployment: DeploymentConfig, supervisor: Supervisor) -> str:
     for index, region in enumerate(deployment.regions[:2]):
         command = "s3 mb s3://my-first-bucket" if index == 0 else "s3 ls"
         lines.append(f"  aws --endpoint-url {region.endpoint} --region {region.name} {command}")
+    if deployment.console.enabled:
+        lines.append("console (sign in with an access key and its secret):")
+        lines += [
+            f"  {region.name:<16} {region.endpoint}/_console/" for region in deployment.regions
+        ]
     lines.append("Ctrl-C stops every region.")
     return "\n".join(lines)

@@ -21,6 +21,7 @@ class RemoteS3Error(FerryError):
         super().__init__(f"{status} {code}: {message}".strip(), code=code, status=status)
         self.code = code
         self.status = status
+        self.message = message  # the remote's own words (what the console shows)
 
 
 @contextlib.contextmanager

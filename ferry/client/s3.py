@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from collections.abc import AsyncIterator, Generator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,25 +29,34 @@ class Credentials:
     access_key: str
     secret_key: Secret
     region: str  # the signing region: the destination's
+    service: str = "s3"  # the signing service (the console also calls IAM: "iam")
 
 
 class SigV4Auth(httpx.Auth):
-    """Signs every request; bodies are streamed, so the payload is UNSIGNED-PAYLOAD."""
+    """Signs every request; S3 bodies are streamed, so their payload is UNSIGNED-PAYLOAD (other
+    services' small bodies are signed: they must be bytes)."""
 
     def __init__(self, credentials: Credentials) -> None:
         self._credentials = credentials
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         headers = {k.lower(): v for k, v in request.headers.items()}
+        # S3 accepts an unsigned payload (bodies are streamed); other services (KMS) sign it.
+        payload = (
+            UNSIGNED_PAYLOAD
+            if self._credentials.service == "s3"
+            else hashlib.sha256(request.content).hexdigest()
+        )
         signed = sign_headers(
             request.method,
             str(request.url),
             headers,
-            UNSIGNED_PAYLOAD,
+            payload,
             self._credentials.access_key,
             self._credentials.secret_key.reveal(),
             self._credentials.region,
             datetime.now(UTC),
+            service=self._credentials.service,
         )
         request.headers.update(signed)
         yield request
@@ -96,6 +107,28 @@ class RemoteS3:
             )
         return response
 
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        credentials: Credentials,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """One request whose answer's body is read as it arrives (`aiter_raw`) inside the
+        block: a large object is never held whole. Errors as `request`'s."""
+        with translate_transport_errors():
+            async with self._client.stream(
+                method, url, params=params, auth=SigV4Auth(credentials)
+            ) as response:
+                if response.status_code >= 300:
+                    code, message = _error_of(await response.aread())
+                    raise RemoteS3Error(
+                        code or f"Http{response.status_code}", response.status_code, message
+                    )
+                yield response
+
     async def is_healthy(self, endpoint: str) -> bool:
         """Whether a Ferry region answers its health check (`GET /_ferry/health` → 200): how a
         worker notices that a destination it could not reach is back."""
@@ -111,4 +144,6 @@ def _error_of(body: bytes) -> tuple[str, str]:
         root = fromstring(body)
     except ParseError:
         return "", body[:200].decode("utf-8", "replace")
-    return root.findtext("Code") or "", root.findtext("Message") or ""
+    # S3 answers <Error><Code>; IAM, STS and S3 Control nest it: <ErrorResponse><Error><Code>.
+    code = root.findtext("Code") or root.findtext(".//{*}Code") or ""
+    return code, root.findtext("Message") or root.findtext(".//{*}Message") or ""

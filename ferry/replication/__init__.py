@@ -8,6 +8,7 @@ regions only through `client`, never through another region's database.
 
 from __future__ import annotations
 
+from ferry.replication.backlog import ReplicationBacklog, RuleBacklog
 from ferry.replication.errors import (
     InvalidReplicationConfiguration,
     InvalidReplicationStorageClass,
@@ -24,6 +25,7 @@ from ferry.replication.failures import (
     FailureState,
     FailureStore,
 )
+from ferry.replication.latencies import LatencySummary, ReplicationLatencies
 from ferry.replication.rules import (
     ReplicationTarget,
     SchemaVersion,
@@ -45,10 +47,14 @@ __all__ = [
     "FailureStore",
     "InvalidReplicationConfiguration",
     "InvalidReplicationStorageClass",
+    "LatencySummary",
     "MalformedReplicationConfiguration",
     "NoSuchReplicationConfiguration",
     "ReplicationConfigurationArgumentError",
+    "ReplicationBacklog",
+    "ReplicationLatencies",
     "ReplicationTarget",
+    "RuleBacklog",
     "SchemaVersion",
     "destination_bucket_name",
     "destinations_for",

@@ -16,7 +16,7 @@ from enum import StrEnum
 from ferry.replication.manifest import ManifestEntry
 from ferry.replication.retry import FailureReason
 from ferry.replication.rules import destinations_for
-from ferry.replication.tasks import Operation, enqueue_task
+from ferry.replication.tasks import Operation, enqueue_task, supersede_failed_task
 from ferry.store import (
     Queue,
     ReplicationStatus,
@@ -147,11 +147,8 @@ def _start_entry(
     if not targets:
         return "SrcObjectNotEligible", "No enabled replication rule selects this version."
     for target in targets:
-        # A FAILED task this version left behind is superseded by the job's new attempt.
-        tx.execute(
-            "DELETE FROM replication_tasks WHERE bucket = ? AND key = ? AND version_id = ? "
-            "AND destination_bucket = ? AND status = 'FAILED'",
-            (bucket, key, found_version, target.bucket),
+        supersede_failed_task(  # the job's new attempt takes the FAILED task's place
+            tx, bucket=bucket, key=key, version_id=found_version, destination_bucket=target.bucket
         )
         enqueue_task(
             tx, bucket=bucket, key=key, version_id=found_version,

@@ -11,7 +11,7 @@ Pure: the caller resolves the role and the source bucket's policy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ferry.control.policy import (
@@ -31,6 +31,8 @@ from ferry.replication.tasks import Operation
 
 REPLICATION_SERVICE = "s3.amazonaws.com"
 BATCH_SERVICE = "batchoperations.s3.amazonaws.com"
+REPLICATE_OBJECT = "s3:ReplicateObject"
+REPLICATE_TAGS = "s3:ReplicateTags"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,9 +130,15 @@ def check_source(
 
 
 def _may_decrypt(role: ReplicationRole, key_arn: str, object_arn: str) -> bool:
+    return may_use_key(role, DECRYPT, key_arn, object_arn)
+
+
+def may_use_key(role: ReplicationRole, action: str, key_arn: str, object_arn: str) -> bool:
+    """May `role` have S3 use KMS key `key_arn` (`action`: kms:Decrypt at the source,
+    kms:Encrypt for a replica at the destination) for the object `object_arn`?"""
     decision = decide_key_use(
         PrincipalFacts(arn=role.arn, account_id=role.account_id),
-        DECRYPT,
+        action,
         key_arn,
         identity_policies=role.policies,
         context={"aws:principalarn": (role.arn,), "aws:principalaccount": (role.account_id,)},
@@ -159,3 +167,39 @@ def check_batch_entry(
     decision = decide(request, identity_policies=role.policies, resource_policy=None,
                       resource_account=None)  # fmt: skip
     return None if decision is Decision.ALLOW else FailureReason.InitiateReplicationNotPermitted
+
+
+def replica_write_decision(decide_action: Callable[[str], Decision], action: str) -> Decision:
+    """A replica write's decision: `s3:ReplicateTags` is implied by `s3:ReplicateObject`
+    unless a policy denies it explicitly (reference §4.1). `decide_action` judges one action
+    on the replica; the destination's write path and `ferry doctor` both decide through this."""
+    decision = decide_action(action)
+    if decision is Decision.IMPLICIT_DENY and action == REPLICATE_TAGS:
+        return decide_action(REPLICATE_OBJECT)
+    return decision
+
+
+def may_write_replica(
+    role: ReplicationRole,
+    *,
+    action: str,
+    bucket: str,
+    key: str,
+    bucket_policy: Policy | None,
+    bucket_account: str,
+) -> bool:
+    """May `role` write a replica (`action`: s3:ReplicateObject, s3:ReplicateDelete,
+    s3:ReplicateTags, s3:ObjectOwnerOverrideToBucketOwner) of `key` into `bucket`, given the
+    destination bucket's policy and owner account (cross-account: both sides must allow)?"""
+
+    def decide_action(name: str) -> Decision:
+        request = AccessRequest(
+            principal=PrincipalFacts(arn=role.arn, account_id=role.account_id),
+            action=name,
+            resource=f"arn:aws:s3:::{bucket}/{key}",
+            context={"aws:principalarn": (role.arn,), "aws:principalaccount": (role.account_id,)},
+        )
+        return decide(request, identity_policies=role.policies, resource_policy=bucket_policy,
+                      resource_account=bucket_account)  # fmt: skip
+
+    return replica_write_decision(decide_action, action) is Decision.ALLOW

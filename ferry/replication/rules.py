@@ -174,7 +174,7 @@ def _validate_rule(rule: ReplicationRule) -> None:
             f"Prefix length should not exceed allowed limit of {MAX_PREFIX_CHARS}"
         )
     dmr = rule.delete_marker_replication
-    if dmr is not None and dmr.status is _ENABLED and _has_tag_filter(rule):
+    if dmr is not None and dmr.status is _ENABLED and has_tag_filter(rule):
         raise InvalidReplicationConfiguration(
             "Delete marker replication is not supported if any Tag filter is specified. "
             "Please refer to S3 Developer Guide for more information."
@@ -298,11 +298,21 @@ class ReplicationTarget:
     metrics: bool
 
 
-def _has_tag_filter(rule: ReplicationRule) -> bool:
+def has_tag_filter(rule: ReplicationRule) -> bool:
     found = rule.filter
     return found is not None and (
         found.tag is not None or (found.and_ is not None and bool(found.and_.tags))
     )
+
+
+def rule_prefix(rule: ReplicationRule) -> str:
+    """The prefix every key the rule selects starts with ("" when any key)."""
+    found = rule.filter
+    if found is None:
+        return rule.prefix or ""
+    if found.and_ is not None:
+        return found.and_.prefix or ""
+    return found.prefix or ""
 
 
 def matches(rule: ReplicationRule, *, key: str, tags: Mapping[str, str]) -> bool:
@@ -321,11 +331,11 @@ def matches(rule: ReplicationRule, *, key: str, tags: Mapping[str, str]) -> bool
     return True
 
 
-def _replicates_delete_markers(rule: ReplicationRule) -> bool:
+def replicates_delete_markers(rule: ReplicationRule) -> bool:
     if rule_schema(rule) is SchemaVersion.V1:
         return True  # V1 always replicates (user-created) delete markers
     dmr = rule.delete_marker_replication
-    return dmr is not None and dmr.status is _ENABLED and not _has_tag_filter(rule)
+    return dmr is not None and dmr.status is _ENABLED and not has_tag_filter(rule)
 
 
 def _is_candidate(
@@ -334,7 +344,7 @@ def _is_candidate(
     if rule.status is not _ENABLED or not matches(rule, key=key, tags=tags):
         return False
     if delete_marker:
-        return not _has_tag_filter(rule)
+        return not has_tag_filter(rule)
     criteria = rule.source_selection_criteria
     return not sse_kms or (criteria is not None and criteria.sse_kms_encrypted_objects is _ENABLED)
 
@@ -366,7 +376,7 @@ def destinations_for(
     return [
         _target(bucket, rule)
         for bucket, rule in winners.items()
-        if not is_delete_marker or _replicates_delete_markers(rule)
+        if not is_delete_marker or replicates_delete_markers(rule)
     ]
 
 

@@ -109,6 +109,31 @@ def enqueue_task(
     TASKS.enqueue(tx, [task], due_ms=now_ms)
 
 
+def is_task_owed(
+    tx: Tx, *, bucket: str, key: str, version_id: str, destination_bucket: str
+) -> bool:
+    """A task for this version and destination is still PENDING (claimed or not)."""
+    row = tx.execute(
+        "SELECT 1 FROM replication_tasks WHERE bucket = ? AND key = ? AND version_id = ? "
+        "AND destination_bucket = ? AND status = ?",
+        (bucket, key, version_id, destination_bucket, TaskStatus.PENDING.value),
+    ).fetchone()
+    return row is not None
+
+
+def supersede_failed_task(
+    tx: Tx, *, bucket: str, key: str, version_id: str, destination_bucket: str
+) -> None:
+    """Drop the dead letter (FAILED task) a version left for this destination: a new attempt
+    (a batch job's entry, a `ferry verify --repair`) takes its place; the failure record stays
+    and resolves when the new task succeeds."""
+    tx.execute(
+        "DELETE FROM replication_tasks WHERE bucket = ? AND key = ? AND version_id = ? "
+        "AND destination_bucket = ? AND status = ?",
+        (bucket, key, version_id, destination_bucket, TaskStatus.FAILED.value),
+    )
+
+
 def claim_due_tasks(tx: Tx, *, now_ms: int, limit: int, lease_ms: int) -> list[Task]:
     """Due, unleased tasks whose key has no earlier task still pending for the same
     destination. Claimed tasks are leased, so a worker that dies releases them when the lease

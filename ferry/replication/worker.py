@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any, TypeGuard
 
 from ferry.core.clock import Clock, epoch_ms
+from ferry.replication.latencies import ReplicationLatencies
 from ferry.replication.replicator import Replicator, read_sources
 from ferry.replication.retry import FailureReason, GiveUp, RetryPolicy
 from ferry.replication.source_access import SourceAuthorizer
@@ -66,8 +67,10 @@ class ReplicationWorker:
         rng: random.Random | None = None,
         *,
         authorizer: SourceAuthorizer | None = None,
+        latencies: ReplicationLatencies | None = None,
     ) -> None:
         self._db = db
+        self._latencies = latencies  # None: nobody watches
         self._replicator = replicator
         # None (tests without IAM): no role is named, and destinations refuse such writes
         self._authorizer = authorizer
@@ -231,6 +234,11 @@ class ReplicationWorker:
             await self._db.write(write)
             for outcome in outcomes:  # after the commit, so a probe's retry_now sees them
                 failure = outcome.failure
+                if failure is None and self._latencies is not None:
+                    task = outcome.task
+                    self._latencies.record(
+                        task.bucket, task.rule_id, created_ms=task.created_ms, now_ms=now_ms
+                    )
                 if _region_unreachable(failure) and failure.destination_region is not None:
                     buckets = self._unreachable.setdefault(failure.destination_region, set())
                     buckets.add(outcome.task.destination_bucket)

@@ -20,6 +20,12 @@ ADMIN_REQUESTS = [
     ("GET", "/_ferry/buckets/some-bucket/elsewhere"),
     ("GET", "/_ferry/events/outbox"),
     ("PUT", "/_ferry/events/outbox"),
+    ("GET", "/_ferry/replication/configuration"),
+    ("GET", "/_ferry/replication/versions"),
+    ("GET", "/_ferry/replication/explain"),
+    ("GET", "/_ferry/replication/doctor/source"),
+    ("GET", "/_ferry/replication/doctor/destination"),
+    ("POST", "/_ferry/replication/repairs"),
 ]
 NOT_ROOT = {"error": "AccessDenied", "message": "The admin API needs the root credentials."}
 
@@ -67,4 +73,21 @@ async def test_unknown_admin_paths_are_json_not_found(s3: S3) -> None:
     assert json_error(unknown, 404) == {
         "error": "NotFound",
         "message": "No admin resource /_ferry/buckets/some-bucket/elsewhere.",
+    }
+
+
+async def test_replication_errors_are_the_admin_apis_json(s3: S3) -> None:
+    assert json_error(await s3.get("/_ferry/replication/versions"), 400) == {
+        "error": "InvalidArgument",
+        "message": "bucket is required.",
+    }
+    nowhere = await s3.get("/_ferry/replication/configuration", query={"bucket": "nowhere"})
+    assert json_error(nowhere, 404) == {
+        "error": "NoSuchBucket",
+        "message": "No bucket nowhere in this deployment.",
+    }
+    unknown = await s3.get("/_ferry/replication/nothing", query={"bucket": "nowhere"})
+    assert json_error(unknown, 404) == {
+        "error": "NotFound",
+        "message": "No admin resource GET /_ferry/replication/nothing.",
     }

@@ -44,6 +44,18 @@ class Deployment:
     def client(self, region: str) -> Any:
         return make_client(self.endpoint(region), region=region, retries={"max_attempts": 3})
 
+    def run_cli(
+        self, *args: str, region: str = "us-east-1", timeout_s: float = 180.0
+    ) -> subprocess.CompletedProcess[str]:
+        """`ferry ARGS --config <this deployment's file> --region REGION` as an operator runs
+        it: no AWS_*/FERRY_ROOT_* credentials from the test's environment (the file's root)."""
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FERRY_ROOT_"))}
+        return subprocess.run(
+            [sys.executable, "-m", "ferry", *args, "--config", str(self.config_path),
+             "--region", region],
+            env=clean, capture_output=True, text=True, timeout=timeout_s,
+        )  # fmt: skip
+
     def write_config(self) -> None:
         lines = [
             'data_dir = "data"',

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,17 +40,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     running.stop()
 
 
-def run_ferry(deployment: Deployment, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FERRY_ROOT_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "ferry", *args, "--config", str(deployment.config_path),
-         "--region", EAST],
-        env=env, capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
-
-
 def ferry(deployment: Deployment, *args: str) -> str:
-    result = run_ferry(deployment, *args)
+    result = deployment.run_cli(*args)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -115,8 +105,9 @@ def test_a_redrive_job_acts_as_a_role_that_must_initiate_replication(
     deployment: Deployment, east: Any, west: Any
 ) -> None:
     """The re-drive's batch job acts as the bucket's replication role: without
-    s3:InitiateReplication its task fails with that reason, which the command prints; the
-    version stays FAILED in the failure store until a fixed role re-drives it."""
+    s3:InitiateReplication its every task would fail, so the command refuses to create the
+    job and prints the fix; the version stays FAILED in the failure store until a fixed role
+    re-drives it."""
     name = "p-initiate"
     source, destination = pair(east, west, name)
     role = ensure_replication_role(
@@ -131,9 +122,11 @@ def test_a_redrive_job_acts_as_a_role_that_must_initiate_replication(
         policy=replication_policy(without=("s3:InitiateReplication",)),
     )  # fmt: skip
     time.sleep(POLICY_TTL_S)
-    refused = run_ferry(deployment, "failures", "redrive", "--bucket", source, "--rule", name)
+    refused = deployment.run_cli("failures", "redrive", "--bucket", source, "--rule", name)
     assert refused.returncode != 0
-    assert f"failed: doc {version}: InitiateReplicationNotPermitted" in refused.stdout
+    assert f"may not s3:InitiateReplication on {source}" in refused.stderr
+    assert f"fix: Allow s3:InitiateReplication on arn:aws:s3:::{source}/*" in refused.stderr
+    assert "job:" not in refused.stdout
     assert [f["version_id"] for f in failures(deployment, name)] == [version]
     ensure_replication_role(deployment.endpoint(EAST), name, policy=replication_policy())
     time.sleep(POLICY_TTL_S)

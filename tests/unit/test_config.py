@@ -285,3 +285,20 @@ def test_example_file_in_the_repository_loads() -> None:
     example = Path(__file__).resolve().parents[2] / "ferry.example.toml"
     deployment = load_deployment(example, environ={})
     assert [r.name for r in deployment.regions] == ["us-east-1", "eu-west-1"]
+
+
+def test_the_console_is_on_by_default_and_console_table_sets_it(tmp_path: Path) -> None:
+    deployment = load_deployment(write(tmp_path, TWO_REGIONS), environ={})
+    assert deployment.console.enabled and deployment.console.session_ttl_s == 8 * 3600
+    off = load_deployment(
+        write(tmp_path, TWO_REGIONS + "[console]\nenabled = false\nsession_ttl_s = 60\n"),
+        environ={},
+    )
+    assert not off.console.enabled and off.console.session_ttl_s == 60
+
+
+def test_a_bad_console_setting_names_its_key(tmp_path: Path) -> None:
+    assert "console.session_ttl_s" in error_of(
+        tmp_path, TWO_REGIONS + "[console]\nsession_ttl_s = 0\n"
+    )
+    assert "console" in error_of(tmp_path, TWO_REGIONS + "[console]\nport = 1\n")

@@ -1,5 +1,6 @@
-"""Ferry's own admin API under `/_ferry/` (failures, accounts, bucket quotas, event outbox):
-JSON, SigV4-signed like S3 requests, for the deployment's root credentials only.
+"""Ferry's own admin API under `/_ferry/` (failures, accounts, bucket quotas, event outbox,
+replication's verify/doctor/explain): JSON, SigV4-signed like S3 requests, for the
+deployment's root credentials only.
 
 One pipeline (`pipeline.handle_admin`: resource → authorise → handler) and one error
 serialiser (`errors.error_response`); one module per resource. May import the rest of `api`

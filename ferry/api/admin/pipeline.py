@@ -12,6 +12,7 @@ from ferry.api.admin.errors import AdminError, error_response, no_such_resource
 from ferry.api.admin.failures import is_failures_path, serve_failures
 from ferry.api.admin.outbox import is_outbox_path, serve_outbox
 from ferry.api.admin.quotas import is_quota_path, serve_quota
+from ferry.api.admin.replication import is_replication_admin_path, serve_replication
 from ferry.api.auth import authenticate
 from ferry.api.context import ApiCall, Services
 from ferry.api.http import ClientDisconnected, Request, Response
@@ -33,6 +34,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("accounts", is_accounts_path, serve_accounts),
     Resource("quotas", is_quota_path, serve_quota),
     Resource("outbox", is_outbox_path, serve_outbox),
+    Resource("replication", is_replication_admin_path, serve_replication),
 )
 
 

@@ -45,6 +45,7 @@ def test_banner_shows_endpoints_credentials_and_an_aws_example(tmp_path: Path) -
     assert "http://127.0.0.1:9000" in text and "http://127.0.0.1:9001" in text
     assert "ferry-root-secret-key-change-me" in text
     assert "aws --endpoint-url http://127.0.0.1:9001 --region eu-west-1" in text
+    assert "http://127.0.0.1:9000/_console/" in text and "http://127.0.0.1:9001/_console/" in text
 
 
 def test_health_is_checked_on_the_listening_address() -> None:

@@ -1,0 +1,135 @@
+"""`ferry doctor --bucket B`: every known cause of failed replication (`replication/doctor.py`)
+checked before a version is at risk, each finding printed with its fix; exit status 1 when a
+finding is an error, 0 otherwise (warnings included), 2 when the checks could not run.
+
+The source's region judges the source (versioning, role, rules) and says what each
+destination must allow; each destination's region judges that destination (versioning,
+the role's writes under its bucket policy, KMS keys, quota) and names its own destinations,
+which are followed to find loops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ferry.cli.admin_client import CommandError, connection_options
+from ferry.cli.bucket_admin import REGION_HELP, BucketAdmin, NoSuchBucketAnywhere, bucket_admin
+from ferry.protocol.xml.replication import (
+    ReplicationRuleStatus,
+    parse_replication_configuration,
+)
+from ferry.replication.doctor_destination import (
+    DestinationFacts,
+    diagnose_destination,
+    diagnose_topology,
+)
+from ferry.replication.doctor_documents import parse_finding, parse_needs, render_finding
+from ferry.replication.findings import Finding, has_errors
+from ferry.replication.rules import destination_bucket_name
+
+SOURCE_PATH = "/_ferry/replication/doctor/source"
+DESTINATION_PATH = "/_ferry/replication/doctor/destination"
+CONFIGURATION_PATH = "/_ferry/replication/configuration"
+MAX_FOLLOWED_BUCKETS = 64
+EXIT_HEALTHY, EXIT_ERRORS, EXIT_FAILED = 0, 1, 2
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "doctor",
+        parents=[connection_options(REGION_HELP)],
+        help="find what will make replication fail",
+    )
+    parser.add_argument("--bucket", required=True, help="source bucket")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        with bucket_admin(args) as admin:
+            findings = diagnose(admin, args.bucket)
+    except CommandError as exc:
+        print(f"ferry doctor: {exc}", file=sys.stderr, flush=True)
+        return EXIT_FAILED
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "bucket": args.bucket,
+                    "findings": [render_finding(f) for f in findings],
+                    "healthy": not has_errors(findings),
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(render_findings(args.bucket, findings))
+    return EXIT_ERRORS if has_errors(findings) else EXIT_HEALTHY
+
+
+def diagnose(admin: BucketAdmin, bucket: str) -> list[Finding]:
+    source = admin.call("GET", SOURCE_PATH, bucket)
+    findings = [parse_finding(f) for f in source["findings"]]
+    edges: dict[str, list[str]] = {}
+    for needs in source["destinations"]:
+        findings += destination_findings(admin, needs)
+    edges[bucket] = [needs["bucket"] for needs in source["destinations"]]
+    follow_topology(admin, edges)
+    findings += diagnose_topology(bucket, edges)
+    return list(dict.fromkeys(findings))
+
+
+def destination_findings(admin: BucketAdmin, needs: dict[str, Any]) -> list[Finding]:
+    try:
+        report = admin.call("GET", DESTINATION_PATH, needs["bucket"], {"needs": json.dumps(needs)})
+    except NoSuchBucketAnywhere:
+        return diagnose_destination(
+            DestinationFacts(needs=parse_needs(json.dumps(needs)), exists=False)
+        )
+    return [parse_finding(f) for f in report["findings"]]
+
+
+def follow_topology(admin: BucketAdmin, edges: dict[str, list[str]]) -> None:
+    """Each reachable bucket's replication destinations, breadth first (bounded)."""
+    queue = [b for targets in edges.values() for b in targets]
+    while queue and len(edges) < MAX_FOLLOWED_BUCKETS:
+        bucket = queue.pop(0)
+        if bucket in edges:
+            continue
+        try:
+            found = admin.call("GET", CONFIGURATION_PATH, bucket)
+        except NoSuchBucketAnywhere:
+            edges[bucket] = []
+            continue
+        edges[bucket] = next_hops(found.get("replication"))
+        queue += edges[bucket]
+
+
+def next_hops(document: str | None) -> list[str]:
+    if not document:
+        return []
+    configuration = parse_replication_configuration(document.encode())
+    names = [
+        destination_bucket_name(rule.destination.bucket)
+        for rule in configuration.rules
+        if rule.status is ReplicationRuleStatus.ENABLED
+    ]
+    return list(dict.fromkeys(names))
+
+
+def render_findings(bucket: str, findings: list[Finding]) -> str:
+    if not findings:
+        return f"{bucket}: no problems found"
+    lines = []
+    for finding in findings:
+        lines += [
+            f"{finding.severity.value:<7} {finding.check}  {finding.subject}",
+            f"        {finding.message}",
+            f"        fix: {finding.fix}",
+        ]
+    errors = sum(f.severity.value == "ERROR" for f in findings)
+    lines.append(f"{bucket}: {errors} error(s), {len(findings) - errors} warning(s)")
+    return "\n".join(lines)

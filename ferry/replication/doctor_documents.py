@@ -1,0 +1,56 @@
+"""The JSON of `ferry doctor`'s admin API: findings, and what the source's rules ask of a
+destination (sent by the CLI to the destination's region)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ferry.replication.doctor import DestinationNeeds
+from ferry.replication.findings import Finding, Severity
+
+
+def render_finding(finding: Finding) -> dict[str, str]:
+    return {
+        "severity": finding.severity.value,
+        "check": finding.check,
+        "subject": finding.subject,
+        "message": finding.message,
+        "fix": finding.fix,
+    }
+
+
+def parse_finding(document: Mapping[str, Any]) -> Finding:
+    return Finding(
+        severity=Severity(document["severity"]),
+        check=str(document["check"]),
+        subject=str(document["subject"]),
+        message=str(document["message"]),
+        fix=str(document["fix"]),
+    )
+
+
+def render_needs(needs: DestinationNeeds) -> dict[str, Any]:
+    return {
+        "bucket": needs.bucket,
+        "role_arn": needs.role_arn,
+        "actions": list(needs.actions),
+        "kms_key_ids": list(needs.kms_key_ids),
+        "key_prefixes": list(needs.key_prefixes),
+    }
+
+
+def parse_needs(text: str) -> DestinationNeeds:
+    """ValueError when `text` is not what `render_needs` wrote."""
+    try:
+        document = json.loads(text)
+        return DestinationNeeds(
+            bucket=str(document["bucket"]),
+            role_arn=str(document["role_arn"]),
+            actions=tuple(str(a) for a in document["actions"]),
+            kms_key_ids=tuple(str(k) for k in document.get("kms_key_ids", ())),
+            key_prefixes=tuple(str(p) for p in document.get("key_prefixes", ("",))) or ("",),
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError("not a destination's needs") from exc
