@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from ferry.store import Database, Tx
+from ferry.store import SQLITE, Database, Tx
 
 MAX_MESSAGE_CHARS = 2048
 MAX_PAGE_SIZE = 1000
@@ -88,11 +88,12 @@ class FailureFilter:
     def is_empty(self) -> bool:
         return all(getattr(self, name) is None for name in self.__slots__)
 
-    def where(self) -> tuple[str, list[Any]]:
+    def where(self, dialect: str = SQLITE) -> tuple[str, list[Any]]:
         """The SQL condition and its parameters. Without statistics SQLite may pick a poor
         index when several columns are filtered, so the most selective one drives the index
         (in this order) and the others are written `+column`, which no index serves; state
-        stays indexable beside rule or reason (the (state, rule|reason, time) indexes)."""
+        stays indexable beside rule or reason (the (state, rule|reason, time) indexes).
+        PostgreSQL plans from statistics, and `+` is no operator on its text: no hints there."""
         clauses: list[str] = []
         params: list[Any] = []
         driver: str | None = None
@@ -105,7 +106,11 @@ class FailureFilter:
         ):
             if value is None:
                 continue
-            indexed = driver is None or (column == "state" and driver in ("rule_id", "reason"))
+            indexed = (
+                dialect != SQLITE
+                or driver is None
+                or (column == "state" and driver in ("rule_id", "reason"))
+            )
             driver = driver or column
             clauses.append(f"{'' if indexed else '+'}{column} = ?")
             params.append(value)
@@ -115,7 +120,7 @@ class FailureFilter:
         if self.until_ms is not None:
             clauses.append("last_failure_ms < ?")
             params.append(self.until_ms)
-        return " AND ".join(clauses) or "1", params
+        return " AND ".join(clauses) or ("1" if dialect == SQLITE else "TRUE"), params
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -251,7 +256,7 @@ def list_failures(
 ) -> FailurePage:
     """Newest first (by last failure time, then id), keyset-paginated."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    clause, params = where.where()
+    clause, params = where.where(tx.dialect)
     if after is not None:
         clause += " AND (last_failure_ms, failure_id) < (?, ?)"
         params += [after.last_failure_ms, after.failure_id]
@@ -293,7 +298,7 @@ def count_failures(tx: Tx) -> FailureCounts:
 
 def purge_failures(tx: Tx, where: FailureFilter) -> int:
     """Delete the matching records (an operator's action); returns how many went."""
-    clause, params = where.where()
+    clause, params = where.where(tx.dialect)
     deleted = tx.execute(f"DELETE FROM replication_failures WHERE {clause}", params).rowcount
     tx.execute("DELETE FROM replication_failure_counts WHERE count <= 0")
     return int(deleted)

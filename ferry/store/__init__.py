@@ -10,6 +10,7 @@ from ferry.store.buckets import Buckets
 from ferry.store.db import STORE_MIGRATIONS, Database, SqliteDatabase, Tx
 from ferry.store.hooks import VersionHook, VersionHooks
 from ferry.store.listing import Listing, Listings
+from ferry.store.migrations import POSTGRESQL, SQLITE
 from ferry.store.multipart import MIN_PART_SIZE_BYTES, CompletedPart, Uploads
 from ferry.store.postgres import PostgresDatabase, migrate_postgres, redact_url
 from ferry.store.quotas import BucketQuota, BucketUsage, Quotas, QuotaStatus
@@ -33,6 +34,8 @@ from ferry.store.versions import DeleteOutcome, Objects, WriteCondition
 
 __all__ = [
     "MIN_PART_SIZE_BYTES",
+    "POSTGRESQL",
+    "SQLITE",
     "STORE_MIGRATIONS",
     "Body",
     "Bucket",
