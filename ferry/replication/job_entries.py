@@ -104,9 +104,9 @@ def _start_entry(
         if exists is None:
             return FailureReason.SrcBucketNotFound.value, f"Bucket {bucket} is not in this region."
         return "SrcBucketReplicationConfigMissing", "The source bucket has no replication rules."
-    where, params = "version_id = ?", (bucket, key, version_id)
-    if version_id is None:
-        where, params = "is_latest = 1 AND ? IS NULL", (bucket, key, None)
+    where, params = "version_id = ?", [bucket, key, version_id]
+    if version_id is None:  # (a bare `? IS NULL` would be untyped on PostgreSQL)
+        where, params = "is_latest = 1", [bucket, key]
     row = tx.execute(
         "SELECT version_id, is_delete_marker, storage_class, tags, replication_status, "
         f"encryption FROM versions WHERE bucket = ? AND key = ? AND {where}",

@@ -54,6 +54,7 @@ T = TypeVar("T")
 POOL_MAX_SIZE = 16
 CONNECT_TIMEOUT_S = 10.0
 MAX_TRANSACTION_RETRIES = 8
+MAX_UNIQUE_VIOLATION_RETRIES = 2
 RETRY_PAUSE_S = 0.005
 NUL_TEXT_MESSAGE = "Names and values may not contain the character U+0000 on this store"
 
@@ -247,6 +248,7 @@ class PostgresDatabase:
         return self._transaction(fn)
 
     def _transaction(self, fn: Callable[[Tx], T]) -> T:
+        lost_races = 0
         for attempt in range(MAX_TRANSACTION_RETRIES):
             try:
                 with (
@@ -258,8 +260,19 @@ class PostgresDatabase:
             except Busy as exc:
                 if not isinstance(exc.__cause__, _RETRIED):
                     raise
-                log.debug("transaction retried", extra={"attempt": attempt + 1})
-                time.sleep(RETRY_PAUSE_S * (attempt + 1))
+            except StoreConflict as exc:
+                # A function that checks a row is absent and then inserts it (a user name, a
+                # bucket claim) lost a race to a transaction that committed first. Run again,
+                # it sees that row and answers as on SQLite, where writers take turns
+                # (EntityAlreadyExists, BucketAlreadyExists...); a conflict it does not check
+                # for comes back the same and is raised.
+                if not isinstance(exc.__cause__, psycopg.errors.UniqueViolation):
+                    raise
+                lost_races += 1
+                if lost_races > MAX_UNIQUE_VIOLATION_RETRIES:
+                    raise
+            log.debug("transaction retried", extra={"attempt": attempt + 1})
+            time.sleep(RETRY_PAUSE_S * (attempt + 1))
         raise Busy()
 
     def close(self) -> None:

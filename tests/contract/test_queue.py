@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
 
@@ -26,7 +25,7 @@ from ferry.replication.tasks import (
 )
 from ferry.store import Database, ObjectAttributes, Tx
 from tests.contract.conftest import Databases
-from tests.contract.engines import known_engine_bug, rendezvous
+from tests.contract.engines import LinedUp, known_engine_bug, rendezvous
 from tests.contract.region_store import OWNER, RegionStore
 from tests.contract.test_versions import ENABLED
 
@@ -99,14 +98,6 @@ async def test_a_task_left_by_a_dead_claimer_goes_to_another_connection(
     assert taken.task_id == task.task_id
 
 
-def claiming_after(meet: Callable[[], None]) -> Callable[[Tx], list[Task]]:
-    def claim_together(tx: Tx) -> list[Task]:
-        meet()  # both transactions are open before either claims
-        return claim_due_tasks(tx, now_ms=1000, limit=7, lease_ms=60_000)
-
-    return claim_together
-
-
 async def test_two_concurrent_claimers_never_claim_the_same_task(
     request: pytest.FixtureRequest, engine: str, databases: Databases, region_db: Database
 ) -> None:
@@ -120,8 +111,11 @@ async def test_two_concurrent_claimers_never_claim_the_same_task(
     await region_db.write(lambda tx: [enqueue(tx, f"k{n:02d}", "v") for n in range(40)])
     claimed: list[int] = []
     for _ in range(10):
-        claim_together = claiming_after(rendezvous(engine, 2))
-        rounds = await asyncio.gather(region_db.write(claim_together), other.write(claim_together))
+        meet = rendezvous(engine, 2)  # both have read the due tasks before either leases one
+        rounds = await asyncio.gather(
+            claim(LinedUp(region_db, meet), 1000, limit=7, lease_ms=60_000),
+            claim(LinedUp(other, meet), 1000, limit=7, lease_ms=60_000),
+        )
         claimed += [t.task_id for batch in rounds for t in batch]
         if not any(rounds):
             break
