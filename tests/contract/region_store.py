@@ -20,6 +20,7 @@ from ferry.store import (
     VersionHooks,
     VersioningStatus,
 )
+from tests.contract.engines import LinedUp, rendezvous
 
 REGION = "us-east-1"
 OWNER = "o" * 64
@@ -28,6 +29,7 @@ OWNER = "o" * 64
 class RegionStore:
     def __init__(self, db: Database, blob_root: Path) -> None:
         self.db = db
+        self.blob_root = blob_root
         self.clock = FakeClock()
         self.blobs = FileBlobStore(blob_root)
         hooks = VersionHooks()
@@ -37,6 +39,11 @@ class RegionStore:
         self.replicas = Replicas(db, self.blobs, hooks, self.clock)
         self.listings = Listings(db)
         self.quotas = Quotas(db)
+
+    def racing(self, engine: str, parties: int) -> RegionStore:
+        """The same store, its write transactions lined up `parties` at a time at their worst
+        interleaving (`engines.LinedUp`). At most 16 parties: PostgreSQL's pool size."""
+        return RegionStore(LinedUp(self.db, rendezvous(engine, parties)), self.blob_root)
 
     async def bucket(self, name: str = "b", *, versioning: VersioningStatus | None = None) -> str:
         await self.buckets.create(name, OWNER, ())

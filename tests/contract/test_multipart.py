@@ -92,12 +92,15 @@ async def test_parts_page_in_part_number_order(store: RegionStore) -> None:
     assert [p.part_number for p in rest] == [5, 7, 10000] and not truncated
 
 
-async def test_concurrent_completions_of_one_upload_have_one_winner(store: RegionStore) -> None:
+async def test_concurrent_completions_of_one_upload_have_one_winner(
+    engine: str, store: RegionStore
+) -> None:
     await store.bucket()
     upload_id = await create(store)
     part = await put_part(store, upload_id, 1, b"only")
+    racing = store.racing(engine, 6)
     results = await asyncio.gather(
-        *(store.uploads.complete("b", "mp", upload_id, completed(part)) for _ in range(6)),
+        *(racing.uploads.complete("b", "mp", upload_id, completed(part)) for _ in range(6)),
         return_exceptions=True,
     )
     winners = [r for r in results if isinstance(r, Version)]

@@ -143,12 +143,13 @@ async def test_writes_over_the_byte_and_object_limits_are_refused(store: RegionS
 
 
 async def test_concurrent_declared_puts_near_the_quota_never_exceed_it(
-    store: RegionStore,
+    engine: str, store: RegionStore
 ) -> None:
     await store.bucket()
     await store.quotas.set("b", BucketQuota(max_bytes=1000))
+    racing = store.racing(engine, 10)
     results = await asyncio.gather(
-        *(store.put("b", f"k{n}", b"x" * 300, declared=True) for n in range(10)),
+        *(racing.put("b", f"k{n}", b"x" * 300, declared=True) for n in range(10)),
         return_exceptions=True,
     )
     accepted = [r for r in results if isinstance(r, Version)]
@@ -158,13 +159,14 @@ async def test_concurrent_declared_puts_near_the_quota_never_exceed_it(
 
 
 async def test_concurrent_undeclared_puts_near_the_quota_never_exceed_it(
-    store: RegionStore,
+    engine: str, store: RegionStore
 ) -> None:
     await store.bucket()
     await store.quotas.set("b", BucketQuota(max_bytes=3 * BIG + 10, max_objects=20))
     await store.put("b", "base", b"x" * 10)
+    racing = store.racing(engine, 8)
     results = await asyncio.gather(
-        *(store.put("b", f"k{n}", b"x" * BIG) for n in range(8)), return_exceptions=True
+        *(racing.put("b", f"k{n}", b"x" * BIG) for n in range(8)), return_exceptions=True
     )
     accepted = [r for r in results if isinstance(r, Version)]
     assert len(accepted) == 3, results

@@ -198,10 +198,11 @@ async def test_prefix_and_delimiter_roll_keys_up_and_markers_skip_a_prefix(
 
 
 async def test_many_concurrent_puts_of_one_key_leave_exactly_one_latest(
-    store: RegionStore,
+    engine: str, store: RegionStore
 ) -> None:
     await store.bucket(versioning=ENABLED)
-    writes = await asyncio.gather(*(store.put("b", "hot", b"w%d" % n) for n in range(20)))
+    racing = store.racing(engine, 10)
+    writes = await asyncio.gather(*(racing.put("b", "hot", b"w%d" % n) for n in range(20)))
     versions = (await store.listings.versions("b")).versions
     assert len(versions) == 20
     latest = [v for v in versions if v.is_latest]
@@ -213,10 +214,11 @@ async def test_many_concurrent_puts_of_one_key_leave_exactly_one_latest(
 
 
 async def test_many_concurrent_unversioned_puts_of_one_key_leave_one_version(
-    store: RegionStore,
+    engine: str, store: RegionStore
 ) -> None:
     await store.bucket()
-    await asyncio.gather(*(store.put("b", "hot", b"w%d" % n) for n in range(20)))
+    racing = store.racing(engine, 10)
+    await asyncio.gather(*(racing.put("b", "hot", b"w%d" % n) for n in range(20)))
     [version] = (await store.listings.versions("b")).versions
     assert (version.version_id, version.is_latest) == ("null", True)
     assert (await store.read("b", "hot")).startswith(b"w")
