@@ -20,6 +20,7 @@ from ferry.region import REGION_MIGRATIONS
 from ferry.region import open_database as _open_database  # bound before any monkeypatch
 from ferry.store import Database
 from tests import postgres
+from tests.contract.prepared import PreparedDatabases
 from tests.contract.region_store import RegionStore
 
 ENGINES = ("sqlite", "postgresql")
@@ -40,20 +41,27 @@ class Location:
     packages: tuple[str, ...]
 
 
+def _migrate_postgres(url: str, packages: tuple[str, ...]) -> None:
+    _open_database(
+        url, sqlite_path=Path("unused"), packages=packages, key="contract", migrate=True
+    ).close()
+
+
 @dataclass
 class Databases:
     """Fresh databases of one engine for one test; all closed and dropped at its end."""
 
     engine: str
     root: Path
+    prepared: PreparedDatabases | None
     _opened: list[Database] = field(default_factory=list)
     _created: list[str] = field(default_factory=list)
     _locations: dict[int, Location] = field(default_factory=dict)
 
     def create(self, packages: Sequence[str], name: str) -> Database:
         url = "sqlite"
-        if self.engine == "postgresql":
-            url = postgres.create_database(prefix=name)
+        if self.prepared is not None:
+            url = self.prepared.take(packages, prefix=name)
             self._created.append(url)
         location = Location(url, self.root / f"{name}.sqlite3", tuple(packages))
         return self._open(location)
@@ -76,7 +84,8 @@ class Databases:
         for db in reversed(self._opened):
             db.close()
         for url in self._created:
-            postgres.drop_database(url)
+            assert self.prepared is not None
+            self.prepared.drop(url)
 
 
 @pytest.fixture(params=ENGINES)
@@ -94,9 +103,19 @@ def engine_under_test() -> None:
     """Overrides the suite-wide FERRY_TEST_ENGINE switch: this tier picks its engines itself."""
 
 
+@pytest.fixture(scope="session")
+def prepared_postgres() -> Iterator[PreparedDatabases]:
+    prepared = PreparedDatabases(_migrate_postgres)
+    yield prepared
+    prepared.close()
+
+
 @pytest.fixture
-def databases(engine: str, tmp_path: Path) -> Iterator[Databases]:
-    made = Databases(engine, tmp_path)
+def databases(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Databases]:
+    prepared = None
+    if engine == "postgresql":
+        prepared = request.getfixturevalue("prepared_postgres")
+    made = Databases(engine, tmp_path, prepared)
     yield made
     made.close()
 
