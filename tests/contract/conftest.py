@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ferry.control import CONTROL_MIGRATIONS
 from ferry.region import REGION_MIGRATIONS
-from ferry.region import open_database as _open_database  # bound before any monkeypatch
 from ferry.store import Database
 from tests import postgres
+from tests.contract.databases import Databases, migrate_postgres
 from tests.contract.prepared import PreparedDatabases
 from tests.contract.region_store import RegionStore
 
@@ -30,62 +29,6 @@ REQUIRE_POSTGRES = "FERRY_REQUIRE_POSTGRES"
 @functools.cache
 def _postgres_unavailable() -> str | None:
     return postgres.unavailable_reason()  # asked once per run: a down server costs a timeout
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """Where one test database lives: its URL ("sqlite" for the file at `sqlite_path`)."""
-
-    url: str
-    sqlite_path: Path
-    packages: tuple[str, ...]
-
-
-def _migrate_postgres(url: str, packages: tuple[str, ...]) -> None:
-    _open_database(
-        url, sqlite_path=Path("unused"), packages=packages, key="contract", migrate=True
-    ).close()
-
-
-@dataclass
-class Databases:
-    """Fresh databases of one engine for one test; all closed and dropped at its end."""
-
-    engine: str
-    root: Path
-    prepared: PreparedDatabases | None
-    _opened: list[Database] = field(default_factory=list)
-    _created: list[str] = field(default_factory=list)
-    _locations: dict[int, Location] = field(default_factory=dict)
-
-    def create(self, packages: Sequence[str], name: str) -> Database:
-        url = "sqlite"
-        if self.prepared is not None:
-            url = self.prepared.take(packages, prefix=name)
-            self._created.append(url)
-        location = Location(url, self.root / f"{name}.sqlite3", tuple(packages))
-        return self._open(location)
-
-    def open_again(self, db: Database) -> Database:
-        """A second handle on `db`'s database, as another process (a `ferry worker`, another
-        region on the shared control plane) would hold: its own connections."""
-        return self._open(self._locations[id(db)])
-
-    def _open(self, location: Location) -> Database:
-        db = _open_database(
-            location.url, sqlite_path=location.sqlite_path, packages=location.packages,
-            key=f"contract {self.engine}", migrate=True,
-        )  # fmt: skip
-        self._opened.append(db)
-        self._locations[id(db)] = location
-        return db
-
-    def close(self) -> None:
-        for db in reversed(self._opened):
-            db.close()
-        for url in self._created:
-            assert self.prepared is not None
-            self.prepared.drop(url)
 
 
 @pytest.fixture(params=ENGINES)
@@ -105,7 +48,7 @@ def engine_under_test() -> None:
 
 @pytest.fixture(scope="session")
 def prepared_postgres() -> Iterator[PreparedDatabases]:
-    prepared = PreparedDatabases(_migrate_postgres)
+    prepared = PreparedDatabases(migrate_postgres)
     yield prepared
     prepared.close()
 

@@ -24,6 +24,7 @@ from tests.contract.engines import LinedUp, rendezvous
 
 REGION = "us-east-1"
 OWNER = "o" * 64
+ENABLED, SUSPENDED = VersioningStatus.ENABLED, VersioningStatus.SUSPENDED
 
 
 class RegionStore:

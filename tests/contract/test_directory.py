@@ -11,7 +11,7 @@ from ferry.control import BucketDirectory, DirectoryEntry
 from ferry.control.errors import BucketAlreadyExists, BucketAlreadyOwnedByYou
 from ferry.core.clock import FakeClock
 from ferry.store import Database
-from tests.contract.conftest import Databases
+from tests.contract.databases import Databases
 from tests.contract.engines import LinedUp, rendezvous
 
 ALICE, BOB = "a" * 64, "b" * 64

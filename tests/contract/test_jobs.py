@@ -32,8 +32,7 @@ from ferry.replication.jobs import (
 from ferry.replication.manifest import ManifestEntry
 from ferry.replication.tasks import claim_due_tasks, fail_task, finish_task
 from ferry.store import ObjectAttributes, Tx
-from tests.contract.region_store import OWNER, REGION, RegionStore
-from tests.contract.test_versions import ENABLED
+from tests.contract.region_store import ENABLED, OWNER, REGION, RegionStore
 
 ACCOUNT, OTHER = "123456789012", "210987654321"
 MODEL = get_session().get_service_model("s3control")

@@ -24,10 +24,9 @@ from ferry.replication.tasks import (
     reschedule_task,
 )
 from ferry.store import Database, ObjectAttributes, Tx
-from tests.contract.conftest import Databases
+from tests.contract.databases import Databases
 from tests.contract.engines import LinedUp, known_engine_bug, rendezvous
-from tests.contract.region_store import OWNER, RegionStore
-from tests.contract.test_versions import ENABLED
+from tests.contract.region_store import ENABLED, OWNER, RegionStore
 
 
 def enqueue(tx: Tx, key: str, version_id: str, *, dest: str = "dst", now_ms: int = 1000) -> None:

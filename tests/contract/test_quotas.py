@@ -14,8 +14,7 @@ from ferry.api.body import BytesPayload
 from ferry.store import BucketQuota, BucketUsage, CompletedPart, ObjectAttributes, Version
 from ferry.store.blobs import INLINE_MAX_BYTES
 from ferry.store.errors import BucketQuotaExceeded, InvalidArgument, NoSuchBucket, NoSuchKey
-from tests.contract.region_store import OWNER, RegionStore
-from tests.contract.test_versions import ENABLED, SUSPENDED
+from tests.contract.region_store import ENABLED, OWNER, SUSPENDED, RegionStore
 
 BIG = INLINE_MAX_BYTES + 1000  # stored as a blob file, not inline
 

@@ -10,8 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from ferry.api.body import BytesPayload
 from ferry.store import ObjectAttributes, Version
-from tests.contract.region_store import OWNER, RegionStore
-from tests.contract.test_versions import ENABLED
+from tests.contract.region_store import ENABLED, OWNER, RegionStore
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123000, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from ferry.store import Listing, VersioningStatus
+from ferry.store import Listing
 from ferry.store.errors import (
     BucketNotEmpty,
     DeleteMarkerHit,
@@ -15,9 +15,8 @@ from ferry.store.errors import (
     NoSuchKey,
     NoSuchVersion,
 )
-from tests.contract.region_store import RegionStore
+from tests.contract.region_store import ENABLED, SUSPENDED, RegionStore
 
-ENABLED, SUSPENDED = VersioningStatus.ENABLED, VersioningStatus.SUSPENDED
 # Control characters, ASCII punctuation either side of "/", two- three- and four-byte UTF-8,
 # and the code points where UTF-16 order (and a careless collation) would disagree with UTF-8.
 ODD_KEYS = [
