@@ -46,6 +46,8 @@ def insert_key(
     tx: Tx, sealer: SecretSealer, account_id: str, user_name: str | None, now: datetime
 ) -> NewAccessKey:
     """Create a key for `user_name` (None: the account root) inside the caller's transaction."""
+    # Count, then insert: concurrent creations for one holder take turns (PostgreSQL).
+    tx.lock(f"access-keys/{account_id}/{(user_name or '').lower()}")
     count = tx.execute(
         "SELECT COUNT(*) FROM access_keys"
         " WHERE account_id = ? AND user_name IS NOT DISTINCT FROM ?",

@@ -226,6 +226,9 @@ class Policies:
     async def attach(self, holder: Holder, arn: str) -> None:
         def attach(tx: Tx) -> None:
             _check_holder(tx, holder)
+            # Count, then insert: concurrent attachments to one holder take turns (PostgreSQL).
+            account, kind, name = holder.key
+            tx.lock(f"attachments/{account}/{kind}/{name.lower()}")
             if _fetch_managed(tx, holder.account_id, arn) is None:
                 raise no_such_policy(arn)
             count = tx.execute(

@@ -54,6 +54,7 @@ T = TypeVar("T")
 POOL_MAX_SIZE = 16
 CONNECT_TIMEOUT_S = 10.0
 MAX_TRANSACTION_RETRIES = 8
+MAX_LOST_RACE_RETRIES = 2
 RETRY_PAUSE_S = 0.005
 NUL_TEXT_MESSAGE = "Names and values may not contain the character U+0000 on this store"
 
@@ -155,6 +156,7 @@ class PostgresTx:
 
 
 _RETRIED = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
+_LOST_RACE = (psycopg.errors.UniqueViolation, psycopg.errors.ForeignKeyViolation)
 
 
 @contextlib.contextmanager
@@ -247,6 +249,7 @@ class PostgresDatabase:
         return self._transaction(fn)
 
     def _transaction(self, fn: Callable[[Tx], T]) -> T:
+        lost_races = 0
         for attempt in range(MAX_TRANSACTION_RETRIES):
             try:
                 with (
@@ -258,8 +261,20 @@ class PostgresDatabase:
             except Busy as exc:
                 if not isinstance(exc.__cause__, _RETRIED):
                     raise
-                log.debug("transaction retried", extra={"attempt": attempt + 1})
-                time.sleep(RETRY_PAUSE_S * (attempt + 1))
+            except StoreConflict as exc:
+                # A function that checked a row and then wrote lost a race to a transaction
+                # that committed first: it inserted a name just taken (a user, a bucket claim),
+                # or a version into a bucket just deleted. Run again, it sees that commit and
+                # answers as on SQLite, where writers take turns (EntityAlreadyExists,
+                # NoSuchBucket, BucketNotEmpty...); a conflict it does not check for comes back
+                # the same and is raised.
+                if not isinstance(exc.__cause__, _LOST_RACE):
+                    raise
+                lost_races += 1
+                if lost_races > MAX_LOST_RACE_RETRIES:
+                    raise
+            log.debug("transaction retried", extra={"attempt": attempt + 1})
+            time.sleep(RETRY_PAUSE_S * (attempt + 1))
         raise Busy()
 
     def close(self) -> None:
