@@ -49,7 +49,9 @@ def check_text(
         )
     if len(value) > max_length:
         raise _failure(value, field, f"Member must have length less than or equal to {max_length}")
-    if re.fullmatch(pattern, value) is None:
+    # AWS's patterns are ASCII (\w is [A-Za-z0-9_] there, unlike Python's Unicode \w); so IAM
+    # names compare the same case-insensitively on SQLite (ASCII NOCASE) and PostgreSQL.
+    if re.fullmatch(pattern, value, flags=re.ASCII) is None:
         raise _failure(value, field, f"Member must satisfy regular expression pattern: {pattern}")
     return value
 
