@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import pgdb
 from bench.loadgen import TRANSPORT_ERRORS, Connection
 from bench.s3client import Endpoint
 from bench.servers import HOST, REPO_ROOT, free_port, log_tail
@@ -36,6 +37,8 @@ HEALTH_POLL_S = 0.02
 HEALTH_TIMEOUT_S = 1.0
 STOP_TIMEOUT_S = 15.0
 KILL_WAIT_S = 10.0
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+ENGINES = (SQLITE, POSTGRESQL)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +83,10 @@ class Deployment:
     # every bucket created gets SSE-S3 default encryption: objects (and replicas, and rclone's
     # copies) are encrypted at rest, so replication decrypts and encrypts every byte
     sse_s3: bool = False
+    # "sqlite" (each region's own file, Ferry's default) or "postgresql": each region's metadata
+    # and the control plane in fresh databases of their own, created by start(), dropped by stop()
+    engine: str = SQLITE
+    databases: dict[str, str] = field(default_factory=dict)  # region or "control" -> name
 
     @property
     def config_path(self) -> Path:
@@ -108,10 +115,14 @@ class Deployment:
             "[replication]",
             *self.settings.toml_lines(),
         ]
+        if "control" in self.databases:
+            lines += ["[control]", f'database = "{pgdb.url_for(self.databases["control"])}"']
         for region in self.regions:
             self.ports.setdefault(region, free_port())
             lines += ["[[regions]]", f'name = "{region}"', f'host = "{HOST}"']
             lines.append(f"port = {self.ports[region]}")
+            if region in self.databases:
+                lines.append(f'database = "{pgdb.url_for(self.databases[region])}"')
         self.config_path.write_text("\n".join(lines) + "\n")
 
     def spawn(self, region: str) -> None:
@@ -119,6 +130,8 @@ class Deployment:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FERRY_ROOT_")}
         argv = [sys.executable, "-m", "ferry", "serve", "--config", str(self.config_path)]
         argv += ["--region", region, "--log-level", self.log_level, "--no-banner"]
+        if self.databases:
+            argv.append("--migrate")  # a fresh PostgreSQL database gets its schema
         with self.log_path(region).open("ab") as log:
             self.processes[region] = subprocess.Popen(
                 argv,
@@ -154,6 +167,10 @@ class Deployment:
 
     async def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
+        if self.engine == POSTGRESQL:
+            for owner in (*self.regions, "control"):
+                self.databases[owner] = pgdb.fresh_name(f"repl_{owner}")
+                pgdb.create(self.databases[owner])
         self.write_config()
         for region in self.regions:
             self.spawn(region)
@@ -180,6 +197,9 @@ class Deployment:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 self.kill(region)
+        for name in self.databases.values():
+            pgdb.drop(name)
+        self.databases.clear()
 
     def boto3_client(self, region: str, service: str = "s3") -> Any:
         import boto3

@@ -34,18 +34,26 @@ from typing import Any
 
 import httpx
 
-from bench import rclone
-from bench.deployment import DESTINATION_REGION, SOURCE_REGION, Deployment, ReplicationSettings
+from bench import pgdb, rclone
+from bench.deployment import (
+    DESTINATION_REGION,
+    ENGINES,
+    SOURCE_REGION,
+    SQLITE,
+    Deployment,
+    ReplicationSettings,
+)
 from bench.drain import Backlog, backlog_keys, measure_drain, write_backlog
 from bench.lag import SteadyPlan, run_steady, summarise_steady
 from bench.probe import Lister, ListingFailed, ProbeCalls
-from bench.replication_report import render, with_ratios
+from bench.replication_report import compare_engines, render, with_ratios
 from bench.s3client import S3Calls
 from bench.signer import load_signer
 from bench.stats import summarise
 
 KiB, MiB = 1024, 1024 * 1024
 SOURCE_BUCKET, DESTINATION_BUCKET = "bench-src", "bench-dst"
+BACKLOG_LABELS = ("4KiB", "64MiB")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -68,6 +76,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--no-rclone", action="store_true", help="skip the rclone comparison")
     p.add_argument(
+        "--engines", default=SQLITE,
+        help="metadata engines to run, one deployment each, in turn (sqlite, postgresql or "
+        "sqlite,postgresql: the table then compares them); default %(default)s",
+    )  # fmt: skip
+    p.add_argument("--no-steady", action="store_true", help="skip the steady lag phase")
+    p.add_argument(
+        "--backlogs", default="4KiB,64MiB", help="backlogs to drain (default %(default)s)"
+    )
+    p.add_argument(
         "--sse-s3", action="store_true",
         help="every bucket (source, destination, rclone's) encrypts with SSE-S3 by default",
     )  # fmt: skip
@@ -89,6 +106,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error("--rate, --steady-seconds, --window-seconds and --poll-ms must be positive")
     if args.max_head_rate <= 0:
         p.error("--max-head-rate must be positive")
+    args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    if not args.engines or any(e not in ENGINES for e in args.engines):
+        p.error(f"--engines: choose from {', '.join(ENGINES)}")
+    args.backlogs = [b.strip() for b in args.backlogs.split(",") if b.strip()]
+    if not args.backlogs or any(b not in BACKLOG_LABELS for b in args.backlogs):
+        p.error(f"--backlogs: choose from {', '.join(BACKLOG_LABELS)}")
     if args.small_count < 1 or args.large_count < 1 or (args.workers or 1) < 1:
         p.error("--small-count, --large-count and --workers must be at least 1")
     return args
@@ -112,20 +135,24 @@ def _log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _backlogs(args: argparse.Namespace) -> tuple[Backlog, Backlog]:
+def _backlogs(args: argparse.Namespace) -> list[Backlog]:
     budget = args.drain_timeout
-    return (
+    every = (
         Backlog(label="4KiB", prefix="small/", count=args.small_count, size=4 * KiB,
                 concurrency=16, op_timeout_s=10.0, write_budget_s=budget),
         Backlog(label="64MiB", prefix="large/", count=args.large_count, size=64 * MiB,
                 concurrency=4, op_timeout_s=120.0, write_budget_s=budget),
     )  # fmt: skip
+    return [backlog for backlog in every if backlog.label in args.backlogs]
 
 
 async def _run(args: argparse.Namespace, deployment: Deployment, doc: dict[str, Any]) -> None:
     info = None if args.no_rclone else await rclone.check_rclone()
     doc["meta"]["rclone"] = None if info is None else dataclasses.asdict(info)
-    _log(f"starting {SOURCE_REGION} and {DESTINATION_REGION} in {deployment.root}")
+    _log(
+        f"starting {SOURCE_REGION} and {DESTINATION_REGION} on {deployment.engine} "
+        f"in {deployment.root}"
+    )
     await deployment.start()
     doc["meta"]["ports"] = dict(deployment.ports)
     deployment.create_bucket(SOURCE_REGION, SOURCE_BUCKET)
@@ -144,11 +171,12 @@ async def _run(args: argparse.Namespace, deployment: Deployment, doc: dict[str, 
             timeout_s=args.lag_timeout,
             window_s=args.window_seconds,
         )  # fmt: skip
-        _log(f"steady: {args.rate:g} PUT/s for {args.steady_seconds:g} s")
-        _note_load(doc, "steady")
-        steady = await run_steady(plan, east, west, os.urandom(plan.size))
-        doc["steady"] = summarise_steady(plan, steady)
-        doc["steady_raw"] = [[r.index, r.acked_at_s, r.lag_s] for r in steady.objects]
+        if not args.no_steady:
+            _log(f"steady: {args.rate:g} PUT/s for {args.steady_seconds:g} s")
+            _note_load(doc, "steady")
+            steady = await run_steady(plan, east, west, os.urandom(plan.size))
+            doc["steady"] = summarise_steady(plan, steady)
+            doc["steady_raw"] = [[r.index, r.acked_at_s, r.lag_s] for r in steady.objects]
         for backlog in _backlogs(args):
             _note_load(doc, backlog.label)
             doc["backlogs"].append(await _backlog(args, deployment, backlog, east, west, lister))
@@ -241,21 +269,21 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _on_sigterm)
-    root = Path(tempfile.mkdtemp(prefix="ferry-replication-bench-"))
-    settings = ReplicationSettings(workers=args.workers)
-    deployment = Deployment(
-        root=root, settings=settings, log_level=args.log_level, sse_s3=args.sse_s3
-    )
-    doc: dict[str, Any] = {"meta": _meta(args, settings), "steady": None, "backlogs": []}
-    started = time.time()
+    docs: dict[str, dict[str, Any]] = {}
     try:
-        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            runner.run(_run(args, deployment, doc))
-        doc["meta"]["duration_s"] = time.time() - started
-        with_ratios(doc)
-        print(render(doc))
+        for engine in args.engines:
+            docs[engine] = _run_engine(args, engine)
+        for engine, doc in docs.items():
+            if len(docs) > 1:
+                print(f"=== metadata engine: {engine}")
+            print(render(doc) + "\n")
+        document: dict[str, Any] = next(iter(docs.values()))
+        if len(docs) > 1:
+            comparison = compare_engines(docs)
+            print(comparison["text"])
+            document = {"engines": docs, "comparison": comparison["rows"]}
         if args.json is not None:
-            args.json.write_text(json.dumps(doc, indent=1) + "\n")
+            args.json.write_text(json.dumps(document, indent=1) + "\n")
             _log(f"raw figures written to {args.json}")
         return 0
     except rclone.RcloneMissing as exc:
@@ -264,15 +292,34 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _log("interrupted; stopping regions")
         return 130
-    except RuntimeError as exc:  # a region did not start or died: say so, with its log
+    except (RuntimeError, pgdb.PostgresUnavailable) as exc:  # a region did not start or died
         _log(f"error: {exc}")
         return 1
+
+
+def _run_engine(args: argparse.Namespace, engine: str) -> dict[str, Any]:
+    """One deployment on `engine`, the whole sequence, stopped and removed afterwards."""
+    root = Path(tempfile.mkdtemp(prefix=f"ferry-replication-bench-{engine}-"))
+    settings = ReplicationSettings(workers=args.workers)
+    deployment = Deployment(
+        root=root, settings=settings, log_level=args.log_level, sse_s3=args.sse_s3, engine=engine
+    )
+    doc: dict[str, Any] = {"meta": _meta(args, settings), "steady": None, "backlogs": []}
+    doc["meta"]["engine"] = engine
+    started = time.time()
+    try:
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(_run(args, deployment, doc))
+        doc["meta"]["duration_s"] = time.time() - started
+        with_ratios(doc)
+        return doc
     finally:
         deployment.stop()
         if args.logs is not None:
             args.logs.mkdir(parents=True, exist_ok=True)
             for log in root.glob("*.log"):
-                shutil.copy(log, args.logs / log.name)
+                name = log.name if len(args.engines) == 1 else f"{engine}-{log.name}"
+                shutil.copy(log, args.logs / name)
         shutil.rmtree(root, ignore_errors=True)
 
 

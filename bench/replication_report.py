@@ -111,9 +111,12 @@ def _drains(doc: dict[str, Any]) -> list[str]:
         for b in doc["backlogs"]
         if b["drain"]["probe_errors"]
     ]
+    sizes = " and ".join(
+        f"{b['count']:,} x {b['label'].replace('KiB', ' KiB').replace('MiB', ' MiB')}"
+        for b in doc["backlogs"]
+    )
     return [
-        f"Backlog drain: {doc['meta']['args']['small_count']:,} x 4 KiB and "
-        f"{doc['meta']['args']['large_count']:,} x 64 MiB written while {DEST} was down "
+        f"Backlog drain: {sizes or 'none'} written while {DEST} was down "
         "(SIGKILL); times from its health check answering 200",
         *_table(header, rows),
         *notes,
@@ -162,3 +165,42 @@ def render(doc: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v:g}" for k, v in m["loadavg_1m"].items()),
     ]
     return "\n".join([*head, "", *_steady(doc), "", *_drains(doc), "", *_rclone(doc)])
+
+
+def compare_engines(docs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Per backlog, each engine's write rate and drain time, and the ratios of every other
+    engine to the first one (`--engines sqlite,postgresql`: postgresql/sqlite)."""
+    engines = list(docs)
+    base = engines[0]
+    rows = []
+    for label in dict.fromkeys(b["label"] for d in docs.values() for b in d["backlogs"]):
+        cell = {e: next((b for b in docs[e]["backlogs"] if b["label"] == label), None)
+                for e in engines}  # fmt: skip
+        for engine, b in cell.items():
+            if b is None:
+                continue
+            mine, first = b, cell[base]
+            rows.append({
+                "backlog": label, "engine": engine,
+                "write_put_per_s": mine["write"]["ops_per_s"],
+                "drain_s": mine["drain"]["drain_s"], "missing": mine["drain"]["missing"],
+                "drain_objects_per_s": mine["drain"]["objects_per_s"],
+                "write_ratio": None if first is None else ratio(
+                    mine["write"]["ops_per_s"], first["write"]["ops_per_s"]),
+                "drain_rate_ratio": None if first is None else ratio(
+                    mine["drain"]["objects_per_s"], first["drain"]["objects_per_s"]),
+            })  # fmt: skip
+    header = ["backlog", "engine", "write PUT/s", "drain s", "drain obj/s", "missing",
+              f"write /{base}", f"drain rate /{base}"]  # fmt: skip
+    table = [
+        [r["backlog"], r["engine"], _n(r["write_put_per_s"]), _n(r["drain_s"], 2),
+         _n(r["drain_objects_per_s"]), str(r["missing"]), _n(r["write_ratio"], 2),
+         _n(r["drain_rate_ratio"], 2)]
+        for r in rows
+    ]  # fmt: skip
+    text = [
+        f"Metadata engines compared (same run, one deployment each, in turn: {', '.join(engines)})",
+        *_table(header, table),
+        f"write PUT/s: the backlog's source PUTs at concurrency 16; ratios > 1: faster than {base}",
+    ]
+    return {"rows": rows, "text": "\n".join(text)}

@@ -97,6 +97,8 @@ def render(summary: dict[str, Any], skipped: dict[str, str], repeats: int) -> st
         "",
         *_render_ratios(summary["ratios"], summary["baseline"], repeats),
     ]
+    if "postgres" in summary:
+        lines += ["", *_render_postgres(summary["postgres"])]
     for name, reason in skipped.items():
         first = reason.splitlines()[0] if reason else ""
         lines.append(f"SKIPPED {name}: {first}")
@@ -115,7 +117,7 @@ def _render_ceiling(ceiling: dict[str, Any], label: str) -> list[str]:
 
 def _render_rows(rows: list[dict[str, Any]], noop: float | None, label: str) -> list[str]:
     header = (
-        f"{'workload':<9} {'op':<3} {'server':<7} {'ops/s':>10} {'MB/s':>9} "
+        f"{'workload':<9} {'op':<3} {'server':<8} {'ops/s':>10} {'MB/s':>9} "
         f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
     )
     lines = [
@@ -134,7 +136,7 @@ def _render_rows(rows: list[dict[str, Any]], noop: float | None, label: str) -> 
         ops = row["ops_per_s"]
         flag = "*" if noop and ops and ops >= CLIENT_BOUND_FRACTION * noop else " "
         lines.append(
-            f"{lead} {row['server']:<7} {_num(ops):>10}{flag}{_num(row['mb_per_s']):>9} "
+            f"{lead} {row['server']:<8} {_num(ops):>10}{flag}{_num(row['mb_per_s']):>9} "
             f"{_num(row['p50_ms'], 2):>8} {_num(row['p99_ms'], 2):>8} {row['errors']:>7}"
         )
     if not any(row["repeats"] for row in rows):
@@ -171,3 +173,14 @@ def _render_ratios(ratios: list[dict[str, Any]], baseline: str, repeats: int) ->
             cells.append(f"{_ratio_text(row, repeats):>{widths[peer]}} {p50:>6}")
         lines.append(f"{workload:<9} {op:<3} " + " ".join(cells))
     return lines
+
+
+def _render_postgres(postgres: dict[str, Any]) -> list[str]:
+    settings, delta = postgres["settings"], postgres["delta"]
+    return [
+        f"PostgreSQL {settings['server_version']}: fsync={settings['fsync']}, "
+        f"synchronous_commit={settings['synchronous_commit']} (server default; Ferry also sets "
+        f"it on in every session), wal_sync_method={settings['wal_sync_method']}",
+        f"  during the run: {delta['xact_commit']:,} commits in {postgres['database']}, "
+        f"{delta['wal_sync']:,} WAL fsyncs server-wide (group commit: several commits per fsync)",
+    ]

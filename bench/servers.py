@@ -9,6 +9,7 @@ tail of its log, and the caller benchmarks the others.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import http.client
 import os
 import shutil
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import pgdb
 from bench.s3client import Endpoint
 
 HOST = "127.0.0.1"
@@ -49,6 +51,8 @@ class ServerSpec:
     ready_path: str = "/"
     ready_needs_200: bool = False  # else any HTTP reply means ready
     prepare: Callable[[], None] | None = None
+    cleanup: Callable[[], None] | None = None  # after the server stopped (drop its database)
+    database: str | None = None  # the PostgreSQL database it keeps its metadata in
 
 
 @dataclass(slots=True, kw_only=True)
@@ -73,6 +77,33 @@ def _venv_tool(name: str) -> str | None:
 
 
 def ferry_spec() -> ServerSpec:
+    return _ferry_spec("ferry", [])
+
+
+def ferry_pg_spec() -> ServerSpec:
+    """Ferry with its region metadata and control plane in one fresh PostgreSQL database
+    (created by prepare(), dropped by cleanup()); blobs stay in the data dir."""
+    name = pgdb.fresh_name("storage")
+    url = pgdb.url_for(name)
+
+    def prepare() -> None:
+        try:
+            pgdb.create(name)
+        except pgdb.PostgresUnavailable as exc:
+            raise ServerUnavailable(str(exc)) from exc
+
+    extra = ["--database", url, "--control-database", url, "--migrate"]
+    spec = _ferry_spec("ferry-pg", extra, prepare=prepare, cleanup=lambda: pgdb.drop(name))
+    return dataclasses.replace(spec, database=name)
+
+
+def _ferry_spec(
+    name: str,
+    extra: list[str],
+    *,
+    prepare: Callable[[], None] | None = None,
+    cleanup: Callable[[], None] | None = None,
+) -> ServerSpec:
     access_key = os.environ.get("FERRY_ROOT_ACCESS_KEY", "")
     secret_key = os.environ.get("FERRY_ROOT_SECRET_KEY", "")
     if not (access_key and secret_key):  # both from the environment, or both the bench's
@@ -80,12 +111,14 @@ def ferry_spec() -> ServerSpec:
     tool = _venv_tool("ferry")
     base = [tool] if tool else [sys.executable, "-m", "ferry"]
     return ServerSpec(
-        name="ferry",
+        name=name,
         argv=lambda port, data: [
             *base,
             *("serve", "--region", "us-east-1", "--host", HOST),
-            *("--port", str(port), "--data-dir", str(data)),
+            *("--port", str(port), "--data-dir", str(data), *extra),
         ],
+        prepare=prepare,
+        cleanup=cleanup,
         env={"FERRY_ROOT_ACCESS_KEY": access_key, "FERRY_ROOT_SECRET_KEY": secret_key},
         access_key=access_key,
         secret_key=secret_key,
@@ -199,12 +232,15 @@ def start(spec: ServerSpec, root: Path) -> RunningServer:
                 start_new_session=True,
             )
         except OSError as exc:
+            if spec.cleanup is not None:
+                spec.cleanup()
             raise ServerUnavailable(f"cannot run {argv[0]}: {exc}") from exc
     server = RunningServer(spec=spec, port=port, proc=proc, workdir=workdir, log_path=log_path)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             reason = f"exited with code {proc.returncode} before it was ready"
+            stop(server)  # runs the spec's cleanup
             raise ServerUnavailable(f"{reason}\n{log_tail(log_path)}")
         status = _probe(port, spec.ready_path)
         if status is not None and (status == 200 or not spec.ready_needs_200):
@@ -229,3 +265,5 @@ def stop(server: RunningServer) -> None:
     _signal_group(proc.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=STOP_TIMEOUT_S)
+    if server.spec.cleanup is not None:
+        server.spec.cleanup()

@@ -29,13 +29,14 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from bench import servers
+from bench import pgdb, servers
 from bench.report import render, summarise_runs
-from bench.runner import make_plan, run_benchmark
+from bench.runner import WORKLOAD_LABELS, make_plan, run_benchmark
 from bench.signer import load_signer
 
 SERVER_SPECS: dict[str, Callable[[], servers.ServerSpec]] = {
     "ferry": servers.ferry_spec,
+    "ferry-pg": servers.ferry_pg_spec,
     "moto": servers.moto_spec,
     "s3rver": servers.s3rver_spec,
 }
@@ -51,8 +52,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, metavar="PATH", help="write every raw figure here")
     parser.add_argument(
         "--servers",
-        default=",".join(SERVER_SPECS),
-        help="comma-separated subset of %(default)s",
+        default="ferry,moto,s3rver",
+        help=f"comma-separated subset of {','.join(SERVER_SPECS)} (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--workloads",
+        default=",".join(WORKLOAD_LABELS),
+        help="comma-separated subset of the workloads (default: %(default)s)",
     )
     parser.add_argument(
         "--baseline", default="ferry", help="numerator of the ratios (default: %(default)s)"
@@ -62,6 +68,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = [name for name in args.servers if name not in SERVER_SPECS]
     if unknown:
         parser.error(f"unknown server(s) {unknown}; choose from {list(SERVER_SPECS)}")
+    args.workloads = tuple(name.strip() for name in args.workloads.split(",") if name.strip())
+    unknown = [name for name in args.workloads if name not in WORKLOAD_LABELS]
+    if unknown or not args.workloads:
+        parser.error(f"unknown workload(s) {unknown}; choose from {list(WORKLOAD_LABELS)}")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     return args
@@ -105,6 +115,25 @@ def _start_all(
     return running, skipped
 
 
+def _postgres_before(running: dict[str, servers.RunningServer]) -> dict[str, Any] | None:
+    """For a PostgreSQL-backed server: the server's durability settings, and the counters
+    whose growth over the run shows its commits were flushed (see `_postgres_after`)."""
+    database = next((s.spec.database for s in running.values() if s.spec.database), None)
+    if database is None:
+        return None
+    return {
+        "database": database,
+        "settings": pgdb.durability_settings(),
+        "before": pgdb.activity(database),
+    }
+
+
+def _postgres_after(postgres: dict[str, Any]) -> dict[str, Any]:
+    after = pgdb.activity(postgres["database"])
+    delta = {name: after[name] - value for name, value in postgres["before"].items()}
+    return {**postgres, "after": after, "delta": delta}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _on_sigterm)
@@ -114,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         running, skipped = _start_all(args.servers, root)
         signer = load_signer()
         _log(f"signer: {signer.source}" + (f" ({signer.note})" if signer.note else ""))
-        plan = make_plan(quick=args.quick, repeat=args.repeat)
+        plan = make_plan(quick=args.quick, repeat=args.repeat, only=args.workloads)
+        postgres = _postgres_before(running)
         targets = {name: running[name].endpoint for name in args.servers if name in running}
         noop = running["noop"].endpoint if "noop" in running else None
         loop_factory, loop_name = _loop_factory()
@@ -125,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             if server.proc.poll() is not None:
                 skipped[name] = f"exited with code {server.proc.returncode} during the run"
         summary = summarise_runs(result, list(targets), args.baseline)
+        if postgres is not None:
+            summary["postgres"] = _postgres_after(postgres)
         print(render(summary, skipped, args.repeat))
         if args.json is not None:
             meta = _meta(args, loop_name, signer.source, signer.note, started, running, skipped)
@@ -164,6 +196,7 @@ def _meta(
         "signer_note": signer_note,
         "servers": {name: {"port": s.port, "argv": s.proc.args} for name, s in running.items()},
         "skipped": skipped,
+        "workloads": list(args.workloads),
     }
 
 

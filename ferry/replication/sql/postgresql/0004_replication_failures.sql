@@ -36,25 +36,52 @@ CREATE INDEX replication_failures_by_state_rule
 CREATE INDEX replication_failures_by_state_reason
     ON replication_failures(state, reason, last_failure_ms, failure_id);
 
-CREATE TABLE replication_failure_counts (
+-- The counts are kept in slots, one per connection (backend), as bucket usage is
+-- (store/sql/postgresql/0010_bucket_quota.sql): every task that succeeds resolves its object's
+-- failure record, so with one row per (rule, reason, state) every resolution waited for the
+-- previous one's commit to reach the disk (measured: a drain after an outage spent most of
+-- its time in Lock:transactionid on that row). The view sums the slots, so SQL reading the
+-- counts is the same on both engines; deleting from it deletes the group's slots.
+CREATE TABLE replication_failure_count_slots (
     rule_id TEXT COLLATE "C" NOT NULL,
     reason TEXT COLLATE "C" NOT NULL,
     state TEXT COLLATE "C" NOT NULL,
+    slot INTEGER NOT NULL,
     count BIGINT NOT NULL,
-    PRIMARY KEY (rule_id, reason, state)
+    PRIMARY KEY (rule_id, reason, state, slot)
 );
+
+CREATE VIEW replication_failure_counts AS
+SELECT rule_id, reason, state, SUM(count)::BIGINT AS count
+FROM replication_failure_count_slots
+GROUP BY rule_id, reason, state;
+
+CREATE FUNCTION replication_failure_counts_forget() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM replication_failure_count_slots
+    WHERE rule_id = OLD.rule_id AND reason = OLD.reason AND state = OLD.state;
+    RETURN OLD;
+END $$;
+
+CREATE TRIGGER replication_failure_counts_delete INSTEAD OF DELETE ON replication_failure_counts
+FOR EACH ROW EXECUTE FUNCTION replication_failure_counts_forget();
+
+CREATE FUNCTION replication_failures_add(
+    rule TEXT, why TEXT, what TEXT, added BIGINT
+) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO replication_failure_count_slots (rule_id, reason, state, slot, count)
+    VALUES (rule, why, what, pg_backend_pid() % 64, added)
+    ON CONFLICT (rule_id, reason, state, slot)
+    DO UPDATE SET count = replication_failure_count_slots.count + EXCLUDED.count;
+$$;
 
 CREATE FUNCTION replication_failures_count() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        UPDATE replication_failure_counts SET count = count - 1
-        WHERE rule_id = OLD.rule_id AND reason = OLD.reason AND state = OLD.state;
+        PERFORM replication_failures_add(OLD.rule_id, OLD.reason, OLD.state, -1);
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO replication_failure_counts (rule_id, reason, state, count)
-        VALUES (NEW.rule_id, NEW.reason, NEW.state, 1)
-        ON CONFLICT (rule_id, reason, state)
-        DO UPDATE SET count = replication_failure_counts.count + 1;
+        PERFORM replication_failures_add(NEW.rule_id, NEW.reason, NEW.state, 1);
     END IF;
     RETURN NULL;
 END $$;
