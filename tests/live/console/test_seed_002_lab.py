@@ -5,7 +5,6 @@ IAM user whose tag and ACL changes are refused with AWS's code and message."""
 
 from __future__ import annotations
 
-import json
 import struct
 import zlib
 from pathlib import Path
@@ -15,8 +14,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.live.console.browser import Browser
-from tests.live.console.test_replication_lab import create_bucket_in_the_console
-from tests.live.iam_support import ensure_replication_role, iam_client
+from tests.live.console.test_replication_lab import create_bucket_in_the_console, sign_in_as_user
+from tests.live.iam_support import ensure_replication_role
 from tests.live.replication_support import Deployment, versioned_bucket
 from tests.live.server import ACCESS_KEY, SECRET_KEY
 
@@ -145,16 +144,7 @@ def test_an_iam_user_without_tagging_and_acl_writes_is_refused_on_the_object_pag
     east = deployment.client(EAST)
     versioned_bucket(east, "tags-denied", EAST)
     east.put_object(Bucket="tags-denied", Key="doc.txt", Body=b"payload")
-    iam = iam_client(deployment.endpoint(EAST))
-    iam.create_user(UserName="tag-reader")
-    iam.put_user_policy(
-        UserName="tag-reader",
-        PolicyName="no-object-writes",
-        PolicyDocument=json.dumps(reader_policy()),
-    )
-    key = iam.create_access_key(UserName="tag-reader")["AccessKey"]
-    browser.sign_in(key["AccessKeyId"], key["SecretAccessKey"])
-    browser.wait_text("#who", "user/tag-reader")
+    sign_in_as_user(browser, deployment.endpoint(EAST), "tag-reader", reader_policy())
     browser.open(object_page("tags-denied", "doc.txt"))
     browser.fill('input[name="tag_key_0"]', "Environment")
     browser.fill('input[name="tag_value_0"]', "Production")
