@@ -1,6 +1,7 @@
-"""Objects: browse by prefix (paginated) or by version, open one (metadata, tags, encryption,
-replication status per destination), download, delete, upload (single PUT or multipart, sent
-by the page's script part by part so the browser can show progress)."""
+"""Objects: browse by prefix (paginated) or by version, open one (metadata, tags, ACL grants,
+encryption, replication status per destination), download, delete, upload (single PUT or
+multipart, sent by the page's script part by part so the browser can show progress). Editing
+the tags and the ACL is object_settings.py."""
 
 from __future__ import annotations
 
