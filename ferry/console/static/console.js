@@ -185,7 +185,12 @@
       zone.addEventListener("drop", (e) => { e.preventDefault(); zone.classList.remove("over"); uploadAll(zone, e.dataTransfer.files); });
     }
     const status = document.getElementById("replication-status");
-    if (status && status.textContent.trim() === "PENDING") setTimeout(() => location.reload(), 1500);
+    if (status && status.textContent.trim() === "PENDING") {
+      // Follow the status until it settles, but never over edits the user has not saved yet.
+      let edited = false;
+      document.addEventListener("input", () => { edited = true; });
+      setTimeout(() => { if (!edited) location.reload(); }, 1500);
+    }
     for (const cell of document.querySelectorAll("[data-epoch-ms]")) {
       cell.textContent = new Date(Number(cell.dataset.epochMs)).toISOString().replace(".000", "");
     }
