@@ -9,7 +9,7 @@ import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from ferry.console import buckets, objects, operations, replication, signin
+from ferry.console import buckets, object_settings, objects, operations, replication, signin
 from ferry.console.context import ConsoleContext
 from ferry.console.deps import ConsoleDeps
 from ferry.console.gateway import ConsoleError, UserGateway
@@ -60,6 +60,8 @@ ROUTES: tuple[tuple[str, re.Pattern[str], View], ...] = tuple(
         ("GET", f"/buckets/{_B}/object", objects.show_object),
         ("GET", f"/buckets/{_B}/download", objects.download),
         ("POST", f"/buckets/{_B}/object/delete", objects.delete_object),
+        ("POST", f"/buckets/{_B}/object/tags", object_settings.save_tags),
+        ("POST", f"/buckets/{_B}/object/acl", object_settings.save_acl),
         ("PUT", f"/buckets/{_B}/upload", objects.upload),
         ("POST", f"/buckets/{_B}/multipart", objects.multipart),
         ("PUT", f"/buckets/{_B}/multipart", objects.multipart),

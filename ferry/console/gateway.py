@@ -307,6 +307,50 @@ class UserGateway:
             pass  # tags are optional reading: s3:GetObjectTagging may be denied
         return ObjectDetails(key=key, headers=headers, tags=tags)
 
+    async def put_object_tags(
+        self, bucket: str, key: str, version_id: str, tags: list[tuple[str, str]]
+    ) -> None:
+        """PutObjectTagging with `tags` (the whole set); DeleteObjectTagging when empty,
+        as the AWS console does when the last tag is removed."""
+        params = {"tagging": "", **({"versionId": version_id} if version_id else {})}
+        if not tags:
+            await self.call("DELETE", object_path(bucket, key), bucket=bucket, params=params)
+            return
+        document = (
+            "<Tagging><TagSet>"
+            + "".join(
+                f"<Tag><Key>{escape(k)}</Key><Value>{escape(v)}</Value></Tag>" for k, v in tags
+            )
+            + "</TagSet></Tagging>"
+        ).encode()
+        await self.call(
+            "PUT",
+            object_path(bucket, key),
+            bucket=bucket,
+            params=params,
+            content=document,
+            headers={"content-type": "application/xml", "content-md5": _content_md5(document)},
+        )
+
+    async def object_acl(self, bucket: str, key: str, version_id: str = "") -> Element:
+        """GetObjectAcl's AccessControlPolicy document."""
+        params = {"acl": "", **({"versionId": version_id} if version_id else {})}
+        return await self.xml("GET", object_path(bucket, key), bucket=bucket, params=params)
+
+    async def put_canned_object_acl(
+        self, bucket: str, key: str, version_id: str, canned: str
+    ) -> None:
+        """PutObjectAcl with a canned ACL (`x-amz-acl`), the AWS console's public-access box."""
+        params = {"acl": "", **({"versionId": version_id} if version_id else {})}
+        await self.call(
+            "PUT",
+            object_path(bucket, key),
+            bucket=bucket,
+            params=params,
+            headers={"x-amz-acl": canned},
+            content=b"",
+        )
+
     async def delete_object(self, bucket: str, key: str, version_id: str = "") -> None:
         params = {"versionId": version_id} if version_id else {}
         await self.call("DELETE", object_path(bucket, key), bucket=bucket, params=params)
@@ -322,14 +366,13 @@ class UserGateway:
             raise
 
     async def put_replication(self, bucket: str, document: bytes) -> None:
-        md5 = base64.b64encode(hashlib.md5(document, usedforsecurity=False).digest()).decode()
         await self.call(
             "PUT",
             f"/{bucket}",
             bucket=bucket,
             params={"replication": ""},
             content=document,
-            headers={"content-type": "application/xml", "content-md5": md5},
+            headers={"content-type": "application/xml", "content-md5": _content_md5(document)},
         )
 
     async def delete_replication(self, bucket: str) -> None:
@@ -402,3 +445,7 @@ class UserGateway:
 
 def object_path(bucket: str, key: str) -> str:
     return f"/{bucket}/" + quote(key, safe="-_.~/")
+
+
+def _content_md5(document: bytes) -> str:
+    return base64.b64encode(hashlib.md5(document, usedforsecurity=False).digest()).decode()

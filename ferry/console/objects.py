@@ -1,6 +1,7 @@
-"""Objects: browse by prefix (paginated) or by version, open one (metadata, tags, encryption,
-replication status per destination), download, delete, upload (single PUT or multipart, sent
-by the page's script part by part so the browser can show progress)."""
+"""Objects: browse by prefix (paginated) or by version, open one (metadata, tags, ACL grants,
+encryption, replication status per destination), download, delete, upload (single PUT or
+multipart, sent by the page's script part by part so the browser can show progress). Editing
+the tags and the ACL is object_settings.py."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from xml.sax.saxutils import escape
 from ferry.console.context import ConsoleContext
 from ferry.console.destinations import destination_statuses
 from ferry.console.gateway import ConsoleError, object_path
+from ferry.console.grants import GrantRow, grants_of, is_public_read
 from ferry.console.http import ConsoleResponse, json_bytes
 from ferry.console.rule_form import configuration_of
 from ferry.console.xmldoc import text
@@ -61,8 +63,21 @@ async def browse(ctx: ConsoleContext) -> ConsoleResponse:
 
 
 async def show_object(ctx: ConsoleContext) -> ConsoleResponse:
-    bucket, query = ctx.params["bucket"], ctx.request.query
-    key, version_id = query.get("key", ""), query.get("versionId", "")
+    query = ctx.request.query
+    return await object_page(ctx, query.get("key", ""), query.get("versionId", ""))
+
+
+async def object_page(
+    ctx: ConsoleContext,
+    key: str,
+    version_id: str,
+    *,
+    tags_error: ConsoleError | None = None,
+    acl_error: ConsoleError | None = None,
+    status: int = 200,
+) -> ConsoleResponse:
+    """The object's page; a refused tag or ACL change is shown in its card (`*_error`)."""
+    bucket = ctx.params["bucket"]
     details = await ctx.gateway.head_object(bucket, key, version_id)
     region = await ctx.gateway.region_of(bucket)
     failures = []
@@ -79,8 +94,14 @@ async def show_object(ctx: ConsoleContext) -> ConsoleResponse:
     destinations = destination_statuses(
         rules, key, details.tags, details.header("x-amz-replication-status"), failures
     )
+    grants: list[GrantRow] | None = None
+    try:
+        grants = grants_of(await ctx.gateway.object_acl(bucket, key, version_id))
+    except ConsoleError as exc:
+        acl_error = acl_error or exc  # s3:GetObjectAcl may be denied: say so in the card
     return ctx.page(
         "object.html",
+        status=status,
         bucket=bucket,
         bucket_region=region,
         key=key,
@@ -88,6 +109,10 @@ async def show_object(ctx: ConsoleContext) -> ConsoleResponse:
         details=details,
         failures=failures,
         destinations=destinations,
+        grants=grants,
+        public_read=is_public_read(grants or []),
+        tags_error=tags_error,
+        acl_error=acl_error,
         prefix=key.rpartition("/")[0] + "/" if "/" in key else "",
     )
 

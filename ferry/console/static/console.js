@@ -143,7 +143,29 @@
     form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(check, 350); });
   }
 
+  // The object's tag editor: rows of key=value inputs, named tag_key_N / tag_value_N.
+  function editTags(form) {
+    const rows = form.querySelector("#tag-rows");
+    let next = rows.children.length;
+    // The last row is emptied, not removed: "Add tag" clones a row.
+    const wire = (row) => row.querySelector(".remove-tag").addEventListener("click", () => {
+      if (rows.children.length > 1) row.remove();
+      else for (const input of row.querySelectorAll("input")) input.value = "";
+    });
+    for (const row of rows.children) wire(row);
+    form.querySelector("#add-tag").addEventListener("click", () => {
+      const row = rows.lastElementChild.cloneNode(true);
+      const [key, value] = row.querySelectorAll("input");
+      key.name = "tag_key_" + next; value.name = "tag_value_" + next;
+      key.value = ""; value.value = "";
+      row.dataset.index = String(next++);
+      rows.appendChild(row); wire(row); key.focus();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    const tagEditor = document.getElementById("tag-editor");
+    if (tagEditor) editTags(tagEditor);
     const editor = document.getElementById("editor");
     if (editor) validateLive(editor);
     const backlog = document.getElementById("backlog");
@@ -163,7 +185,12 @@
       zone.addEventListener("drop", (e) => { e.preventDefault(); zone.classList.remove("over"); uploadAll(zone, e.dataTransfer.files); });
     }
     const status = document.getElementById("replication-status");
-    if (status && status.textContent.trim() === "PENDING") setTimeout(() => location.reload(), 1500);
+    if (status && status.textContent.trim() === "PENDING") {
+      // Follow the status until it settles, but never over edits the user has not saved yet.
+      let edited = false;
+      document.addEventListener("input", () => { edited = true; });
+      setTimeout(() => { if (!edited) location.reload(); }, 1500);
+    }
     for (const cell of document.querySelectorAll("[data-epoch-ms]")) {
       cell.textContent = new Date(Number(cell.dataset.epochMs)).toISOString().replace(".000", "");
     }

@@ -252,3 +252,52 @@ async def test_keys_with_spaces_plus_signs_and_unicode_survive_the_round_trip(
         'attachment; filename="a+b _ __.txt"; '
         "filename*=UTF-8''a%2Bb%20%C3%BC%20%E6%97%A5%E6%9C%AC.txt"
     )
+
+
+async def test_tags_and_public_read_set_on_the_object_page_are_the_objects(
+    browser: httpx.AsyncClient,
+) -> None:
+    await sign_in(browser)
+    token = await csrf_of(browser)
+    await browser.post(
+        "/_console/buckets", data={"csrf": token, "name": "tagged", "region": "us-east-1"}
+    )
+    await browser.put(
+        "/_console/buckets/tagged/upload",
+        params={"key": "a/b.png"},
+        content=b"png",
+        headers={"x-csrf-token": token},
+    )
+    page = "/_console/buckets/tagged/object?key=a%2Fb.png"
+    form = {"csrf": token, "key": "a/b.png"}
+    forged = await browser.post(
+        "/_console/buckets/tagged/object/tags", data={**form, "csrf": "x", "tag_key_0": "k"}
+    )
+    assert forged.status_code == 403
+    saved = await browser.post(
+        "/_console/buckets/tagged/object/tags",
+        data={**form, "tag_key_0": "EmployeeID", "tag_value_0": "123456", "tag_key_1": ""},
+    )
+    assert saved.status_code == 303 and saved.headers["location"] == page
+    shown = await browser.get(page)
+    assert "<dt>EmployeeID</dt><dd>123456</dd>" in shown.text and "Saved 1 tag" in shown.text
+    refused = await browser.post(
+        "/_console/buckets/tagged/object/tags",
+        data={**form, "tag_key_0": "", "tag_value_0": "no key"},
+    )
+    assert refused.status_code == 400 and 'id="tags-error"' in refused.text
+    assert "InvalidTag" in refused.text
+    removed = await browser.post("/_console/buckets/tagged/object/tags", data=form)
+    assert removed.status_code == 303
+    assert 'id="no-tags"' in (await browser.get(page)).text
+
+    public = await browser.post(
+        "/_console/buckets/tagged/object/acl", data={**form, "public_read": "on"}
+    )
+    assert public.status_code == 303
+    shown = await browser.get(page)
+    assert 'data-grantee="http://acs.amazonaws.com/groups/global/AllUsers"' in shown.text
+    assert 'id="public-read" checked' in shown.text
+    await browser.post("/_console/buckets/tagged/object/acl", data=form)
+    shown = await browser.get(page)
+    assert "AllUsers" not in shown.text and 'data-permission="FULL_CONTROL"' in shown.text

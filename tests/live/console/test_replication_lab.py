@@ -30,6 +30,16 @@ def create_bucket_in_the_console(browser: Browser, name: str, region: str) -> No
     browser.wait_text("#notice", f"Created bucket {name}")
 
 
+def sign_in_as_user(browser: Browser, endpoint: str, user: str, policy: dict[str, Any]) -> None:
+    """A new IAM user with `policy` inline, signed in with a key of its own."""
+    iam = iam_client(endpoint)
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="console", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    browser.sign_in(key["AccessKeyId"], key["SecretAccessKey"])
+    browser.wait_text("#who", f"user/{user}")
+
+
 def test_sign_in_refuses_a_wrong_secret_and_never_shows_the_secret(
     browser: Browser, deployment: Deployment
 ) -> None:
@@ -180,16 +190,7 @@ def test_an_iam_user_without_put_replication_is_refused_with_the_reason(
     versioned_bucket(east, "iam-src", EAST)
     versioned_bucket(deployment.client(WEST), "iam-dst", WEST)
     role = ensure_replication_role(deployment.endpoint(EAST), "console-lab")
-    iam = iam_client(deployment.endpoint(EAST))
-    iam.create_user(UserName="console-operator")
-    iam.put_user_policy(
-        UserName="console-operator",
-        PolicyName="no-replication-writes",
-        PolicyDocument=json.dumps(operator_policy()),
-    )
-    key = iam.create_access_key(UserName="console-operator")["AccessKey"]
-    browser.sign_in(key["AccessKeyId"], key["SecretAccessKey"])
-    browser.wait_text("#who", "user/console-operator")
+    sign_in_as_user(browser, deployment.endpoint(EAST), "console-operator", operator_policy())
     browser.open("/_console/buckets/iam-src/replication")
     browser.fill("#rule-id", "denied")
     browser.fill("#rule-destination", "iam-dst")
