@@ -30,6 +30,16 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--port", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, default=None, help="the region's data directory")
     parser.add_argument(
+        "--database",
+        default=None,
+        help='without a deployment only: the region\'s database, "sqlite" or a postgresql:// URL',
+    )
+    parser.add_argument(
+        "--control-database",
+        default=None,
+        help="without a deployment only: the control plane's database, as --database",
+    )
+    parser.add_argument(
         "--log-level", default="warning", help="debug, info, warning (default), error"
     )
     parser.set_defaults(run=run)

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from ferry.core.clock import FakeClock, epoch_ms
+from ferry.region import REGION_MIGRATIONS
 from ferry.replication.backlog import ReplicationBacklog
 from ferry.replication.tasks import Operation, enqueue_task
 from ferry.store import Buckets, SqliteDatabase, Tx
@@ -13,7 +14,7 @@ from ferry.store import Buckets, SqliteDatabase, Tx
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
-    database = SqliteDatabase(tmp_path / "t.sqlite3")
+    database = SqliteDatabase(tmp_path / "t.sqlite3", REGION_MIGRATIONS)
     yield database
     database.close()
 
