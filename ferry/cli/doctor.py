@@ -17,18 +17,18 @@ from typing import Any
 
 from ferry.cli.admin_client import CommandError, connection_options
 from ferry.cli.bucket_admin import REGION_HELP, BucketAdmin, NoSuchBucketAnywhere, bucket_admin
-from ferry.protocol.xml.replication import (
-    ReplicationRuleStatus,
-    parse_replication_configuration,
-)
 from ferry.replication.doctor_destination import (
     DestinationFacts,
     diagnose_destination,
     diagnose_topology,
 )
-from ferry.replication.doctor_documents import parse_finding, parse_needs, render_finding
+from ferry.replication.doctor_documents import (
+    next_hops,
+    parse_finding,
+    parse_needs,
+    render_finding,
+)
 from ferry.replication.findings import Finding, has_errors
-from ferry.replication.rules import destination_bucket_name
 
 SOURCE_PATH = "/_ferry/replication/doctor/source"
 DESTINATION_PATH = "/_ferry/replication/doctor/destination"
@@ -106,18 +106,6 @@ def follow_topology(admin: BucketAdmin, edges: dict[str, list[str]]) -> None:
             continue
         edges[bucket] = next_hops(found.get("replication"))
         queue += edges[bucket]
-
-
-def next_hops(document: str | None) -> list[str]:
-    if not document:
-        return []
-    configuration = parse_replication_configuration(document.encode())
-    names = [
-        destination_bucket_name(rule.destination.bucket)
-        for rule in configuration.rules
-        if rule.status is ReplicationRuleStatus.ENABLED
-    ]
-    return list(dict.fromkeys(names))
 
 
 def render_findings(bucket: str, findings: list[Finding]) -> str:
