@@ -11,18 +11,16 @@ from typing import Any
 from ferry.console.context import ConsoleContext
 from ferry.console.gateway import ConsoleError, UserGateway
 from ferry.console.http import ConsoleResponse
-from ferry.replication.doctor_destination import (
-    DestinationFacts,
-    diagnose_destination,
-    diagnose_topology,
+from ferry.replication.doctor_destination import DestinationFacts, diagnose_destination
+from ferry.replication.doctor_documents import (
+    CONFIGURATION_PATH,
+    DESTINATION_PATH,
+    SOURCE_PATH,
+    parse_finding,
+    parse_needs,
 )
-from ferry.replication.doctor_documents import next_hops, parse_finding, parse_needs
+from ferry.replication.doctor_walk import TopologyWalk
 from ferry.replication.findings import Finding, Severity, unique
-
-SOURCE_PATH = "/_ferry/replication/doctor/source"
-DESTINATION_PATH = "/_ferry/replication/doctor/destination"
-CONFIGURATION_PATH = "/_ferry/replication/configuration"
-MAX_FOLLOWED_BUCKETS = 64  # as `ferry doctor`: loops are searched this far
 
 
 async def show_doctor(ctx: ConsoleContext) -> ConsoleResponse:
@@ -52,9 +50,9 @@ async def diagnose(gateway: UserGateway, bucket: str) -> list[Finding]:
     findings = [parse_finding(f) for f in source["findings"]]
     for needs in source["destinations"]:
         findings += await _destination_findings(gateway, needs)
-    edges = {bucket: [str(needs["bucket"]) for needs in source["destinations"]]}
-    await _follow_topology(gateway, edges)
-    return unique(findings + diagnose_topology(bucket, edges))
+    walk = TopologyWalk(bucket, [str(needs["bucket"]) for needs in source["destinations"]])
+    await _follow_topology(gateway, walk)
+    return unique(findings + walk.findings())
 
 
 async def _destination_findings(gateway: UserGateway, needs: dict[str, Any]) -> list[Finding]:
@@ -70,19 +68,13 @@ async def _destination_findings(gateway: UserGateway, needs: dict[str, Any]) -> 
     return [parse_finding(f) for f in report["findings"]]
 
 
-async def _follow_topology(gateway: UserGateway, edges: dict[str, list[str]]) -> None:
-    """Each reachable bucket's replication destinations, breadth first (bounded)."""
-    queue = [b for targets in edges.values() for b in targets]
-    while queue and len(edges) < MAX_FOLLOWED_BUCKETS:
-        bucket = queue.pop(0)
-        if bucket in edges:
-            continue
+async def _follow_topology(gateway: UserGateway, walk: TopologyWalk) -> None:
+    while (bucket := walk.next_bucket()) is not None:
         try:
             found = await gateway.admin(CONFIGURATION_PATH, bucket=bucket)
         except ConsoleError as exc:
             if exc.code != "NoSuchBucket":
                 raise
-            edges[bucket] = []
+            walk.found(bucket, None)
             continue
-        edges[bucket] = next_hops(found.get("replication"))
-        queue += edges[bucket]
+        walk.found(bucket, found.get("replication"))

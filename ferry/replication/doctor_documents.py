@@ -15,6 +15,11 @@ from ferry.replication.doctor import DestinationNeeds
 from ferry.replication.findings import Finding, Severity
 from ferry.replication.rules import destination_bucket_name
 
+# The admin API's doctor resources (root-signed; `ferry doctor` and the console's Doctor tab).
+SOURCE_PATH = "/_ferry/replication/doctor/source"
+DESTINATION_PATH = "/_ferry/replication/doctor/destination"
+CONFIGURATION_PATH = "/_ferry/replication/configuration"
+
 
 def render_finding(finding: Finding) -> dict[str, str]:
     return {
