@@ -17,23 +17,18 @@ from typing import Any
 
 from ferry.cli.admin_client import CommandError, connection_options
 from ferry.cli.bucket_admin import REGION_HELP, BucketAdmin, NoSuchBucketAnywhere, bucket_admin
-from ferry.protocol.xml.replication import (
-    ReplicationRuleStatus,
-    parse_replication_configuration,
+from ferry.replication.doctor_destination import DestinationFacts, diagnose_destination
+from ferry.replication.doctor_documents import (
+    CONFIGURATION_PATH,
+    DESTINATION_PATH,
+    SOURCE_PATH,
+    parse_finding,
+    parse_needs,
+    render_finding,
 )
-from ferry.replication.doctor_destination import (
-    DestinationFacts,
-    diagnose_destination,
-    diagnose_topology,
-)
-from ferry.replication.doctor_documents import parse_finding, parse_needs, render_finding
+from ferry.replication.doctor_walk import TopologyWalk
 from ferry.replication.findings import Finding, has_errors
-from ferry.replication.rules import destination_bucket_name
 
-SOURCE_PATH = "/_ferry/replication/doctor/source"
-DESTINATION_PATH = "/_ferry/replication/doctor/destination"
-CONFIGURATION_PATH = "/_ferry/replication/configuration"
-MAX_FOLLOWED_BUCKETS = 64
 EXIT_HEALTHY, EXIT_ERRORS, EXIT_FAILED = 0, 1, 2
 
 
@@ -73,12 +68,11 @@ def run(args: argparse.Namespace) -> int:
 def diagnose(admin: BucketAdmin, bucket: str) -> list[Finding]:
     source = admin.call("GET", SOURCE_PATH, bucket)
     findings = [parse_finding(f) for f in source["findings"]]
-    edges: dict[str, list[str]] = {}
     for needs in source["destinations"]:
         findings += destination_findings(admin, needs)
-    edges[bucket] = [needs["bucket"] for needs in source["destinations"]]
-    follow_topology(admin, edges)
-    findings += diagnose_topology(bucket, edges)
+    walk = TopologyWalk(bucket, [needs["bucket"] for needs in source["destinations"]])
+    follow_topology(admin, walk)
+    findings += walk.findings()
     return list(dict.fromkeys(findings))
 
 
@@ -92,32 +86,14 @@ def destination_findings(admin: BucketAdmin, needs: dict[str, Any]) -> list[Find
     return [parse_finding(f) for f in report["findings"]]
 
 
-def follow_topology(admin: BucketAdmin, edges: dict[str, list[str]]) -> None:
-    """Each reachable bucket's replication destinations, breadth first (bounded)."""
-    queue = [b for targets in edges.values() for b in targets]
-    while queue and len(edges) < MAX_FOLLOWED_BUCKETS:
-        bucket = queue.pop(0)
-        if bucket in edges:
-            continue
+def follow_topology(admin: BucketAdmin, walk: TopologyWalk) -> None:
+    while (bucket := walk.next_bucket()) is not None:
         try:
             found = admin.call("GET", CONFIGURATION_PATH, bucket)
         except NoSuchBucketAnywhere:
-            edges[bucket] = []
+            walk.found(bucket, None)
             continue
-        edges[bucket] = next_hops(found.get("replication"))
-        queue += edges[bucket]
-
-
-def next_hops(document: str | None) -> list[str]:
-    if not document:
-        return []
-    configuration = parse_replication_configuration(document.encode())
-    names = [
-        destination_bucket_name(rule.destination.bucket)
-        for rule in configuration.rules
-        if rule.status is ReplicationRuleStatus.ENABLED
-    ]
-    return list(dict.fromkeys(names))
+        walk.found(bucket, found.get("replication"))
 
 
 def render_findings(bucket: str, findings: list[Finding]) -> str:

@@ -9,8 +9,8 @@ import argparse
 
 from ferry.cli.admin_client import CommandError
 from ferry.cli.bucket_admin import bucket_admin
-from ferry.cli.doctor import SOURCE_PATH, destination_findings, render_findings
-from ferry.replication.doctor_documents import parse_finding
+from ferry.cli.doctor import destination_findings, render_findings
+from ferry.replication.doctor_documents import SOURCE_PATH, parse_finding
 from ferry.replication.findings import Finding, Severity
 
 ROLE_CHECKS = frozenset({"role-missing", "role-trust", "role-batch-trust", "role-permission"})

@@ -9,7 +9,15 @@ import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from ferry.console import buckets, object_settings, objects, operations, replication, signin
+from ferry.console import (
+    buckets,
+    doctor,
+    object_settings,
+    objects,
+    operations,
+    replication,
+    signin,
+)
 from ferry.console.context import ConsoleContext
 from ferry.console.deps import ConsoleDeps
 from ferry.console.gateway import ConsoleError, UserGateway
@@ -73,6 +81,7 @@ ROUTES: tuple[tuple[str, re.Pattern[str], View], ...] = tuple(
         ("GET", f"/buckets/{_B}/failures", operations.show_failures),
         ("POST", f"/buckets/{_B}/failures/redrive", operations.redrive),
         ("GET", f"/buckets/{_B}/backlog", operations.backlog),
+        ("GET", f"/buckets/{_B}/doctor", doctor.show_doctor),
         ("GET", "/jobs", operations.list_jobs),
         ("GET", "/jobs/(?P<job_id>[A-Za-z0-9_-]{5,36})", operations.show_job),
     )

@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape
@@ -417,6 +418,24 @@ class UserGateway:
                 continue  # this region's keys are not the user's to list
         return arns
 
+    # -- the admin API (the deployment root's) ---------------------------------------------
+
+    async def admin(
+        self, path: str, *, bucket: str, params: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """GET of the admin API (`/_ferry/...`) in the bucket's region, signed with the user's
+        key: the API itself refuses anyone but the deployment root (403 AccessDenied)."""
+        try:
+            response = await self.call(
+                "GET", path, bucket=bucket, params={"bucket": bucket, **(params or {})}
+            )
+        except ConsoleError as exc:
+            raise _admin_error(exc) from exc
+        document = json.loads(response.content)
+        if not isinstance(document, dict):
+            raise ConsoleError("InternalError", "The admin API did not answer a JSON object.", 502)
+        return document
+
     # -- batch jobs (S3 Control) ------------------------------------------------------------
 
     @property
@@ -445,6 +464,18 @@ class UserGateway:
 
 def object_path(bucket: str, key: str) -> str:
     return f"/{bucket}/" + quote(key, safe="-_.~/")
+
+
+def _admin_error(exc: ConsoleError) -> ConsoleError:
+    """The admin API's errors are JSON (`{"error", "message"}`), which the S3 client, reading
+    XML, leaves as the message's text."""
+    try:
+        document = json.loads(exc.message)
+    except ValueError:
+        return exc
+    if not isinstance(document, dict) or "error" not in document:
+        return exc
+    return ConsoleError(str(document["error"]), str(document.get("message", "")), exc.status)
 
 
 def _content_md5(document: bytes) -> str:

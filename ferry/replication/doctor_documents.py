@@ -7,8 +7,18 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ferry.protocol.xml.replication import (
+    ReplicationRuleStatus,
+    parse_replication_configuration,
+)
 from ferry.replication.doctor import DestinationNeeds
 from ferry.replication.findings import Finding, Severity
+from ferry.replication.rules import destination_bucket_name
+
+# The admin API's doctor resources (root-signed; `ferry doctor` and the console's Doctor tab).
+SOURCE_PATH = "/_ferry/replication/doctor/source"
+DESTINATION_PATH = "/_ferry/replication/doctor/destination"
+CONFIGURATION_PATH = "/_ferry/replication/configuration"
 
 
 def render_finding(finding: Finding) -> dict[str, str]:
@@ -54,3 +64,16 @@ def parse_needs(text: str) -> DestinationNeeds:
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError("not a destination's needs") from exc
+
+
+def next_hops(document: str | None) -> list[str]:
+    """A replication configuration's enabled destinations (the doctor's loop search)."""
+    if not document:
+        return []
+    configuration = parse_replication_configuration(document.encode())
+    names = [
+        destination_bucket_name(rule.destination.bucket)
+        for rule in configuration.rules
+        if rule.status is ReplicationRuleStatus.ENABLED
+    ]
+    return list(dict.fromkeys(names))
