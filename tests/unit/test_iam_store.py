@@ -87,36 +87,6 @@ def spec(name: str, path: str = "/") -> PolicySpec:
     return PolicySpec(name=name, path=path, document=ALLOW_GET, description=None)
 
 
-async def test_user_names_are_unique_regardless_of_case(iam: Iam) -> None:
-    await iam.users.create(ACCOUNT, "Alice", "/")
-    with pytest.raises(
-        EntityAlreadyExists, match=re.escape("User with name alice already exists.")
-    ):
-        await iam.users.create(ACCOUNT, "alice", "/")
-    assert (await iam.users.get(ACCOUNT, "ALICE")).name == "Alice"
-    await iam.users.create(OTHER, "alice", "/")  # another account, another namespace
-
-
-async def test_a_user_is_deleted_only_once_bare(iam: Iam) -> None:
-    await iam.users.create(ACCOUNT, "alice", "/")
-    key = await iam.access_keys.create(ACCOUNT, "alice")
-    await iam.policies.put_inline(user("alice"), "inline", ALLOW_GET)
-    managed = await iam.policies.create_managed(ACCOUNT, spec("read"))
-    await iam.policies.attach(user("alice"), managed.arn)
-    with pytest.raises(DeleteConflict, match="must delete access keys first"):
-        await iam.users.delete(ACCOUNT, "alice")
-    await iam.access_keys.delete(ACCOUNT, "alice", key.key.access_key_id)
-    with pytest.raises(DeleteConflict, match="must delete policies first"):
-        await iam.users.delete(ACCOUNT, "alice")
-    await iam.policies.delete_inline(user("alice"), "inline")
-    with pytest.raises(DeleteConflict, match="must detach all policies first"):
-        await iam.users.delete(ACCOUNT, "alice")
-    await iam.policies.detach(user("alice"), managed.arn)
-    await iam.users.delete(ACCOUNT, "alice")
-    with pytest.raises(NoSuchEntity, match=re.escape("The user with name alice cannot be found.")):
-        await iam.users.get(ACCOUNT, "alice")
-
-
 async def test_users_list_in_pages(iam: Iam) -> None:
     for name in ["carol", "alice", "dave", "bob", "erin"]:
         await iam.users.create(ACCOUNT, name, "/team/" if name in ("bob", "dave") else "/")
@@ -128,29 +98,6 @@ async def test_users_list_in_pages(iam: Iam) -> None:
     assert [u.name for u in last.items] == ["erin"] and not last.is_truncated
     team = await iam.users.list(ACCOUNT, path_prefix="/team/", marker=None, max_items=100)
     assert [u.name for u in team.items] == ["bob", "dave"]
-
-
-async def test_a_role_keeps_its_trust_policy_and_refuses_deletion_with_policies(iam: Iam) -> None:
-    created = await iam.roles.create(
-        ACCOUNT,
-        RoleSpec(name="rep", path="/", trust_policy=TRUST, description="d", max_session_s=7200),
-    )
-    assert created.arn == f"arn:aws:iam::{ACCOUNT}:role/rep"
-    assert created.role_id.startswith("AROA") and created.trust_policy == TRUST
-    with pytest.raises(EntityAlreadyExists):
-        await iam.roles.create(
-            ACCOUNT,
-            RoleSpec(
-                name="REP", path="/", trust_policy=TRUST, description=None, max_session_s=3600
-            ),
-        )
-    await iam.policies.put_inline(role("rep"), "p", ALLOW_GET)
-    with pytest.raises(DeleteConflict, match="must delete policies first"):
-        await iam.roles.delete(ACCOUNT, "rep")
-    await iam.policies.delete_inline(role("rep"), "p")
-    await iam.roles.delete(ACCOUNT, "rep")
-    with pytest.raises(NoSuchEntity, match=re.escape("The role with name rep cannot be found.")):
-        await iam.roles.get(ACCOUNT, "rep")
 
 
 async def test_a_managed_policy_counts_its_attachments(iam: Iam) -> None:

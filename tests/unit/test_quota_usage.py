@@ -191,20 +191,6 @@ async def test_aborted_upload_frees_its_parts(store: Store) -> None:
     assert await store.usage() == usage(0, 0)
 
 
-async def test_replicas_count_at_the_destination(store: Store) -> None:
-    await store.bucket(versioned=True)
-    data = b"r" * 25
-    attrs = ObjectAttributes(size=25, etag=hashlib.md5(data).hexdigest())
-    when = datetime(2026, 1, 1, tzinfo=UTC)
-    await store.replicas.put(
-        "b", "k", Bytes(data), version_id="v1", last_modified=when, owner_id="o", attrs=attrs
-    )
-    await store.replicas.put_delete_marker(
-        "b", "k", version_id="v2", last_modified=when, owner_id="o"
-    )
-    assert await store.usage() == usage(25, 1)
-
-
 async def test_deleted_bucket_takes_its_usage_and_quota_along(store: Store) -> None:
     await store.bucket()
     await store.quotas.set("b", BucketQuota(max_objects=5))

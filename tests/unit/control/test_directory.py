@@ -157,29 +157,6 @@ def test_two_databases_on_one_file_racing_for_a_name_have_one_winner(tmp_path: P
         assert (east[name] == "won") == (west[name] == "us-east-1")
 
 
-async def test_reconcile_releases_stale_claims_and_records_unknown_buckets(
-    directory: BucketDirectory, fake_clock: FakeClock
-) -> None:
-    await directory.claim("crashed", "us-east-1", ALICE)  # never created in the region
-    await directory.claim("elsewhere", "eu-west-1", ALICE)
-    await directory.claim("kept", "us-east-1", ALICE)
-    fake_clock.advance(120)
-    await directory.claim("in-flight", "us-east-1", ALICE)  # too young to release
-    local = [
-        DirectoryEntry(bucket=name, region="us-east-1", owner_id=ALICE, created=fake_clock.now())
-        for name in ("kept", "restored", "elsewhere")
-    ]
-    outcome = await directory.reconcile("us-east-1", local)
-    assert outcome.released == ("crashed",)
-    assert outcome.claimed == ("restored",)
-    assert [e.bucket for e in outcome.conflicts] == ["elsewhere"]
-    assert await directory.lookup("crashed") is None
-    restored = await directory.lookup("restored")
-    assert restored is not None and restored.region == "us-east-1"
-    assert await directory.lookup("in-flight") is not None
-    assert (await directory.lookup("elsewhere")) is not None
-
-
 def test_control_migrations_apply_once(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "c.sqlite3", isolation_level=None)
     assert apply_migrations(conn, CONTROL_MIGRATIONS) == ["0001_directory.sql", "0002_iam.sql"]

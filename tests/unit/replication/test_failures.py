@@ -15,10 +15,7 @@ from ferry.replication.failures import (
     FailureCursor,
     FailureFilter,
     FailureState,
-    count_failures,
-    get_failure,
     list_failures,
-    purge_failures,
     record_failure,
     resolve_failure,
 )
@@ -62,21 +59,6 @@ def failed(tx: Tx, task: FakeTask, now_ms: int, reason: str = "DstBucketUnversio
     record_failure(tx, task, state=FailureState.FAILED, reason=reason, message="no", now_ms=now_ms)
 
 
-async def test_retries_update_one_record_and_keep_the_first_failure_time(
-    db: SqliteDatabase,
-) -> None:
-    await db.write(lambda tx: retrying(tx, FakeTask(attempts=1), 1000))
-    await db.write(lambda tx: retrying(tx, FakeTask(attempts=2), 2000))
-    await db.write(lambda tx: failed(tx, FakeTask(attempts=3), 3000))
-    page = await db.read(lambda tx: list_failures(tx, FailureFilter()))
-    [failure] = page.failures
-    assert failure.state is FailureState.FAILED
-    assert (failure.first_failure_ms, failure.last_failure_ms) == (1000, 3000)
-    assert failure.attempts == 3 and failure.next_attempt_ms is None
-    assert failure.reason == "DstBucketUnversioned"
-    assert failure.destination_region == "eu-west-1"  # kept from when it was known
-
-
 async def test_each_destination_and_operation_gets_its_own_record(db: SqliteDatabase) -> None:
     await db.write(lambda tx: failed(tx, FakeTask(), 1))
     await db.write(lambda tx: failed(tx, FakeTask(destination_bucket="dst2"), 2))
@@ -84,21 +66,6 @@ async def test_each_destination_and_operation_gets_its_own_record(db: SqliteData
     await db.write(lambda tx: failed(tx, FakeTask(version_id="v2"), 4))
     page = await db.read(lambda tx: list_failures(tx, FailureFilter()))
     assert [f.last_failure_ms for f in page.failures] == [4, 3, 2, 1]
-
-
-async def test_resolving_keeps_history_and_a_new_failure_starts_a_new_episode(
-    db: SqliteDatabase,
-) -> None:
-    await db.write(lambda tx: retrying(tx, FakeTask(), 1000))
-    await db.write(lambda tx: resolve_failure(tx, FakeTask(), now_ms=1500))
-    await db.write(lambda tx: resolve_failure(tx, FakeTask(), now_ms=9999))  # already resolved
-    [resolved] = (await db.read(lambda tx: list_failures(tx, FailureFilter()))).failures
-    assert resolved.state is FailureState.RESOLVED
-    assert (resolved.resolved_ms, resolved.next_attempt_ms) == (1500, None)
-    await db.write(lambda tx: failed(tx, FakeTask(), 2000))
-    again = await db.read(lambda tx: get_failure(tx, resolved.failure_id))
-    assert again is not None and again.state is FailureState.FAILED
-    assert (again.first_failure_ms, again.resolved_ms) == (2000, None)
 
 
 async def test_resolving_without_a_record_does_nothing(db: SqliteDatabase) -> None:
@@ -146,26 +113,6 @@ def test_cursor_refuses_what_it_did_not_render() -> None:
     for text in ("", "!!!", "bm90LWEtY3Vyc29y"):
         with pytest.raises(ValueError):
             FailureCursor.parse(text)
-
-
-async def test_counts_follow_inserts_state_changes_and_purge(db: SqliteDatabase) -> None:
-    await db.write(lambda tx: retrying(tx, FakeTask(key="a"), 1))
-    await db.write(lambda tx: retrying(tx, FakeTask(key="b"), 2))
-    await db.write(lambda tx: failed(tx, FakeTask(key="b"), 3))
-    await db.write(lambda tx: failed(tx, FakeTask(key="c", rule_id="r2"), 4))
-    counts = await db.read(count_failures)
-    failed_, retrying_ = FailureState.FAILED, FailureState.RETRYING
-    assert counts.by_rule == {"r1": {failed_: 1, retrying_: 1}, "r2": {failed_: 1}}
-    assert counts.by_reason == {
-        "DstBucketUnversioned": {failed_: 2},
-        "DstRegionUnavailable": {retrying_: 1},
-    }
-    purged = await db.write(lambda tx: purge_failures(tx, FailureFilter(rule_id="r1")))
-    assert purged == 2
-    counts = await db.read(count_failures)
-    assert counts.by_rule == {"r2": {failed_: 1}}
-    assert await db.write(lambda tx: purge_failures(tx, FailureFilter())) == 1
-    assert (await db.read(count_failures)).by_reason == {}
 
 
 async def test_task_outcomes_write_the_failure_store_in_their_transaction(

@@ -14,7 +14,6 @@ from ferry.replication.tasks import (
     claim_due_tasks,
     count_tasks,
     enqueue_task,
-    fail_task,
     finish_task,
     reschedule_task,
 )
@@ -116,34 +115,3 @@ async def test_reschedule_then_finish_marks_the_version_completed(db: SqliteData
     )
     assert status == "COMPLETED"
     assert await db.read(lambda tx: count_tasks(tx, TaskStatus.PENDING)) == 0
-
-
-async def test_one_failed_destination_makes_the_version_failed(db: SqliteDatabase) -> None:
-    await db.write(
-        lambda tx: tx.execute(
-            "INSERT INTO buckets (name, owner_id, region, created_ms) VALUES ('src', 'o', 'r', 0)"
-        )
-    )
-    await db.write(
-        lambda tx: tx.execute(
-            "INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, "
-            "last_modified_ms, owner_id, replication_status) "
-            "VALUES ('src','k','v1',1,0,0,'o','PENDING')"
-        )
-    )
-    await db.write(lambda tx: (enqueue(tx, "k", "v1", dest="a"), enqueue(tx, "k", "v1", dest="b")))
-    first, second = await db.write(
-        lambda tx: claim_due_tasks(tx, now_ms=1000, limit=5, lease_ms=10)
-    )
-    await db.write(
-        lambda tx: fail_task(tx, first, reason="DstBucketUnversioned", message="no", now_ms=1)
-    )
-    await db.write(lambda tx: finish_task(tx, second))
-    row = await db.read(lambda tx: tx.execute("SELECT replication_status FROM versions").fetchone())
-    assert row[0] == "FAILED"
-    failed = await db.read(
-        lambda tx: tx.execute(
-            "SELECT failure_reason, attempts FROM replication_tasks WHERE status = 'FAILED'"
-        ).fetchall()
-    )
-    assert [tuple(r) for r in failed] == [("DstBucketUnversioned", 1)]
