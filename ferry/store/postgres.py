@@ -118,13 +118,14 @@ _TRANSLATED: dict[str, str] = {}
 
 
 def translate_placeholders(sql: str) -> str:
-    """`?` → `%s` and a literal `%` → `%%`, leaving quoted strings alone."""
+    """`?` → `%s`, and every literal `%` → `%%` (psycopg reads `%` inside quoted strings too);
+    a `?` inside a quoted string is text, and stays."""
     translated = _TRANSLATED.get(sql)
     if translated is None:
 
         def replace(match: re.Match[str]) -> str:
             token = match.group(0)
-            return "%s" if token == "?" else "%%" if token == "%" else token
+            return "%s" if token == "?" else token.replace("%", "%%")
 
         translated = _PLACEHOLDER.sub(replace, sql)
         if len(_TRANSLATED) < 10_000:
@@ -141,8 +142,8 @@ class PostgresTx:
         self._conn = conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Row]:
-        if not params:
-            return self._conn.execute(sql.replace("%", "%%") if "%" in sql else sql)
+        if not params:  # without parameters psycopg sends the text as it is: `%` stays `%`
+            return self._conn.execute(sql)
         return self._conn.execute(translate_placeholders(sql), params)
 
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> psycopg.Cursor[Row]:
