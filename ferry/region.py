@@ -9,7 +9,6 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -84,7 +83,7 @@ from ferry.store import (
     sweep_orphaned_blobs,
 )
 from ferry.store.errors import DatabaseUnavailable, SchemaMismatch
-from ferry.store.migrations import migrate_sqlite
+from ferry.store.migrations import check_sqlite, migrate_sqlite
 
 log = logging.getLogger("ferry.region")
 
@@ -177,9 +176,9 @@ def build_region(
     config.data_dir.mkdir(parents=True, exist_ok=True)
     # The root of the region's key hierarchy (docs/encryption.md): before any data is served.
     master_key = load_or_create_master_key(config.master_key_file, config.data_dir)
-    db = open_database(**_region_database(deployment, config).options, migrate=migrate)
+    db = open_database(region_database(deployment, config), migrate=migrate)
     kms = KeyService(db, master_key, clock, config.name)
-    control_db = open_database(**_control_database(deployment).options, migrate=migrate)
+    control_db = open_database(control_database(deployment), migrate=migrate)
     directory = BucketDirectory(control_db, clock)
     sealer = SecretSealer(root.secret_key)
     stored_keys = StoredKeyLookup(control_db, sealer)
@@ -327,44 +326,44 @@ class DatabaseSpec:
     key: str  # the setting it came from, for messages
 
     @property
-    def options(self) -> dict[str, Any]:
-        return {
-            "url": self.url,
-            "component": self.component,
-            "sqlite_path": self.sqlite_path,
-            "packages": self.packages,
-            "key": self.key,
-        }
+    def where(self) -> str:
+        """The database in messages: its setting and, for PostgreSQL, its URL (no password)."""
+        return str(self.sqlite_path) if self.is_sqlite else f"{self.key} ({redact_url(self.url)})"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url == SQLITE_DATABASE
 
 
 def deployment_databases(deployment: DeploymentConfig) -> list[DatabaseSpec]:
     """Every database of `deployment`: each region's, then the control plane's."""
-    specs = [_region_database(deployment, region) for region in deployment.regions]
-    return [*specs, _control_database(deployment)]
+    specs = [region_database(deployment, region) for region in deployment.regions]
+    return [*specs, control_database(deployment)]
 
 
 def migrate_database(spec: DatabaseSpec, *, apply: bool) -> list[str]:
     """Bring one database to this Ferry's schema (`apply`) or only check it; returns the
-    migrations applied. Raises SchemaMismatch for a newer schema, or pending ones unapplied."""
-    if spec.url == SQLITE_DATABASE:
-        conn = sqlite3.connect(spec.sqlite_path) if spec.sqlite_path.exists() else None
-        if conn is None:
-            return []  # created, and migrated, when its region first starts
+    migrations applied. Raises SchemaMismatch for a newer schema, or pending ones unapplied.
+    A SQLite database that does not exist yet is made, and migrated, when its region starts."""
+    if spec.is_sqlite:
+        if not spec.sqlite_path.exists():
+            return []
+        conn = sqlite3.connect(spec.sqlite_path)
         try:
-            return migrate_sqlite(conn, spec.packages, where=str(spec.sqlite_path))
+            if apply:
+                return migrate_sqlite(conn, spec.packages, where=spec.where)
+            check_sqlite(conn, spec.packages, where=spec.where)  # pending ones apply on open
+            return []
         finally:
             conn.close()
     database = PostgresDatabase(spec.url, key=spec.key)
     try:
-        where = f"{spec.key} ({redact_url(spec.url)})"
-        return migrate_postgres(
-            database, spec.packages, component=spec.component, apply=apply, where=where
-        )
+        return _migrate_postgres(database, spec, apply=apply)
     finally:
         database.close()
 
 
-def _region_database(deployment: DeploymentConfig, region: RegionConfig) -> DatabaseSpec:
+def region_database(deployment: DeploymentConfig, region: RegionConfig) -> DatabaseSpec:
     return DatabaseSpec(
         name=region.name,
         component=REGION_COMPONENT,
@@ -375,7 +374,7 @@ def _region_database(deployment: DeploymentConfig, region: RegionConfig) -> Data
     )
 
 
-def _control_database(deployment: DeploymentConfig) -> DatabaseSpec:
+def control_database(deployment: DeploymentConfig) -> DatabaseSpec:
     return DatabaseSpec(
         name="control",
         component=CONTROL_COMPONENT,
@@ -386,27 +385,24 @@ def _control_database(deployment: DeploymentConfig) -> DatabaseSpec:
     )
 
 
-def open_database(
-    url: str,
-    *,
-    component: str,
-    sqlite_path: Path,
-    packages: Sequence[str],
-    key: str,
-    migrate: bool,
-) -> Database:
-    """The database a setting names: "sqlite" (the file at `sqlite_path`) or a PostgreSQL URL,
-    checked against the migrations of `packages`."""
-    if url == SQLITE_DATABASE:
-        return SqliteDatabase(sqlite_path, migrations=packages)
-    database = PostgresDatabase(url, key=key)
+def open_database(spec: DatabaseSpec, *, migrate: bool) -> Database:
+    """The database a setting names: "sqlite" (the file at `sqlite_path`, which migrates
+    itself) or a PostgreSQL URL, checked against (and with `migrate`, brought to) the schema."""
+    if spec.is_sqlite:
+        return SqliteDatabase(spec.sqlite_path, migrations=spec.packages)
+    database = PostgresDatabase(spec.url, key=spec.key)
     try:
-        where = f"{key} ({redact_url(url)})"
-        migrate_postgres(database, packages, component=component, apply=migrate, where=where)
+        _migrate_postgres(database, spec, apply=migrate)
     except BaseException:
         database.close()
         raise
     return database
+
+
+def _migrate_postgres(database: PostgresDatabase, spec: DatabaseSpec, *, apply: bool) -> list[str]:
+    return migrate_postgres(
+        database, spec.packages, component=spec.component, apply=apply, where=spec.where
+    )
 
 
 def _database_key(deployment: DeploymentConfig, key: str) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from ferry.core.clock import FakeClock
+from ferry.region import DatabaseSpec
 from ferry.store import Database
 
 
@@ -39,27 +41,12 @@ def engine_under_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     opened: list[Database] = []
     original = region_module.open_database
 
-    def open_on_postgres(
-        url: str,
-        *,
-        component: str,
-        sqlite_path: Path,
-        packages: Sequence[str],
-        key: str,
-        migrate: bool,
-    ) -> Database:
-        if url == "sqlite":
-            if sqlite_path not in created:
-                created[sqlite_path] = postgres.create_database()
-            url = created[sqlite_path]
-        db = original(
-            url,
-            component=component,
-            sqlite_path=sqlite_path,
-            packages=packages,
-            key=key,
-            migrate=True,
-        )
+    def open_on_postgres(spec: DatabaseSpec, *, migrate: bool) -> Database:
+        if spec.is_sqlite:
+            if spec.sqlite_path not in created:
+                created[spec.sqlite_path] = postgres.create_database()
+            spec = replace(spec, url=created[spec.sqlite_path])
+        db = original(spec, migrate=True)
         opened.append(db)
         return db
 

@@ -68,6 +68,13 @@ def plan(applied: set[str], known: Sequence[Migration], where: str) -> list[Migr
     return [m for m in known if m.name not in applied]
 
 
+def check_sqlite(conn: sqlite3.Connection, packages: Sequence[str], where: str) -> list[str]:
+    """The names of the pending migrations, applying none; refuses a schema newer than the code."""
+    conn.execute(CREATE_LEDGER_SQL)
+    applied_names = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
+    return [m.name for m in plan(applied_names, known_migrations(packages, SQLITE), where)]
+
+
 def migrate_sqlite(conn: sqlite3.Connection, packages: Sequence[str], where: str) -> list[str]:
     """Apply every pending migration, each in its own transaction."""
     conn.execute(CREATE_LEDGER_SQL)

@@ -7,19 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ferry.control import CONTROL_MIGRATIONS
-from ferry.region import CONTROL_COMPONENT, REGION_COMPONENT
+from ferry.region import CONTROL_COMPONENT, REGION_COMPONENT, DatabaseSpec
 from ferry.region import open_database as _open_database  # bound before any monkeypatch
 from ferry.store import Database
 from tests.contract.prepared import PreparedDatabases
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """Where one test database lives: its URL ("sqlite" for the file at `sqlite_path`)."""
-
-    url: str
-    sqlite_path: Path
-    packages: tuple[str, ...]
 
 
 def component_of(packages: Sequence[str]) -> str:
@@ -27,11 +18,17 @@ def component_of(packages: Sequence[str]) -> str:
     return CONTROL_COMPONENT if tuple(packages) == CONTROL_MIGRATIONS else REGION_COMPONENT
 
 
+def spec_of(url: str, packages: Sequence[str], sqlite_path: Path, key: str) -> DatabaseSpec:
+    """Where one test database lives: its URL ("sqlite" for the file at `sqlite_path`)."""
+    component = component_of(packages)
+    return DatabaseSpec(
+        name=component, component=component, url=url, sqlite_path=sqlite_path,
+        packages=tuple(packages), key=key,
+    )  # fmt: skip
+
+
 def migrate_postgres(url: str, packages: tuple[str, ...]) -> None:
-    _open_database(
-        url, component=component_of(packages), sqlite_path=Path("unused"), packages=packages,
-        key="contract", migrate=True,
-    ).close()  # fmt: skip
+    _open_database(spec_of(url, packages, Path("unused"), "contract"), migrate=True).close()
 
 
 @dataclass
@@ -44,29 +41,25 @@ class Databases:
     prepared: PreparedDatabases | None
     _opened: list[Database] = field(default_factory=list)
     _created: list[str] = field(default_factory=list)
-    _locations: dict[int, Location] = field(default_factory=dict)
+    _locations: dict[int, DatabaseSpec] = field(default_factory=dict)
 
     def create(self, packages: Sequence[str], name: str) -> Database:
         url = "sqlite"
         if self.prepared is not None:
             url = self.prepared.take(packages, prefix=name)
             self._created.append(url)
-        location = Location(url, self.root / f"{name}.sqlite3", tuple(packages))
-        return self._open(location)
+        key = f"contract {self.engine}"
+        return self._open(spec_of(url, packages, self.root / f"{name}.sqlite3", key))
 
     def open_again(self, db: Database) -> Database:
         """A second handle on `db`'s database, as another process (a `ferry worker`, another
         region on the shared control plane) would hold: its own connections."""
         return self._open(self._locations[id(db)])
 
-    def _open(self, location: Location) -> Database:
-        db = _open_database(
-            location.url, component=component_of(location.packages),
-            sqlite_path=location.sqlite_path, packages=location.packages,
-            key=f"contract {self.engine}", migrate=True,
-        )  # fmt: skip
+    def _open(self, spec: DatabaseSpec) -> Database:
+        db = _open_database(spec, migrate=True)
         self._opened.append(db)
-        self._locations[id(db)] = location
+        self._locations[id(db)] = spec
         return db
 
     def close(self) -> None:
