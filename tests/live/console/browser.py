@@ -90,6 +90,8 @@ class Browser:
         Select(self.find(css)).select_by_value(value)
 
     def click(self, css: str, *, confirm: bool = False) -> None:
+        # A page may still be arriving (a redirect after a form): wait for what is to be clicked.
+        self.wait_until(lambda: bool(self.all(css)), f"{css} on the page")
         self.find(css).click()
         if confirm:
             self.accept_alert()
