@@ -101,6 +101,10 @@ def required_permissions(
             permissions.append(Permission(action="s3:PutObjectAcl", bucket=bucket, key=key))
         if "x-amz-tagging" in headers:
             permissions.append(Permission(action="s3:PutObjectTagging", bucket=bucket, key=key))
+        if "x-amz-object-lock-mode" in headers or "x-amz-object-lock-retain-until-date" in headers:
+            permissions.append(Permission(action="s3:PutObjectRetention", bucket=bucket, key=key))
+        if "x-amz-object-lock-legal-hold" in headers:
+            permissions.append(Permission(action="s3:PutObjectLegalHold", bucket=bucket, key=key))
     if route.op in (Op.CopyObject, Op.UploadPartCopy):
         source_bucket, source_key, version_id = parse_copy_source(
             headers.get("x-amz-copy-source", "")

@@ -27,8 +27,11 @@ log = logging.getLogger("ferry.api")
 BUCKET_REGION_HEADER = "x-amz-bucket-region"
 
 
-async def create_bucket(services: Services, name: str, owner_id: str, acl: Grants) -> Bucket:
-    """Claim `name` across the deployment, then create it in this region."""
+async def create_bucket(
+    services: Services, name: str, owner_id: str, acl: Grants, *, object_lock: bool = False
+) -> Bucket:
+    """Claim `name` across the deployment, then create it in this region (`object_lock`:
+    with Object Lock enabled, and so versioning)."""
     region = services.region.name
     try:
         await services.directory.claim(name, region, owner_id)
@@ -37,9 +40,9 @@ async def create_bucket(services: Services, name: str, owner_id: str, acl: Grant
             raise
         # Ours and here: either the bucket exists (the store says BucketAlreadyOwnedByYou) or
         # a crash came between the claim and the creation, which we now finish.
-        return await services.buckets.create(name, owner_id, acl)
+        return await services.buckets.create(name, owner_id, acl, object_lock=object_lock)
     try:
-        return await services.buckets.create(name, owner_id, acl)
+        return await services.buckets.create(name, owner_id, acl, object_lock=object_lock)
     except BucketAlreadyOwnedByYou:
         raise  # a concurrent CreateBucket of the same bucket won the race: the claim stands
     except BaseException:

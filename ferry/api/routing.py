@@ -18,6 +18,7 @@ from ferry.api.handlers import (
     listing,
     multipart,
     notification,
+    object_lock,
     objects,
     policy,
     replicas,
@@ -63,6 +64,12 @@ class Op(StrEnum):
     PutBucketEncryption = "PutBucketEncryption"
     GetBucketEncryption = "GetBucketEncryption"
     DeleteBucketEncryption = "DeleteBucketEncryption"
+    PutObjectLockConfiguration = "PutObjectLockConfiguration"
+    GetObjectLockConfiguration = "GetObjectLockConfiguration"
+    PutObjectRetention = "PutObjectRetention"
+    GetObjectRetention = "GetObjectRetention"
+    PutObjectLegalHold = "PutObjectLegalHold"
+    GetObjectLegalHold = "GetObjectLegalHold"
     ListObjects = "ListObjects"
     ListObjectsV2 = "ListObjectsV2"
     ListObjectVersions = "ListObjectVersions"
@@ -154,6 +161,12 @@ ROUTES: tuple[Route, ...] = (
           action="s3:GetEncryptionConfiguration", handler=encryption.get_bucket_encryption),
     Route(method="DELETE", target=_B, query_key="encryption", op=Op.DeleteBucketEncryption,
           action="s3:PutEncryptionConfiguration", handler=encryption.delete_bucket_encryption),
+    Route(method="PUT", target=_B, query_key="object-lock", op=Op.PutObjectLockConfiguration,
+          action="s3:PutBucketObjectLockConfiguration",
+          handler=object_lock.put_object_lock_configuration),
+    Route(method="GET", target=_B, query_key="object-lock", op=Op.GetObjectLockConfiguration,
+          action="s3:GetBucketObjectLockConfiguration",
+          handler=object_lock.get_object_lock_configuration),
     Route(method="GET", target=_B, query_key="versions", op=Op.ListObjectVersions,
           action="s3:ListBucketVersions", handler=listing.list_object_versions),
     Route(method="GET", target=_B, query_key="uploads", op=Op.ListMultipartUploads,
@@ -205,6 +218,14 @@ ROUTES: tuple[Route, ...] = (
           action="s3:PutObjectAcl", handler=subresources.put_object_acl),
     Route(method="GET", target=_O, query_key="acl", op=Op.GetObjectAcl,
           action="s3:GetObjectAcl", handler=subresources.get_object_acl),
+    Route(method="PUT", target=_O, query_key="retention", op=Op.PutObjectRetention,
+          action="s3:PutObjectRetention", handler=object_lock.put_object_retention),
+    Route(method="GET", target=_O, query_key="retention", op=Op.GetObjectRetention,
+          action="s3:GetObjectRetention", handler=object_lock.get_object_retention),
+    Route(method="PUT", target=_O, query_key="legal-hold", op=Op.PutObjectLegalHold,
+          action="s3:PutObjectLegalHold", handler=object_lock.put_object_legal_hold),
+    Route(method="GET", target=_O, query_key="legal-hold", op=Op.GetObjectLegalHold,
+          action="s3:GetObjectLegalHold", handler=object_lock.get_object_legal_hold),
     Route(method="GET", target=_O, query_key="attributes", op=Op.GetObjectAttributes,
           action="s3:GetObjectAttributes", handler=objects.get_object_attributes),
     # plain object operations

@@ -75,6 +75,9 @@ class S3ErrorCode(StrEnum):
     ServerSideEncryptionConfigurationNotFoundError = (
         "ServerSideEncryptionConfigurationNotFoundError"
     )
+    # Object Lock
+    ObjectLockConfigurationNotFoundError = "ObjectLockConfigurationNotFoundError"
+    NoSuchObjectLockConfiguration = "NoSuchObjectLockConfiguration"
 
 
 _C = S3ErrorCode
@@ -144,6 +147,8 @@ STATUS: dict[S3ErrorCode, int] = {
     _C.KMSDisabledException: 400,
     _C.KMSInvalidStateException: 400,
     _C.ServerSideEncryptionConfigurationNotFoundError: 404,
+    _C.ObjectLockConfigurationNotFoundError: 404,
+    _C.NoSuchObjectLockConfiguration: 404,
 }
 
 MESSAGE: dict[S3ErrorCode, str] = {
@@ -230,6 +235,10 @@ MESSAGE: dict[S3ErrorCode, str] = {
     _C.KMSInvalidStateException: "The KMS key is pending deletion.",
     _C.ServerSideEncryptionConfigurationNotFoundError: "The server side encryption "
     "configuration was not found",
+    _C.ObjectLockConfigurationNotFoundError: "Object Lock configuration does not exist for "
+    "this bucket",
+    _C.NoSuchObjectLockConfiguration: "The specified object does not have a ObjectLock "
+    "configuration",
 }
 
 

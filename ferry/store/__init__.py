@@ -23,6 +23,7 @@ from ferry.store.hooks import VersionHook, VersionHooks
 from ferry.store.listing import Listing, Listings
 from ferry.store.migrations import POSTGRESQL, SQLITE
 from ferry.store.multipart import MIN_PART_SIZE_BYTES, CompletedPart, Uploads
+from ferry.store.object_lock import Retention, is_locked, is_version_locked
 from ferry.store.postgres import PostgresDatabase, migrate_postgres, redact_url
 from ferry.store.queue import Queue
 from ferry.store.quotas import BucketQuota, BucketUsage, Quotas, QuotaStatus
@@ -30,9 +31,12 @@ from ferry.store.records import (
     Body,
     Bucket,
     BucketAccess,
+    BucketObjectLock,
+    DefaultRetention,
     Grant,
     Grants,
     ObjectAttributes,
+    ObjectLockMode,
     Pairs,
     Part,
     PartInfo,
@@ -57,12 +61,14 @@ __all__ = [
     "Body",
     "Bucket",
     "BucketAccess",
+    "BucketObjectLock",
     "BucketEncryptionDefault",
     "BucketQuota",
     "BucketUsage",
     "Buckets",
     "CompletedPart",
     "Database",
+    "DefaultRetention",
     "DeleteOutcome",
     "FileBlobStore",
     "Grant",
@@ -70,6 +76,7 @@ __all__ = [
     "Listing",
     "Listings",
     "ObjectAttributes",
+    "ObjectLockMode",
     "Objects",
     "Pairs",
     "Part",
@@ -81,6 +88,7 @@ __all__ = [
     "QuotaStatus",
     "Quotas",
     "Replicas",
+    "Retention",
     "ReplicationStatus",
     "SqliteDatabase",
     "Tx",
@@ -101,6 +109,8 @@ __all__ = [
     "fetch_replication_configuration",
     "fetch_version",
     "find_bucket_state",
+    "is_locked",
+    "is_version_locked",
     "put_bucket_encryption",
     "scan_versions",
     "set_replication_status",

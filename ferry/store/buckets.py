@@ -13,17 +13,21 @@ from ferry.store.errors import (
     NoSuchBucket,
     NoSuchBucketPolicy,
     NoSuchTagSet,
+    ObjectLockConfigurationNotFound,
     VersioningNotEnabled,
 )
 from ferry.store.records import (
     Bucket,
     BucketAccess,
+    BucketObjectLock,
     BucketState,
     Grants,
     Pairs,
     VersioningStatus,
     grants_from_json,
     grants_to_json,
+    object_lock_from_json,
+    object_lock_to_json,
     pairs_from_json,
     pairs_to_json,
 )
@@ -33,6 +37,14 @@ _REPLICATION_BLOCKS_SUSPEND = (
     "A replication configuration is present on this bucket, so you cannot change the "
     "versioning state. To change the versioning state, first delete the replication "
     "configuration."
+)
+
+_OBJECT_LOCK_BLOCKS_SUSPEND = (
+    "An Object Lock configuration is present on this bucket, so the versioning state cannot "
+    "be changed."
+)
+_OBJECT_LOCK_NEEDS_VERSIONING = (
+    "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration"
 )
 
 
@@ -66,7 +78,8 @@ def fetch_bucket_state(tx: Tx, name: str) -> BucketState:
 def find_bucket_state(tx: Tx, name: str) -> BucketState | None:
     """None: no such bucket in this region."""
     row = tx.execute(
-        "SELECT owner_id, region, versioning, created_ms FROM buckets WHERE name = ?", (name,)
+        "SELECT owner_id, region, versioning, created_ms, object_lock FROM buckets WHERE name = ?",
+        (name,),
     ).fetchone()
     if row is None:
         return None
@@ -76,6 +89,7 @@ def find_bucket_state(tx: Tx, name: str) -> BucketState | None:
         region=row[1],
         versioning=VersioningStatus(row[2]),
         incarnation=int(row[3]),
+        object_lock=object_lock_from_json(row[4]),
     )
 
 
@@ -99,7 +113,11 @@ class Buckets:
         self._access: dict[str, BucketAccess] = {}
         self._access_generation = 0
 
-    async def create(self, name: str, owner_id: str, acl: Grants) -> Bucket:
+    async def create(
+        self, name: str, owner_id: str, acl: Grants, *, object_lock: bool = False
+    ) -> Bucket:
+        """`object_lock`: created with Object Lock (x-amz-bucket-object-lock-enabled), which
+        turns versioning on for good, in the same transaction."""
         now = self._clock.now()
 
         def create(tx: Tx) -> Bucket:
@@ -107,9 +125,14 @@ class Buckets:
             if row is not None:
                 raise BucketAlreadyOwnedByYou(bucket=name)
             tx.execute(
-                f"INSERT INTO buckets ({_COLUMNS}) VALUES (?, ?, ?, ?, '', ?, NULL, NULL)",
-                (name, owner_id, self._region, epoch_ms(now), grants_to_json(acl)),
-            )
+                f"INSERT INTO buckets ({_COLUMNS}, object_lock) "
+                "VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+                (
+                    name, owner_id, self._region, epoch_ms(now),
+                    VersioningStatus.ENABLED.value if object_lock else "", grants_to_json(acl),
+                    object_lock_to_json(BucketObjectLock()) if object_lock else None,
+                ),
+            )  # fmt: skip
             return fetch_bucket(tx, name)
 
         return await self._db.write(create)
@@ -155,6 +178,8 @@ class Buckets:
             bucket = fetch_bucket(tx, name)
             if status is VersioningStatus.SUSPENDED and bucket.replication is not None:
                 raise InvalidBucketState(_REPLICATION_BLOCKS_SUSPEND, bucket=name)
+            if status is VersioningStatus.SUSPENDED and fetch_bucket_state(tx, name).object_lock:
+                raise InvalidBucketState(_OBJECT_LOCK_BLOCKS_SUSPEND, bucket=name)
             tx.execute("UPDATE buckets SET versioning = ? WHERE name = ?", (status.value, name))
 
         await self._db.write(update)
@@ -191,6 +216,27 @@ class Buckets:
             tx.execute("UPDATE buckets SET replication = ? WHERE name = ?", (document, name))
 
         await self._db.write(update)
+
+    async def set_object_lock(self, name: str, lock: BucketObjectLock) -> None:
+        """Enable Object Lock (AWS allows it on an existing bucket whose versioning is Enabled)
+        or replace its default retention; it is never disabled."""
+
+        def update(tx: Tx) -> None:
+            state = fetch_bucket_state(tx, name)
+            if state.object_lock is None and state.versioning is not VersioningStatus.ENABLED:
+                raise InvalidBucketState(_OBJECT_LOCK_NEEDS_VERSIONING, bucket=name)
+            tx.execute(
+                "UPDATE buckets SET object_lock = ? WHERE name = ?",
+                (object_lock_to_json(lock), name),
+            )
+
+        await self._db.write(update)
+
+    async def get_object_lock(self, name: str) -> BucketObjectLock:
+        state = await self._db.read(lambda tx: fetch_bucket_state(tx, name))
+        if state.object_lock is None:
+            raise ObjectLockConfigurationNotFound(bucket=name)
+        return state.object_lock
 
     async def get_replication(self, name: str) -> str | None:
         """The replication document, or None when the bucket has none."""

@@ -32,6 +32,28 @@ class NoSuchBucketPolicy(NotFound):
     """The bucket policy does not exist"""
 
 
+class ObjectLockConfigurationNotFound(NotFound):
+    """Object Lock configuration does not exist for this bucket"""
+
+
+class NoSuchObjectLockConfiguration(NotFound):
+    """The specified object does not have a ObjectLock configuration"""
+
+
+class ObjectLockMissing(Invalid):
+    """The bucket has no Object Lock, which the request needs (AWS: InvalidRequest)."""
+
+    def __init__(self, **fields: Any) -> None:
+        super().__init__("Bucket is missing Object Lock Configuration", **fields)
+
+
+class ObjectLocked(FerryError):
+    """The version is under Object Lock (AWS: AccessDenied)."""
+
+    def __init__(self, **fields: Any) -> None:
+        super().__init__("Access Denied because object protected by object lock.", **fields)
+
+
 class BucketAlreadyExists(Conflict):
     """The requested bucket name is not available."""
 

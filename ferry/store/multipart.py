@@ -19,10 +19,12 @@ from ferry.store.db import Database, Tx
 from ferry.store.errors import EntityTooSmall, InvalidPart, InvalidPartOrder, NoSuchUpload
 from ferry.store.hooks import VersionHooks
 from ferry.store.listing import prefix_successor
+from ferry.store.object_lock import check_lock_attrs
 from ferry.store.quotas import check_quota
 from ferry.store.records import (
     Body,
     ObjectAttributes,
+    ObjectLockMode,
     Part,
     PartInfo,
     Segment,
@@ -42,7 +44,8 @@ MAX_PART_NUMBER = 10_000
 
 _UPLOAD_COLUMNS = (
     "upload_id, bucket, key, initiated_ms, owner_id, storage_class, content_headers, "
-    "user_metadata, tags, acl, checksum_algorithm, checksum_type, encryption"
+    "user_metadata, tags, acl, checksum_algorithm, checksum_type, encryption, "
+    "lock_mode, lock_until_ms, legal_hold"
 )
 _PART_COLUMNS = (
     "upload_id, part_number, size, etag, checksum_value, blob_id, last_modified_ms, stored_size"
@@ -76,6 +79,9 @@ def _upload_from_row(row: Any) -> Upload:
             checksum_algorithm=row[10],
             checksum_type=row[11],
             encryption=encryption_from_json(row[12]),
+            lock_mode=ObjectLockMode(row[13]) if row[13] else None,
+            lock_until=from_epoch_ms(int(row[14])) if row[14] is not None else None,
+            legal_hold=bool(row[15]),
         ),
     )
 
@@ -124,15 +130,18 @@ class Uploads:
         now = self._clock.now()
 
         def write(tx: Tx) -> Upload:
-            fetch_bucket_state(tx, bucket)
+            check_lock_attrs(fetch_bucket_state(tx, bucket), attrs)
             tx.execute(
-                f"INSERT INTO uploads ({_UPLOAD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO uploads ({_UPLOAD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     upload_id, bucket, key, epoch_ms(now), owner_id, attrs.storage_class,
                     pairs_to_json(attrs.content_headers), pairs_to_json(attrs.user_metadata),
                     pairs_to_json(attrs.tags), grants_to_json(attrs.acl),
                     attrs.checksum_algorithm, attrs.checksum_type,
                     encryption_to_json(attrs.encryption),
+                    attrs.lock_mode.value if attrs.lock_mode else None,
+                    epoch_ms(attrs.lock_until) if attrs.lock_until is not None else None,
+                    int(attrs.legal_hold),
                 ),
             )  # fmt: skip
             return fetch_upload(tx, bucket, key, upload_id)

@@ -20,6 +20,13 @@ class VersioningStatus(StrEnum):
     SUSPENDED = "Suspended"
 
 
+class ObjectLockMode(StrEnum):
+    """A version's retention mode (`x-amz-object-lock-mode`), in AWS's spelling."""
+
+    GOVERNANCE = "GOVERNANCE"
+    COMPLIANCE = "COMPLIANCE"
+
+
 class ReplicationStatus(StrEnum):
     """A version's replication status (`x-amz-replication-status`), in AWS's spelling. Kept in
     `versions.replication_status`; set through `store.versions.set_replication_status` only."""
@@ -92,6 +99,43 @@ class BucketState:
     # Tells this bucket from a namesake deleted before it (its creation time in epoch ms):
     # settings kept outside `buckets` (notifications) name the incarnation they belong to.
     incarnation: int
+    object_lock: BucketObjectLock | None = None  # None: the bucket has no Object Lock
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DefaultRetention:
+    """A bucket's default retention: `days` or `years`, exactly one of them."""
+
+    mode: ObjectLockMode
+    days: int | None = None
+    years: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BucketObjectLock:
+    """A bucket's Object Lock configuration (it has one once Object Lock is enabled)."""
+
+    default_retention: DefaultRetention | None = None
+
+
+def object_lock_to_json(lock: BucketObjectLock) -> str:
+    rule = lock.default_retention
+    if rule is None:
+        return "{}"
+    return json.dumps({"mode": rule.mode.value, "days": rule.days, "years": rule.years})
+
+
+def object_lock_from_json(text: str | None) -> BucketObjectLock | None:
+    if text is None:
+        return None
+    raw = json.loads(text)
+    if not raw:
+        return BucketObjectLock()
+    return BucketObjectLock(
+        default_retention=DefaultRetention(
+            mode=ObjectLockMode(raw["mode"]), days=raw.get("days"), years=raw.get("years")
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -229,6 +273,10 @@ class ObjectAttributes:
     parts: tuple[PartInfo, ...] = ()
     replication_status: ReplicationStatus | None = None
     encryption: Encryption | None = None  # None: the body is stored as plaintext
+    # Object Lock (store/object_lock.py): retention mode and date, or neither; legal hold
+    lock_mode: ObjectLockMode | None = None
+    lock_until: datetime | None = None
+    legal_hold: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -256,7 +304,8 @@ class Version:
 VERSION_COLUMNS = (
     "seq, bucket, key, version_id, is_latest, is_delete_marker, last_modified_ms, owner_id, "
     "size, etag, storage_class, content_headers, user_metadata, tags, acl, checksum_algorithm, "
-    "checksum_value, checksum_type, parts, body_inline, segments, replication_status, encryption"
+    "checksum_value, checksum_type, parts, body_inline, segments, replication_status, encryption, "
+    "lock_mode, lock_until_ms, legal_hold"
 )
 
 
@@ -269,7 +318,7 @@ def version_from_row(row: Any) -> Version:
         seq, bucket, key, version_id, is_latest, is_delete_marker, last_modified_ms, owner_id,
         size, etag, storage_class, content_headers, user_metadata, tags, acl,
         checksum_algorithm, checksum_value, checksum_type, parts, body_inline, segments,
-        replication_status, encryption,
+        replication_status, encryption, lock_mode, lock_until_ms, legal_hold,
     ) = row  # fmt: skip
     part_list = json.loads(parts) if isinstance(parts, str) else []
     return Version(
@@ -297,6 +346,9 @@ def version_from_row(row: Any) -> Version:
             if replication_status
             else None,
             encryption=encryption_from_json(encryption),
+            lock_mode=ObjectLockMode(lock_mode) if lock_mode else None,
+            lock_until=from_epoch_ms(int(lock_until_ms)) if lock_until_ms is not None else None,
+            legal_hold=bool(legal_hold),
         ),
         body=Body(
             inline=bytes(body_inline) if body_inline is not None else None,

@@ -16,6 +16,7 @@ from ferry.store.buckets import fetch_bucket_state
 from ferry.store.db import Database, Tx
 from ferry.store.errors import BadReplicaDigest, DestinationUnversioned
 from ferry.store.hooks import VersionHooks, WriteOrigin
+from ferry.store.object_lock import require_object_lock
 from ferry.store.records import (
     EMPTY_BODY,
     Body,
@@ -47,11 +48,13 @@ def commit_replica(
     attrs: ObjectAttributes,
     body: Body,
     delete_marker: bool,
+    source_object_lock: bool = False,
 ) -> tuple[Version, list[str]]:
-    """Insert the replica unless that version is already here; returns it and garbage blobs."""
+    """Insert the replica unless that version is already here; returns it and garbage blobs.
+    `source_object_lock`: the source bucket has Object Lock, so this one must have it too
+    (AWS: DstBucketObjectLockConfigMissing otherwise); the replica keeps the source's lock."""
     lock_key(tx, bucket.name, key)
-    if bucket.versioning is not VersioningStatus.ENABLED:
-        raise DestinationUnversioned(bucket=bucket.name)
+    check_replica_destination(bucket, source_object_lock=source_object_lock)
     existing = fetch_version(tx, bucket.name, key, version_id, with_body=False)
     if existing is not None:
         return existing, [s.blob_id for s in body.segments]
@@ -79,6 +82,13 @@ def commit_replica(
     return new, []
 
 
+def check_replica_destination(bucket: BucketState, *, source_object_lock: bool) -> None:
+    if bucket.versioning is not VersioningStatus.ENABLED:
+        raise DestinationUnversioned(bucket=bucket.name)
+    if source_object_lock:
+        require_object_lock(bucket)
+
+
 class Replicas:
     """The destination side of replication: store what another bucket's rule sends here."""
 
@@ -101,6 +111,7 @@ class Replicas:
         owner_id: str,
         attrs: ObjectAttributes,
         stored_size: int | None = None,
+        source_object_lock: bool = False,
     ) -> Version:
         """Receive the replica's bytes, check them against the source's ETag, commit.
 
@@ -109,8 +120,7 @@ class Replicas:
 
         def read(tx: Tx) -> Version | None:
             state = fetch_bucket_state(tx, bucket)
-            if state.versioning is not VersioningStatus.ENABLED:
-                raise DestinationUnversioned(bucket=bucket)
+            check_replica_destination(state, source_object_lock=source_object_lock)
             existing = fetch_version(tx, bucket, key, version_id, with_body=False)
             if existing is None:
                 check_write_quota(tx, bucket, size=attrs.size)  # before a byte is received
@@ -130,7 +140,10 @@ class Replicas:
         if not intact:
             self._blobs.delete(segments)
             raise BadReplicaDigest(bucket=bucket, key=key, version_id=version_id)
-        return await self._commit(bucket, key, version_id, last_modified, owner_id, attrs, body)
+        return await self._commit(
+            bucket, key, version_id, last_modified, owner_id, attrs, body,
+            source_object_lock=source_object_lock,
+        )  # fmt: skip
 
     async def put_delete_marker(
         self, bucket: str, key: str, *, version_id: str, last_modified: datetime, owner_id: str
@@ -151,12 +164,13 @@ class Replicas:
         body: Body,
         *,
         delete_marker: bool = False,
+        source_object_lock: bool = False,
     ) -> Version:
         def write(tx: Tx) -> tuple[Version, list[str]]:
             return commit_replica(
                 tx, self._hooks, fetch_bucket_state(tx, bucket), key, version_id=version_id,
                 last_modified=last_modified, owner_id=owner_id, attrs=attrs, body=body,
-                delete_marker=delete_marker,
+                delete_marker=delete_marker, source_object_lock=source_object_lock,
             )  # fmt: skip
 
         fresh = [s.blob_id for s in body.segments]

@@ -27,6 +27,15 @@ from ferry.store.errors import (
     NoSuchVersion,
 )
 from ferry.store.hooks import VersionHooks, WriteOrigin
+from ferry.store.object_lock import (
+    Retention,
+    check_deletable,
+    check_lock_attrs,
+    check_retention_change,
+    require_object_lock,
+    with_default_retention,
+    write_lock,
+)
 from ferry.store.quotas import check_quota, fetch_quota
 from ferry.store.records import (
     EMPTY_BODY,
@@ -121,7 +130,8 @@ def insert_version(
     )
     cursor = tx.execute(
         f"INSERT INTO versions ({VERSION_COLUMNS.removeprefix('seq, ')}) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING seq",
         (
             bucket, key, version_id, int(is_latest), int(delete_marker),
             epoch_ms(last_modified), owner_id,
@@ -131,6 +141,9 @@ def insert_version(
             attrs.checksum_algorithm, attrs.checksum_value, attrs.checksum_type, parts,
             body.inline, segments_to_text(body.segments), attrs.replication_status,
             encryption_to_json(attrs.encryption),
+            attrs.lock_mode.value if attrs.lock_mode else None,
+            epoch_ms(attrs.lock_until) if attrs.lock_until is not None else None,
+            int(attrs.legal_hold),
         ),
     )  # fmt: skip
     seq = int(cursor.fetchone()[0])
@@ -174,6 +187,9 @@ def commit_version(
     old = fetch_latest(tx, bucket.name, key, with_body=False)
     if condition is not None:
         condition(old)
+    if not delete_marker:
+        check_lock_attrs(bucket, attrs)
+        attrs = with_default_retention(bucket, attrs, now)
     garbage: list[str] = []
     previous_null = null_version_replaced(tx, bucket, key, old)
     check_write_quota(
@@ -245,14 +261,23 @@ def check_put_quota(tx: Tx, bucket: str, key: str, size: int) -> None:
 
 
 def delete_version(
-    tx: Tx, hooks: VersionHooks, bucket: BucketState, key: str, version_id: str
+    tx: Tx,
+    hooks: VersionHooks,
+    bucket: BucketState,
+    key: str,
+    version_id: str,
+    *,
+    now: datetime,
+    bypass_governance: bool = False,
 ) -> tuple[DeleteOutcome, list[str]]:
-    """Permanently remove one version; promote the next newest if it was the latest."""
+    """Permanently remove one version; promote the next newest if it was the latest. A
+    version under Object Lock is refused (store/object_lock.py), in this transaction."""
     lock_key(tx, bucket.name, key)
     victim = fetch_version(tx, bucket.name, key, version_id)
     if victim is None:
         # S3 answers 204 for a version that does not exist.
         return DeleteOutcome(version_id=version_id, delete_marker=False), []
+    check_deletable(victim, now, bypass_governance=bypass_governance)
     tx.execute("DELETE FROM versions WHERE seq = ?", (victim.seq,))
     if victim.is_latest:
         row = tx.execute(
@@ -372,18 +397,29 @@ class Objects:
 
         return await self._db.read(read)
 
-    async def delete(self, bucket: str, key: str, version_id: str | None = None) -> DeleteOutcome:
+    async def delete(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None = None,
+        *,
+        bypass_governance: bool = False,
+    ) -> DeleteOutcome:
+        """`bypass_governance`: the caller may delete a version under GOVERNANCE retention."""
         now = self._clock.now()
 
         def write(tx: Tx) -> tuple[DeleteOutcome, list[str]]:
             bucket_row = fetch_bucket_state(tx, bucket)
             if version_id is not None:
-                return delete_version(tx, self._hooks, bucket_row, key, version_id)
+                return delete_version(
+                    tx, self._hooks, bucket_row, key, version_id, now=now,
+                    bypass_governance=bypass_governance,
+                )  # fmt: skip
             if bucket_row.versioning is VersioningStatus.UNVERSIONED:
                 current = fetch_version(tx, bucket, key, NULL_VERSION_ID)
                 if current is None:
                     return DeleteOutcome(version_id=None, delete_marker=False), []
-                _, garbage = delete_version(tx, self._hooks, bucket_row, key, "null")
+                _, garbage = delete_version(tx, self._hooks, bucket_row, key, "null", now=now)
                 return DeleteOutcome(version_id=None, delete_marker=False), garbage
             marker, garbage = commit_version(
                 tx, self._hooks, bucket_row, key, now=now, owner_id=bucket_row.owner_id,
@@ -407,19 +443,7 @@ class Objects:
     ) -> Version:
         """Change a version's tags or ACL in place (S3 does not mint a version for these)."""
 
-        def write(tx: Tx) -> Version:
-            fetch_bucket_state(tx, bucket)
-            lock_key(tx, bucket, key)
-            if version_id is None:
-                old = fetch_latest(tx, bucket, key)
-                if old is None or old.is_delete_marker:
-                    raise NoSuchKey(bucket=bucket, key=key)
-            else:
-                old = fetch_version(tx, bucket, key, version_id)
-                if old is None:
-                    raise NoSuchVersion(bucket=bucket, key=key, version_id=version_id)
-                if old.is_delete_marker:
-                    raise MethodNotAllowedOnDeleteMarker(bucket=bucket, key=key, version=old)
+        def change(tx: Tx, old: Version) -> ObjectAttributes:
             attrs = old.attrs
             if tags is not None:
                 attrs = replace(attrs, tags=tags)
@@ -431,11 +455,73 @@ class Objects:
                 tx.execute(
                     "UPDATE versions SET acl = ? WHERE seq = ?", (grants_to_json(acl), old.seq)
                 )
-            new = replace(old, attrs=attrs)
-            self._hooks.run(tx, old, new, origin)
-            return new
+            return attrs
 
-        return await self._db.write(write)
+        return await self._db.write(
+            lambda tx: self._change_in_place(tx, bucket, key, version_id, change, origin)
+        )
+
+    async def update_lock(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None,
+        *,
+        retention: Retention | None = None,
+        legal_hold: bool | None = None,
+        bypass_governance: bool = False,
+        origin: WriteOrigin = WriteOrigin.CLIENT,
+    ) -> Version:
+        """Change a version's retention (`retention`) or legal hold in place, as S3 does (no
+        new version). A replica takes the source's lock as it is (`WriteOrigin.REPLICATION`:
+        the source judged the change)."""
+        now = self._clock.now()
+
+        def change(tx: Tx, old: Version) -> ObjectAttributes:
+            bucket_row = fetch_bucket_state(tx, bucket)
+            if origin is not WriteOrigin.REPLICATION:
+                require_object_lock(bucket_row)
+            attrs = old.attrs
+            if retention is not None:
+                if origin is not WriteOrigin.REPLICATION:
+                    check_retention_change(
+                        attrs, retention, now, bypass_governance=bypass_governance
+                    )
+                attrs = replace(attrs, lock_mode=retention.mode, lock_until=retention.until)
+            if legal_hold is not None:
+                attrs = replace(attrs, legal_hold=legal_hold)
+            write_lock(tx, old.seq, attrs)
+            return attrs
+
+        return await self._db.write(
+            lambda tx: self._change_in_place(tx, bucket, key, version_id, change, origin)
+        )
+
+    def _change_in_place(
+        self,
+        tx: Tx,
+        bucket: str,
+        key: str,
+        version_id: str | None,
+        change: Callable[[Tx, Version], ObjectAttributes],
+        origin: WriteOrigin,
+    ) -> Version:
+        """One version's attributes changed in place; the hooks see old and new (same seq)."""
+        fetch_bucket_state(tx, bucket)
+        lock_key(tx, bucket, key)
+        if version_id is None:
+            old = fetch_latest(tx, bucket, key)
+            if old is None or old.is_delete_marker:
+                raise NoSuchKey(bucket=bucket, key=key)
+        else:
+            old = fetch_version(tx, bucket, key, version_id)
+            if old is None:
+                raise NoSuchVersion(bucket=bucket, key=key, version_id=version_id)
+            if old.is_delete_marker:
+                raise MethodNotAllowedOnDeleteMarker(bucket=bucket, key=key, version=old)
+        new = replace(old, attrs=change(tx, old))
+        self._hooks.run(tx, old, new, origin)
+        return new
 
     async def version(self, bucket: str, key: str, version_id: str) -> Version | None:
         """One version exactly as stored, delete markers included (for the replicator)."""

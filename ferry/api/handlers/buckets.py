@@ -35,7 +35,10 @@ async def create_bucket(ctx: RequestContext) -> Response:
         )
     owner_id = ownership.caller_owner_id(ctx)
     acl = acl_headers.grants_from_headers(ctx, owner_id)
-    await placement.create_bucket(ctx.services, name, owner_id, acl)
+    lock = (ctx.header("x-amz-bucket-object-lock-enabled") or "").strip().lower()
+    if lock not in ("", "true", "false"):
+        raise S3Error(S3ErrorCode.InvalidArgument, "Invalid x-amz-bucket-object-lock-enabled")
+    await placement.create_bucket(ctx.services, name, owner_id, acl, object_lock=lock == "true")
     return Response(status=200).set("location", f"/{name}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import unquote
 
-from ferry.api.body import RequestBody
+from ferry.api.body import RequestBody, verify_required_checksum
 from ferry.api.context import RequestContext
 from ferry.api.errors import to_s3_error
 from ferry.api.handlers import acl as acl_headers
@@ -21,6 +21,12 @@ from ferry.api.handlers.headers import (
     parse_storage_class,
     parse_user_metadata,
     version_headers,
+)
+from ferry.api.handlers.lock_headers import (
+    check_lock_request,
+    lock_response_headers,
+    may_bypass_governance,
+    with_lock_headers,
 )
 from ferry.api.http import Response, xml_response
 from ferry.core.errors import FerryError
@@ -63,7 +69,7 @@ def new_object_attrs(ctx: RequestContext, owner_id: str) -> ObjectAttributes:
     """`owner_id`: the bucket owner's canonical ID, who owns every object (ownership.py)."""
     headers = ctx.request.headers
     tagging = headers.get("x-amz-tagging")
-    return ObjectAttributes(
+    attrs = ObjectAttributes(
         storage_class=parse_storage_class(headers),
         content_headers=parse_content_headers(headers),
         user_metadata=parse_user_metadata(headers),
@@ -72,6 +78,7 @@ def new_object_attrs(ctx: RequestContext, owner_id: str) -> ObjectAttributes:
         else (),
         acl=acl_headers.grants_from_headers(ctx, owner_id),
     )
+    return with_lock_headers(ctx, attrs)
 
 
 def check_content_length(ctx: RequestContext) -> None:
@@ -104,6 +111,7 @@ async def put_object(ctx: RequestContext) -> Response:
     check_content_length(ctx)
     bucket = await ctx.services.objects.bucket(ctx.bucket)  # fail before reading the body
     attrs = new_object_attrs(ctx, bucket.owner_id)
+    check_lock_request(ctx, bucket, attrs)
     condition = write_condition(ctx)
     data_key = await sse.key_for_write(ctx, key)
     body = RequestBody(ctx.request, ctx.auth)
@@ -200,6 +208,7 @@ async def get_object(ctx: RequestContext) -> Response:
     )
     response, selected = _object_response(ctx, version, versioned)
     response.headers.extend(sse.open_key_headers(data_key))
+    response.headers.extend(await lock_response_headers(ctx, version))
     start, end = (selected.start, selected.end) if selected else (0, version.attrs.size)
     if data_key is None and version.body.inline is not None:
         response.body = version.body.inline[start:end]
@@ -214,12 +223,17 @@ async def head_object(ctx: RequestContext) -> Response:
     customer_key_md5 = await sse.check_read_key(ctx, version)
     response, _ = _object_response(ctx, version, versioned)
     response.headers.extend(sse.sse_headers(version.attrs.encryption, customer_key_md5))
+    response.headers.extend(await lock_response_headers(ctx, version))
     response.body = b""
     return response
 
 
 async def delete_object(ctx: RequestContext) -> Response:
-    outcome = await ctx.services.objects.delete(ctx.bucket, ctx.key, version_id_param(ctx))
+    version_id = version_id_param(ctx)
+    bypass = version_id is not None and await may_bypass_governance(ctx, ctx.key)
+    outcome = await ctx.services.objects.delete(
+        ctx.bucket, ctx.key, version_id, bypass_governance=bypass
+    )
     response = Response(status=204)
     if outcome.delete_marker:
         response.set("x-amz-delete-marker", "true")
@@ -229,7 +243,11 @@ async def delete_object(ctx: RequestContext) -> Response:
 
 
 async def delete_objects(ctx: RequestContext) -> Response:
-    request = xml.parse_delete(await ctx.request.read_body())
+    body = await ctx.request.read_body()
+    bucket = await ctx.services.objects.bucket(ctx.bucket)
+    if bucket.object_lock is not None:  # AWS requires it of every DeleteObjects
+        verify_required_checksum(ctx.request.headers, body)
+    request = xml.parse_delete(body)
     deleted: list[xml.DeletedObject] = []
     errors: list[xml.DeleteError] = []
     for item in request.objects:
@@ -237,7 +255,10 @@ async def delete_objects(ctx: RequestContext) -> Response:
             if ctx.access is not None:  # each key is authorised on its own, as in AWS
                 action = "s3:DeleteObjectVersion" if item.version_id else "s3:DeleteObject"
                 await ctx.access.require(action, item.key)
-            outcome = await ctx.services.objects.delete(ctx.bucket, item.key, item.version_id)
+            bypass = item.version_id is not None and await may_bypass_governance(ctx, item.key)
+            outcome = await ctx.services.objects.delete(
+                ctx.bucket, item.key, item.version_id, bypass_governance=bypass
+            )
         except FerryError as exc:
             error = to_s3_error(exc)
             errors.append(
@@ -317,6 +338,10 @@ async def copy_object(ctx: RequestContext) -> Response:
         acl=requested.acl,
         parts=(),
         replication_status=None,
+        # a copy takes its lock from the request (or the bucket's default), not the source
+        lock_mode=requested.lock_mode,
+        lock_until=requested.lock_until,
+        legal_hold=requested.legal_hold,
     )
     source_key = await sse.key_for_read(
         ctx, source.attrs.encryption, bucket=source.bucket, key=source.key, copy_source=True
