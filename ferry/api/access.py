@@ -53,7 +53,11 @@ from ferry.store.errors import NoSuchBucket
 REPLICA_WRITES = frozenset(
     {Op.ReplicateObject, Op.ReplicateDelete, Op.ReplicateTags, Op.ReplicateBatch}
 )
-REPLICATION_IDENTITY_OPS = REPLICA_WRITES | {Op.HeadBucket, Op.GetBucketVersioning}
+REPLICATION_IDENTITY_OPS = REPLICA_WRITES | {
+    Op.HeadBucket,
+    Op.GetBucketVersioning,
+    Op.GetObjectLockConfiguration,  # PutBucketReplication asks a destination (Object Lock)
+}
 # The bucket owner's root may always manage the policy, whatever it says (AWS's lock-out
 # protection); other accounts may never (AWS answers 405).
 POLICY_MANAGEMENT_OPS = frozenset({Op.PutBucketPolicy, Op.GetBucketPolicy, Op.DeleteBucketPolicy})

@@ -81,6 +81,10 @@ class DestinationChecker(Protocol):
         """None: no such bucket anywhere."""
         ...
 
+    async def has_object_lock(self, bucket: str) -> bool:
+        """Whether the (existing) bucket has Object Lock; True when its region cannot say."""
+        ...
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Services:

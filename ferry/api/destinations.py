@@ -11,6 +11,7 @@ from ferry.client import Credentials, RemoteS3, RemoteS3Error, TransportFailure
 from ferry.control import BucketDirectory
 from ferry.protocol.xml import parse_versioning_configuration
 from ferry.store import Buckets, VersioningStatus
+from ferry.store.errors import ObjectLockConfigurationNotFound
 
 log = logging.getLogger("ferry.api")
 
@@ -54,6 +55,38 @@ class DeploymentDestinationChecker:
             region=entry.region,
             versioning_enabled=await self._remote_versioning(bucket, entry.region),
             owner_account=owner_account,
+        )
+
+    async def has_object_lock(self, bucket: str) -> bool:
+        entry = await self._directory.lookup(bucket)
+        if entry is None:
+            return False
+        if entry.region == self._region:
+            try:
+                await self._buckets.get_object_lock(bucket)
+            except ObjectLockConfigurationNotFound:
+                return False
+            return True
+        endpoint = self._endpoints.get(entry.region)
+        if endpoint is None:
+            return False
+        try:
+            await self._client.request(
+                self._credentials_for(entry.region), "GET", f"{endpoint}/{bucket}",
+                params={"object-lock": ""},
+            )  # fmt: skip
+        except RemoteS3Error as exc:
+            # any other answer cannot say: the engine reports DstBucketObjectLockConfigMissing
+            return exc.code != "ObjectLockConfigurationNotFoundError"
+        except TransportFailure:
+            return True
+        return True
+
+    def _credentials_for(self, region: str) -> Credentials:
+        return Credentials(
+            access_key=self._credentials.access_key,
+            secret_key=self._credentials.secret_key,
+            region=region,
         )
 
     async def _owner_account(self, canonical_id: str) -> str:

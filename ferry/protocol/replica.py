@@ -79,6 +79,12 @@ class ReplicaDescriptor:
     # AccessControlTranslation (owner override): the destination bucket's owner owns the
     # replica with full control, and the source's ACL is not replicated
     owner_override: bool = False
+    # Object Lock: the source bucket has it (so the destination must: AWS), and the version's
+    # retention (mode GOVERNANCE | COMPLIANCE with its date, or neither) and legal hold
+    source_object_lock: bool = False
+    lock_mode: str | None = None
+    lock_until_ms: int | None = None
+    legal_hold: bool = False
 
     @property
     def wire_size(self) -> int:
@@ -114,6 +120,8 @@ def _as_dict(d: ReplicaDescriptor) -> dict[str, Any]:
         "checksum_value": d.checksum_value, "checksum_type": d.checksum_type,
         "parts": d.parts,
         "encryption": _encryption_dict(d.encryption), "owner_override": d.owner_override,
+        "source_object_lock": d.source_object_lock, "lock_mode": d.lock_mode,
+        "lock_until_ms": d.lock_until_ms, "legal_hold": d.legal_hold,
     }  # fmt: skip
 
 
@@ -179,9 +187,28 @@ def _from_dict(raw: Any) -> ReplicaDescriptor:
             parts=tuple((int(s), _opt(c)) for s, c in raw["parts"]),
             encryption=_encryption_from(raw.get("encryption")),
             owner_override=bool(raw.get("owner_override", False)),
+            source_object_lock=bool(raw.get("source_object_lock", False)),
+            lock_mode=_lock_mode(raw.get("lock_mode")),
+            lock_until_ms=_opt_int(raw.get("lock_until_ms")),
+            legal_hold=bool(raw.get("legal_hold", False)),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise S3Error(S3ErrorCode.InvalidRequest, "Malformed replica descriptor.") from exc
+
+
+def _lock_mode(value: object) -> str | None:
+    mode = _opt(value)
+    if mode is not None and mode not in ("GOVERNANCE", "COMPLIANCE"):
+        raise ValueError("unknown lock mode")
+    return mode
+
+
+def _opt_int(value: object) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("expected an integer")
+    return value
 
 
 def _str(value: object) -> str:

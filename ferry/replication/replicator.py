@@ -47,6 +47,7 @@ from ferry.store.buckets import fetch_bucket_state
 from ferry.store.errors import NoSuchBucket
 from ferry.store.versions import fetch_version
 
+OBJECT_LOCK_MISSING = "missing Object Lock Configuration"  # the destination's InvalidRequest
 KiB = 1024
 SEND_CHUNK_BYTES = 256 * KiB
 BATCH_REFUSAL_MEMORY_S = 60.0
@@ -410,6 +411,8 @@ def classify_remote(error: RemoteS3Error, operation: Operation) -> FailureReason
         return FailureReason.DstBucketNotFound
     if code == "InvalidBucketState":
         return FailureReason.DstBucketUnversioned
+    if code == "InvalidRequest" and OBJECT_LOCK_MISSING in error.message:
+        return FailureReason.DstBucketObjectLockConfigMissing
     if code == "KMS.NotFoundException":  # the rule's ReplicaKmsKeyID names no key there
         return FailureReason.DstKmsKeyNotFound
     if code in ("KMS.DisabledException", "KMS.KMSInvalidStateException"):

@@ -17,6 +17,7 @@ class FailureReason(StrEnum):
     AssumeRoleNotPermitted = "AssumeRoleNotPermitted"
     InitiateReplicationNotPermitted = "InitiateReplicationNotPermitted"  # batch jobs
     DstBucketNotFound = "DstBucketNotFound"
+    DstBucketObjectLockConfigMissing = "DstBucketObjectLockConfigMissing"
     DstBucketUnversioned = "DstBucketUnversioned"
     DstPutObjectNotPermitted = "DstPutObjectNotPermitted"
     DstDelObjNotPermitted = "DstDelObjNotPermitted"

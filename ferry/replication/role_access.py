@@ -33,6 +33,7 @@ REPLICATION_SERVICE = "s3.amazonaws.com"
 BATCH_SERVICE = "batchoperations.s3.amazonaws.com"
 REPLICATE_OBJECT = "s3:ReplicateObject"
 REPLICATE_TAGS = "s3:ReplicateTags"
+LOCK_READ_ACTIONS = ("s3:GetObjectRetention", "s3:GetObjectLegalHold")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,11 +63,13 @@ class RoleGrant:
     include_tags: bool
     replica_kms_key_id: str | None = None
     owner_override: bool = False
+    source_object_lock: bool = False  # the source bucket has Object Lock (and the replica must)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourceDenied:
     reason: FailureReason
+    permission: str | None = None  # the permission the role lacks, when the reason is vague
 
 
 def trusts_replication(role: ReplicationRole) -> bool:
@@ -84,9 +87,12 @@ def check_source(
     bucket_policy: Policy | None,
     bucket_account: str,
     kms_key_arn: str | None = None,
+    object_lock: bool = False,
 ) -> SourceGrant | SourceDenied:
     """May `role` read what replicating this version of `bucket`/`key` needs? `kms_key_arn`:
-    the key an SSE-KMS version is encrypted under (its data key must be decrypted)."""
+    the key an SSE-KMS version is encrypted under (its data key must be decrypted);
+    `object_lock`: the bucket has Object Lock, whose retention and legal hold the role must
+    read (AWS: s3:GetObjectRetention and s3:GetObjectLegalHold on the source)."""
     if role is None or not trusts_replication(role):
         return SourceDenied(reason=FailureReason.AssumeRoleNotPermitted)
     bucket_arn = f"arn:aws:s3:::{bucket}"
@@ -126,6 +132,13 @@ def check_source(
         # The version's data cannot be read without its key: Ferry's choice of reason, as AWS
         # names none for kms:Decrypt (docs/replication.md).
         return SourceDenied(reason=FailureReason.SrcGetObjectNotPermitted)
+    if object_lock:
+        # AWS names no reason of its own: Ferry's choice (docs/replication.md).
+        for action in LOCK_READ_ACTIONS:
+            if not allowed(action):
+                return SourceDenied(
+                    reason=FailureReason.SrcGetObjectNotPermitted, permission=action
+                )
     return SourceGrant(include_tags=allowed("s3:GetObjectVersionTagging"))
 
 

@@ -30,6 +30,7 @@ from ferry.store import (
     Version,
     fetch_bucket_access,
     fetch_replication_configuration,
+    find_bucket_state,
 )
 from ferry.store.records import EncryptionKind
 
@@ -39,6 +40,7 @@ class _SourceBucket:
     configuration: ReplicationConfiguration
     policy: Policy | None
     owner_canonical_id: str
+    object_lock: bool = False  # the bucket has Object Lock: its lock replicates too
 
     @property
     def role_arn(self) -> str:
@@ -101,13 +103,15 @@ class SourceAuthorizer:
                 bucket_policy=bucket.policy,
                 bucket_account=owners[task.bucket],
                 kms_key_arn=_kms_key_of(source),
+                object_lock=bucket.object_lock,
             )
             if isinstance(verdict, SourceDenied):
                 judged.append(
                     ReplicationFailure(
                         verdict.reason,
                         f"role {bucket.role_arn or '(none)'} may not replicate "
-                        f"{task.bucket}/{task.key}: {verdict.reason.value}",
+                        f"{task.bucket}/{task.key}: {verdict.reason.value}"
+                        + (f" (needs {verdict.permission})" if verdict.permission else ""),
                     )
                 )
                 continue
@@ -118,6 +122,7 @@ class SourceAuthorizer:
                 include_tags=verdict.include_tags,
                 replica_kms_key_id=destination.replica_kms_key_id if destination else None,
                 owner_override=destination is not None and destination.owner_override is not None,
+                source_object_lock=bucket.object_lock,
             )
         return judged, grants
 
@@ -133,10 +138,12 @@ def _source_bucket(tx: Tx, name: str) -> _SourceBucket | None:
     if configuration is None:
         return None
     access = fetch_bucket_access(tx, name)
+    state = find_bucket_state(tx, name)
     return _SourceBucket(
         configuration=configuration,
         policy=_policy(access.policy) if access.policy else None,
         owner_canonical_id=access.owner_id,
+        object_lock=state is not None and state.object_lock is not None,
     )
 
 

@@ -104,6 +104,8 @@ class Transfer:
         )
         if grant is not None and grant.owner_override:
             descriptor = replace(descriptor, acl=(), owner_override=True)
+        if grant is not None and grant.source_object_lock:
+            descriptor = replace(descriptor, source_object_lock=True)
         if task.operation is not Operation.OBJECT or source.attrs.encryption is None:
             return descriptor
         replica_key = grant.replica_kms_key_id if grant is not None else None
@@ -216,4 +218,7 @@ def describe(
         checksum_value=attrs.checksum_value,
         checksum_type=attrs.checksum_type,
         parts=tuple((p.size, p.checksum_value) for p in attrs.parts),
+        lock_mode=attrs.lock_mode.value if attrs.lock_mode is not None else None,
+        lock_until_ms=epoch_ms(attrs.lock_until) if attrs.lock_until is not None else None,
+        legal_hold=attrs.legal_hold,
     )

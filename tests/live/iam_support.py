@@ -30,6 +30,8 @@ SOURCE_ACTIONS = (
     "s3:GetObjectVersionAcl",
     "s3:GetObjectVersionTagging",
     "s3:InitiateReplication",  # the same role re-drives failures as a batch job's RoleArn
+    "s3:GetObjectRetention",  # Object Lock sources (AWS: "replicating objects with Object Lock")
+    "s3:GetObjectLegalHold",
 )
 DESTINATION_ACTIONS = (
     "s3:ReplicateObject",

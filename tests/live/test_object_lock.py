@@ -19,7 +19,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.live.iam_support import iam_client
+from tests.live.iam_support import ensure_replication_role, iam_client, replication_policy
+from tests.live.replication_support import Deployment, status, v2_rule, versioned_bucket, wait_for
 from tests.live.server import ACCESS_KEY, SECRET_KEY, FerryServer
 from tests.live.test_aws_cli import aws_cli
 
@@ -482,3 +483,136 @@ def test_aws_cli_object_lock_round_trip(server: FerryServer, tmp_path: Path) -> 
         server, "delete-object", "--bucket", name, "--key", "k", "--version-id", put["VersionId"]
     )
     assert failed.returncode != 0 and "AccessDenied" in failed.stderr
+
+
+# -- replication --------------------------------------------------------------------------------
+
+EAST, WEST = "us-east-1", "eu-west-1"
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    running = Deployment(root=tmp_path_factory.mktemp("object-lock")).start()
+    yield running
+    running.stop()
+
+
+def _locked_pair(east: Any, west: Any, name: str, *, destination_lock: bool) -> tuple[str, str]:
+    source, destination = f"{name}-src", f"{name}-dst"
+    east.create_bucket(Bucket=source, ObjectLockEnabledForBucket=True)
+    location = {"LocationConstraint": WEST}
+    if destination_lock:
+        west.create_bucket(
+            Bucket=destination, CreateBucketConfiguration=location, ObjectLockEnabledForBucket=True
+        )
+    else:
+        versioned_bucket(west, destination, WEST)
+    return source, destination
+
+
+def _configure(deployment: Deployment, east: Any, source: str, destination: str, rule: str,
+               policy: dict[str, Any] | None = None) -> None:  # fmt: skip
+    role = ensure_replication_role(deployment.endpoint(EAST), rule, policy=policy)
+    east.put_bucket_replication(
+        Bucket=source,
+        ReplicationConfiguration={"Role": role, "Rules": [v2_rule(destination, rule_id=rule)]},
+    )
+
+
+def _failures(deployment: Deployment, rule: str) -> list[dict[str, Any]]:
+    result = deployment.run_cli("failures", "list", "--json", "--rule", rule, "--state", "FAILED")
+    assert result.returncode == 0, result.stderr
+    found: list[dict[str, Any]] = json.loads(result.stdout)["failures"]
+    return found
+
+
+def test_replication_carries_retention_and_legal_hold_and_their_changes(
+    deployment: Deployment, east: Any, west: Any
+) -> None:
+    source, destination = _locked_pair(east, west, "ol-carry", destination_lock=True)
+    _configure(deployment, east, source, destination, "ol-carry")
+    until = later()
+    version = east.put_object(
+        Bucket=source, Key="doc", Body=b"kept", ObjectLockMode="COMPLIANCE",
+        ObjectLockRetainUntilDate=until, ObjectLockLegalHoldStatus="ON",
+    )["VersionId"]  # fmt: skip
+    wait_for(lambda: status(east, source, "doc", version) == "COMPLETED", what="replicated")
+    replica = west.head_object(Bucket=destination, Key="doc", VersionId=version)
+    assert replica["ReplicationStatus"] == "REPLICA"
+    assert (replica["ObjectLockMode"], replica["ObjectLockRetainUntilDate"]) == (
+        "COMPLIANCE", until,
+    )  # fmt: skip
+    assert replica["ObjectLockLegalHoldStatus"] == "ON"
+    with pytest.raises(ClientError) as locked:  # the replica is locked as the source is
+        west.delete_object(Bucket=destination, Key="doc", VersionId=version)
+    assert code_of(locked) == (403, "AccessDenied")
+    extended = until + timedelta(days=2)
+    east.put_object_retention(
+        Bucket=source, Key="doc", VersionId=version,
+        Retention={"Mode": "COMPLIANCE", "RetainUntilDate": extended},
+    )  # fmt: skip
+    east.put_object_legal_hold(
+        Bucket=source, Key="doc", VersionId=version, LegalHold={"Status": "OFF"}
+    )
+
+    def synced() -> bool:
+        head = west.head_object(Bucket=destination, Key="doc", VersionId=version)
+        return (
+            head.get("ObjectLockRetainUntilDate") == extended
+            and "ObjectLockLegalHoldStatus" not in head
+        )
+
+    wait_for(synced, what="retention and legal hold changes replicated")
+    assert status(east, source, "doc", version) == "COMPLETED"
+
+
+def test_replication_to_a_destination_without_object_lock_is_refused(
+    deployment: Deployment, east: Any, west: Any
+) -> None:
+    source, destination = _locked_pair(east, west, "ol-refused", destination_lock=False)
+    role = ensure_replication_role(deployment.endpoint(EAST), "ol-refused")
+    with pytest.raises(ClientError) as refused:
+        east.put_bucket_replication(
+            Bucket=source,
+            ReplicationConfiguration={"Role": role, "Rules": [v2_rule(destination)]},
+        )
+    assert code_of(refused) == (400, "InvalidRequest")
+    assert "Object Lock" in message_of(refused)
+
+
+def test_a_source_that_gains_object_lock_fails_to_an_unlocked_destination(
+    deployment: Deployment, east: Any, west: Any
+) -> None:
+    """AWS checks the destination as it replicates: the version ends FAILED with
+    DstBucketObjectLockConfigMissing in the failure store."""
+    source, destination = "ol-gained-src", "ol-gained-dst"
+    versioned_bucket(east, source, EAST)
+    versioned_bucket(west, destination, WEST)
+    _configure(deployment, east, source, destination, "ol-gained")
+    east.put_object_lock_configuration(
+        Bucket=source, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"}
+    )
+    version = east.put_object(Bucket=source, Key="doc", Body=b"x", ObjectLockLegalHoldStatus="ON")[
+        "VersionId"
+    ]
+    wait_for(lambda: status(east, source, "doc", version) == "FAILED", what="FAILED")
+    [failure] = _failures(deployment, "ol-gained")
+    assert (failure["reason"], failure["version_id"]) == (
+        "DstBucketObjectLockConfigMissing", version,
+    )  # fmt: skip
+    assert west.list_object_versions(Bucket=destination).get("Versions", []) == []
+
+
+@pytest.mark.parametrize("missing", ["s3:GetObjectRetention", "s3:GetObjectLegalHold"])
+def test_the_role_must_read_the_lock_of_an_object_lock_source(
+    deployment: Deployment, east: Any, west: Any, missing: str
+) -> None:
+    name = "ol-" + missing.split(":")[1].lower()[:16]
+    source, destination = _locked_pair(east, west, name, destination_lock=True)
+    _configure(deployment, east, source, destination, name,
+               policy=replication_policy(without=(missing,)))  # fmt: skip
+    version = east.put_object(Bucket=source, Key="doc", Body=b"x")["VersionId"]
+    wait_for(lambda: status(east, source, "doc", version) == "FAILED", what="FAILED")
+    [failure] = _failures(deployment, name)
+    assert failure["reason"] == "SrcGetObjectNotPermitted"
+    assert missing in failure["message"]

@@ -23,7 +23,15 @@ from ferry.core.errors import FerryError
 from ferry.protocol import replica
 from ferry.protocol.errors import S3Error, S3ErrorCode
 from ferry.replication.identity import is_replication_arn
-from ferry.store import Grant, ObjectAttributes, PartInfo, PayloadDigest
+from ferry.store import (
+    Grant,
+    ObjectAttributes,
+    ObjectLockMode,
+    PartInfo,
+    PayloadDigest,
+    Retention,
+)
+from ferry.store.errors import ObjectLockMissing
 from ferry.store.hooks import WriteOrigin
 from ferry.store.records import Version
 
@@ -95,7 +103,36 @@ def _attributes(d: replica.ReplicaDescriptor) -> ObjectAttributes:
         checksum_value=d.checksum_value,
         checksum_type=d.checksum_type,
         parts=tuple(PartInfo(size=s, checksum_value=c) for s, c in d.parts),
+        lock_mode=ObjectLockMode(d.lock_mode) if d.lock_mode else None,
+        lock_until=from_epoch_ms(d.lock_until_ms) if d.lock_until_ms is not None else None,
+        legal_hold=d.legal_hold,
     )
+
+
+def _lock_of(attrs: ObjectAttributes) -> tuple[object, ...]:
+    return (attrs.lock_mode, attrs.lock_until, attrs.legal_hold)
+
+
+async def _sync_lock(
+    ctx: RequestContext, key: str, d: replica.ReplicaDescriptor, current: Version | None = None
+) -> Version | None:
+    """Give the replica the source's retention and legal hold (a change of them replicates
+    as a metadata update, like tags): the source judged the change, the replica follows it.
+    A source with Object Lock needs a destination with it (AWS's
+    DstBucketObjectLockConfigMissing otherwise)."""
+    locked_source = d.source_object_lock or d.lock_mode is not None or d.legal_hold
+    if locked_source and (await ctx.services.objects.bucket(ctx.bucket)).object_lock is None:
+        raise ObjectLockMissing(bucket=ctx.bucket)
+    wanted = _attributes(d)
+    if current is not None and _lock_of(current.attrs) == _lock_of(wanted):
+        return current
+    if current is None and not locked_source:
+        return None
+    return await ctx.services.objects.update_lock(
+        ctx.bucket, key, d.version_id,
+        retention=Retention(mode=wanted.lock_mode, until=wanted.lock_until),
+        legal_hold=wanted.legal_hold, origin=WriteOrigin.REPLICATION,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +165,9 @@ async def _put_replica(
         ctx.bucket, key, write.payload, version_id=d.version_id,
         last_modified=from_epoch_ms(d.last_modified_ms), owner_id=wanted.owner_id,
         attrs=write.attrs, stored_size=write.stored_size,
+        source_object_lock=d.source_object_lock or d.lock_mode is not None or d.legal_hold,
     )  # fmt: skip
+    version = await _sync_lock(ctx, key, d, version) or version
     if (version.attrs.tags, version.attrs.acl) == (attrs.tags, attrs.acl):
         return version
     # The replica was here already (a re-drive after a failed tag or ACL change): bring its
@@ -172,9 +211,10 @@ async def replicate_delete(ctx: RequestContext) -> Response:
 
 
 async def replicate_tags(ctx: RequestContext) -> Response:
-    """Tags and ACL of one version (ReplicateTags in IAM terms)."""
+    """Tags, ACL, retention and legal hold of one version (ReplicateTags in IAM terms)."""
     d = _descriptor(ctx)
     attrs = (await _replica_of(ctx, ctx.key, d)).attrs
+    await _sync_lock(ctx, ctx.key, d)
     version = await ctx.services.objects.update_attrs(
         ctx.bucket,
         ctx.key,
@@ -256,6 +296,7 @@ async def _apply_item(ctx: RequestContext, item: replica.BatchItem, data: bytes)
             owner_id=d.owner_id,
         )  # fmt: skip
     attrs = (await _replica_of(ctx, item.key, d)).attrs
+    await _sync_lock(ctx, item.key, d)
     return await ctx.services.objects.update_attrs(
         ctx.bucket, item.key, d.version_id, tags=attrs.tags, acl=attrs.acl,
         origin=WriteOrigin.REPLICATION,

@@ -26,13 +26,21 @@ from ferry.store.errors import VersioningNotEnabled
 # AWS's messages (InvalidRequest, 400); a missing destination is not reported as unversioned.
 _DESTINATION_MISSING = "Destination bucket must exist."
 _DESTINATION_UNVERSIONED = "Destination bucket must have versioning enabled."
+# AWS checks this only as it replicates (DstBucketObjectLockConfigMissing); Ferry also refuses
+# the configuration up front when it can tell, as MinIO does (docs/object-lock.md).
+_DESTINATION_UNLOCKED = (
+    "Destination bucket must have Object Lock enabled, as the source bucket has."
+)
 
 
 async def check_destinations(
-    checker: DestinationChecker, config: xml.ReplicationConfiguration
+    checker: DestinationChecker,
+    config: xml.ReplicationConfiguration,
+    *,
+    source_object_lock: bool = False,
 ) -> None:
     """Reference §1.5 #5, #6 and #20: each destination exists, is versioned, and belongs to
-    the account a rule names."""
+    the account a rule names; it has Object Lock when the source has."""
     for rule in config.rules:
         name = destination_bucket_name(rule.destination.bucket)
         info = await checker.describe(name)
@@ -40,6 +48,8 @@ async def check_destinations(
             raise InvalidReplicationConfiguration(_DESTINATION_MISSING)
         if not info.versioning_enabled:
             raise InvalidReplicationConfiguration(_DESTINATION_UNVERSIONED)
+        if source_object_lock and not await checker.has_object_lock(name):
+            raise InvalidReplicationConfiguration(_DESTINATION_UNLOCKED)
         account = rule.destination.account
         if account is not None and account != info.owner_account:
             raise ReplicationConfigurationArgumentError(
@@ -58,7 +68,10 @@ async def put_bucket_replication(ctx: RequestContext) -> Response:
         await ctx.access.require_pass_role(config.role.strip())
     if bucket.versioning is not VersioningStatus.ENABLED:
         raise VersioningNotEnabled(bucket=bucket.name)
-    await check_destinations(ctx.services.destinations, config)
+    source = await ctx.services.objects.bucket(bucket.name)
+    await check_destinations(
+        ctx.services.destinations, config, source_object_lock=source.object_lock is not None
+    )
     document = xml.render_replication_configuration(with_rule_ids(config))
     await ctx.services.buckets.set_replication(bucket.name, document.decode())
     return Response(status=200)
