@@ -68,6 +68,7 @@ class SourceFacts:
     role: ReplicationRole | None  # None: the configuration's role does not exist
     bucket_policy: Policy | None
     bucket_account: str
+    object_lock: bool = False  # the bucket has Object Lock: so must its destinations
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +80,7 @@ class DestinationNeeds:
     actions: tuple[str, ...]  # replica writes the rules make there
     kms_key_ids: tuple[str, ...] = ()  # the rules' ReplicaKmsKeyIDs
     key_prefixes: tuple[str, ...] = ("",)  # where the rules write (permissions are per key)
+    object_lock: bool = False  # the source has Object Lock, so the destination must have it
 
 
 # ------------------------------------------------------------------------------------ source
@@ -108,6 +110,7 @@ def destination_needs(source: SourceFacts) -> list[DestinationNeeds]:
                 actions=tuple(actions),
                 kms_key_ids=tuple(str(k) for k in kms),
                 key_prefixes=tuple(sorted({rule_prefix(rule) for rule in rules})),
+                object_lock=source.object_lock,
             )
         )
     return needs
@@ -240,9 +243,10 @@ def _source_permissions(
             operation=operation,
             bucket_policy=source.bucket_policy,
             bucket_account=source.bucket_account,
+            object_lock=source.object_lock,
         )
         if isinstance(verdict, SourceDenied):
-            action = _SOURCE_ACTIONS.get(verdict.reason, str(verdict.reason))
+            action = verdict.permission or _SOURCE_ACTIONS.get(verdict.reason, str(verdict.reason))
             found.append(
                 error_finding(
                     "role-permission",

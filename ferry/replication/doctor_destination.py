@@ -60,6 +60,7 @@ class DestinationFacts:
     kms_keys: tuple[KmsKeyFacts, ...] = ()
     quota: QuotaFacts | None = None
     next_hops: tuple[str, ...] = field(default=())  # its own replication destinations
+    object_lock: bool = False  # the bucket has Object Lock
 
 
 # ------------------------------------------------------------------------------- destination
@@ -97,6 +98,18 @@ def diagnose_destination(facts: DestinationFacts) -> list[Finding]:
                 f"Destination bucket {bucket} is not versioned: replicas cannot "
                 "be written (DstBucketUnversioned).",
                 enable_versioning_fix(bucket, region=facts.region),
+            )
+        )
+    if facts.needs.object_lock and not facts.object_lock:
+        found.append(
+            error_finding(
+                "destination-object-lock",
+                bucket,
+                f"The source bucket has Object Lock but destination bucket {bucket} has not: "
+                "every version fails with DstBucketObjectLockConfigMissing.",
+                f"Enable Object Lock on {bucket} (aws s3api put-object-lock-configuration "
+                f"--bucket {bucket} --object-lock-configuration ObjectLockEnabled=Enabled); "
+                "then re-drive: ferry failures redrive.",
             )
         )
     role = facts.role

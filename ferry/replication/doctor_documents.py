@@ -48,6 +48,7 @@ def render_needs(needs: DestinationNeeds) -> dict[str, Any]:
         "actions": list(needs.actions),
         "kms_key_ids": list(needs.kms_key_ids),
         "key_prefixes": list(needs.key_prefixes),
+        "object_lock": needs.object_lock,
     }
 
 
@@ -61,6 +62,7 @@ def parse_needs(text: str) -> DestinationNeeds:
             actions=tuple(str(a) for a in document["actions"]),
             kms_key_ids=tuple(str(k) for k in document.get("kms_key_ids", ())),
             key_prefixes=tuple(str(p) for p in document.get("key_prefixes", ("",))) or ("",),
+            object_lock=bool(document.get("object_lock", False)),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError("not a destination's needs") from exc

@@ -54,6 +54,7 @@ async def source_report(
         role=await _role(services, configuration.role.strip()) if configuration else None,
         bucket_policy=parsed_bucket_policy(access.policy) if access.policy else None,
         bucket_account=await account_of_owner(services, access.owner_id),
+        object_lock=(await services.objects.bucket(bucket)).object_lock is not None,
     )
     report = {
         "bucket": bucket,
@@ -91,6 +92,7 @@ async def destination_report(services: Services, bucket: str, needs_text: str) -
         kms_keys=tuple([await _kms_key(services, k, role) for k in needs.kms_key_ids]),
         quota=await _quota(services, bucket),
         next_hops=_next_hops(found),
+        object_lock=(await services.objects.bucket(bucket)).object_lock is not None,
     )
     return {
         "bucket": bucket,

@@ -304,3 +304,23 @@ def test_the_role_must_be_allowed_to_encrypt_under_the_replica_key() -> None:
     )
     may_encrypt = role(*EVERYTHING, "kms:Encrypt")
     assert diagnose_destination(destination(kms_keys=(key,), role=may_encrypt)) == []
+
+
+def test_an_object_lock_source_needs_the_lock_reads_and_a_locked_destination() -> None:
+    [denied] = diagnose_source(source(object_lock=True))  # EVERYTHING lacks the lock reads
+    assert "s3:GetObjectRetention" in denied.message
+    locking = role(*EVERYTHING, "s3:GetObjectRetention", "s3:GetObjectLegalHold")
+    assert diagnose_source(source(role=locking, object_lock=True)) == []
+    for missing in ("s3:GetObjectRetention", "s3:GetObjectLegalHold"):
+        lacking = role(*EVERYTHING, *{"s3:GetObjectRetention", "s3:GetObjectLegalHold"} - {missing})
+        assert diagnose_source(source(role=lacking)) == []  # no lock: not needed
+        [finding] = diagnose_source(source(role=lacking, object_lock=True))
+        assert (finding.check, finding.severity) == ("role-permission", Severity.ERROR)
+        assert missing in finding.message and missing in finding.fix
+    [needs] = destination_needs(source(object_lock=True))
+    assert needs.object_lock and parse_needs(json.dumps(render_needs(needs))) == needs
+    unlocked = destination(needs=needs)
+    [finding] = diagnose_destination(unlocked)
+    assert finding.check == "destination-object-lock"
+    assert "DstBucketObjectLockConfigMissing" in finding.message
+    assert diagnose_destination(replace(unlocked, object_lock=True)) == []
