@@ -27,7 +27,7 @@ from ferry.store.errors import VersioningNotEnabled
 _DESTINATION_MISSING = "Destination bucket must exist."
 _DESTINATION_UNVERSIONED = "Destination bucket must have versioning enabled."
 # AWS checks this only as it replicates (DstBucketObjectLockConfigMissing); Ferry also refuses
-# the configuration up front when it can tell, as MinIO does (docs/object-lock.md).
+# the configuration up front when it can tell, as MinIO does (docs/s3-surface.md, Object Lock).
 _DESTINATION_UNLOCKED = (
     "Destination bucket must have Object Lock enabled, as the source bucket has."
 )

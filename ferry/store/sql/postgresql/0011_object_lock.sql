@@ -1,4 +1,4 @@
--- Object Lock (docs/object-lock.md). buckets.object_lock: NULL when the bucket has no Object
+-- Object Lock (docs/s3-surface.md, Object Lock). buckets.object_lock: NULL when the bucket has no Object
 -- Lock; else the JSON of store.object_lock.BucketObjectLock (its default retention, if any).
 -- Once set it is never cleared (AWS: Object Lock cannot be disabled).
 ALTER TABLE buckets ADD COLUMN object_lock TEXT;
