@@ -8,8 +8,10 @@ copy also reads its source. Every permission must be allowed for the request to 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ferry.api.auth import Principal, PrincipalKind
 from ferry.api.handlers.objects import parse_copy_source
@@ -133,9 +135,34 @@ def condition_context(
                 context[name] = (params[param],)
     if "versionId" in params:
         context["s3:versionid"] = (params["versionId"],)
+    if route.op in _OBJECT_CREATES:
+        context.update(_object_lock_keys(headers, now))
     context["s3:authtype"] = (_auth_type(request),)
     context["s3:signatureversion"] = (_signature_version(request),)
     return context
+
+
+def _object_lock_keys(headers: Mapping[str, str], now: datetime) -> dict[str, tuple[str, ...]]:
+    """s3:object-lock-* condition keys of a write that sets a lock through its headers."""
+    keys: dict[str, tuple[str, ...]] = {}
+    mode = headers.get("x-amz-object-lock-mode")
+    until = headers.get("x-amz-object-lock-retain-until-date")
+    hold = headers.get("x-amz-object-lock-legal-hold")
+    if mode is not None:
+        keys["s3:object-lock-mode"] = (mode,)
+    if hold is not None:
+        keys["s3:object-lock-legal-hold"] = (hold,)
+    if until is not None:
+        keys["s3:object-lock-retain-until-date"] = (until,)
+        try:
+            moment = datetime.fromisoformat(until.strip())
+        except ValueError:
+            return keys  # the handler refuses the date
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        days = math.ceil((moment - now).total_seconds() / 86_400)
+        keys["s3:object-lock-remaining-retention-days"] = (str(max(days, 0)),)
+    return keys
 
 
 def global_context(

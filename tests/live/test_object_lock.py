@@ -439,6 +439,35 @@ def test_lock_headers_need_their_permission(
     assert "Versions" not in s3.list_object_versions(Bucket=locked_bucket, Prefix="k")
 
 
+def test_a_bucket_policy_limits_retention_with_the_condition_key(
+    s3: Any, locked_bucket: str, users: dict[str, Any]
+) -> None:
+    """AWS's "Setting limits on retention periods with a bucket policy"."""
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{locked_bucket}/*",
+        "Condition": {"NumericGreaterThan": {"s3:object-lock-remaining-retention-days": "10"}},
+    }
+    s3.put_bucket_policy(
+        Bucket=locked_bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]})
+    )
+    plain = users["plain"]
+    with pytest.raises(ClientError) as too_long:
+        plain.put_object(
+            Bucket=locked_bucket, Key="long", Body=b"x", ObjectLockMode="GOVERNANCE",
+            ObjectLockRetainUntilDate=later(30),
+        )  # fmt: skip
+    assert code_of(too_long) == (403, "AccessDenied")
+    plain.put_object(
+        Bucket=locked_bucket, Key="short", Body=b"x", ObjectLockMode="GOVERNANCE",
+        ObjectLockRetainUntilDate=later(5),
+    )  # fmt: skip
+    keys = [v["Key"] for v in s3.list_object_versions(Bucket=locked_bucket)["Versions"]]
+    assert keys == ["short"]
+
+
 # -- the aws CLI ----------------------------------------------------------------------------
 
 
