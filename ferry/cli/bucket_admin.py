@@ -74,19 +74,23 @@ class BucketAdmin:
     def region_of(self, bucket: str) -> str:
         return self._region_of.get(bucket, "")
 
-    def delete_version(self, bucket: str, key: str, version_id: str) -> None:
-        """S3 DeleteObject of one version, in the bucket's region, as the root."""
+    def delete_version(self, bucket: str, key: str, version_id: str) -> bool:
+        """S3 DeleteObject of one version, in the bucket's region, as the root (never with the
+        governance bypass); False: the version is under Object Lock and stays."""
         http = self._client(bucket).http
         path = f"/{bucket}/" + quote(key, safe="-_.~/")
         try:
             response = http.delete(path, params={"versionId": version_id})
         except httpx.HTTPError as exc:
             raise CommandError(f"cannot reach {http.base_url}: {exc}") from exc
+        if response.status_code == 403 and "object lock" in response.text:
+            return False
         if response.status_code >= 300:
             raise CommandError(
                 f"deleting {bucket}/{key} {version_id}: HTTP "
                 f"{response.status_code} {response.text[:200]}"
             )
+        return True
 
     def _client(self, bucket: str) -> AdminClient:
         return self._clients[self._region_of.get(bucket, self._first)]

@@ -23,6 +23,8 @@ from typing import Any
 from ferry.cli.bucket_admin import BucketAdmin
 from ferry.replication.verify import Difference, DifferenceKind
 
+LOCKED = "under Object Lock: never deleted by verify"
+
 REPAIRS_PATH = "/_ferry/replication/repairs"
 BATCH_SIZE = 500
 MAX_NOTES = 20
@@ -82,14 +84,18 @@ class Repairer:
             if d.is_replica:  # another source's, or one AWS keeps after a version delete
                 self._skip("EXTRA: a replica, never deleted by verify", d)
                 return
-            self._admin.delete_version(d.destination_bucket, d.key, d.version_id)
+            if not self._admin.delete_version(d.destination_bucket, d.key, d.version_id):
+                self._skip(LOCKED, d)
+                return
             self.tally.deleted_extra += 1
             return
         if d.kind is DifferenceKind.MISMATCH and not d.is_fixed_in_place:
             if not self._replace_mismatched:
                 self._skip("MISMATCH: not replaced without --replace-mismatched", d)
                 return
-            self._admin.delete_version(d.destination_bucket, d.key, d.version_id)
+            if not self._admin.delete_version(d.destination_bucket, d.key, d.version_id):
+                self._skip(LOCKED, d)
+                return
             self.tally.replaced += 1
         self._pending.append(
             {"key": d.key, "version_id": d.version_id, "destination_bucket": d.destination_bucket}

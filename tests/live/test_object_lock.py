@@ -645,3 +645,20 @@ def test_the_role_must_read_the_lock_of_an_object_lock_source(
     [failure] = _failures(deployment, name)
     assert failure["reason"] == "SrcGetObjectNotPermitted"
     assert missing in failure["message"]
+
+
+def test_verify_repair_never_deletes_a_locked_version(
+    deployment: Deployment, east: Any, west: Any
+) -> None:
+    source, destination = _locked_pair(east, west, "ol-verify", destination_lock=True)
+    _configure(deployment, east, source, destination, "ol-verify")
+    version = east.put_object(Bucket=source, Key="doc", Body=b"x")["VersionId"]
+    wait_for(lambda: status(east, source, "doc", version) == "COMPLETED", what="replicated")
+    extra = put_locked(west, destination, "extra", "COMPLIANCE", later())  # not the source's
+    result = deployment.run_cli(
+        "verify", "--bucket", source, "--json", "--repair", "--delete-extra", region=EAST
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assert "under Object Lock: never deleted by verify" in result.stdout
+    kept = west.list_object_versions(Bucket=destination, Prefix="extra")["Versions"]
+    assert [v["VersionId"] for v in kept] == [extra]
