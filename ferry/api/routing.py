@@ -15,6 +15,7 @@ from ferry.api.context import RequestContext
 from ferry.api.handlers import (
     buckets,
     encryption,
+    lifecycle,
     listing,
     multipart,
     notification,
@@ -63,6 +64,9 @@ class Op(StrEnum):
     PutBucketEncryption = "PutBucketEncryption"
     GetBucketEncryption = "GetBucketEncryption"
     DeleteBucketEncryption = "DeleteBucketEncryption"
+    PutBucketLifecycleConfiguration = "PutBucketLifecycleConfiguration"
+    GetBucketLifecycleConfiguration = "GetBucketLifecycleConfiguration"
+    DeleteBucketLifecycle = "DeleteBucketLifecycle"
     ListObjects = "ListObjects"
     ListObjectsV2 = "ListObjectsV2"
     ListObjectVersions = "ListObjectVersions"
@@ -154,6 +158,14 @@ ROUTES: tuple[Route, ...] = (
           action="s3:GetEncryptionConfiguration", handler=encryption.get_bucket_encryption),
     Route(method="DELETE", target=_B, query_key="encryption", op=Op.DeleteBucketEncryption,
           action="s3:PutEncryptionConfiguration", handler=encryption.delete_bucket_encryption),
+    Route(method="PUT", target=_B, query_key="lifecycle", op=Op.PutBucketLifecycleConfiguration,
+          action="s3:PutLifecycleConfiguration",
+          handler=lifecycle.put_bucket_lifecycle_configuration),
+    Route(method="GET", target=_B, query_key="lifecycle", op=Op.GetBucketLifecycleConfiguration,
+          action="s3:GetLifecycleConfiguration",
+          handler=lifecycle.get_bucket_lifecycle_configuration),
+    Route(method="DELETE", target=_B, query_key="lifecycle", op=Op.DeleteBucketLifecycle,
+          action="s3:PutLifecycleConfiguration", handler=lifecycle.delete_bucket_lifecycle),
     Route(method="GET", target=_B, query_key="versions", op=Op.ListObjectVersions,
           action="s3:ListBucketVersions", handler=listing.list_object_versions),
     Route(method="GET", target=_B, query_key="uploads", op=Op.ListMultipartUploads,

@@ -32,6 +32,10 @@ class NoSuchBucketPolicy(NotFound):
     """The bucket policy does not exist"""
 
 
+class NoSuchLifecycleConfiguration(NotFound):
+    """The lifecycle configuration does not exist"""
+
+
 class BucketAlreadyExists(Conflict):
     """The requested bucket name is not available."""
 

@@ -165,6 +165,7 @@ def commit_version(
     delete_marker: bool = False,
     condition: WriteCondition | None = None,
     counted_bytes: int = 0,
+    origin: WriteOrigin = WriteOrigin.CLIENT,
 ) -> tuple[Version, list[str]]:
     """Make a new latest version of `key`; returns it and the blob IDs it made garbage.
 
@@ -200,7 +201,7 @@ def commit_version(
         attrs=attrs,
         body=body,
     )
-    hooks.run(tx, old, new)
+    hooks.run(tx, old, new, origin)
     return new, garbage
 
 
@@ -245,7 +246,12 @@ def check_put_quota(tx: Tx, bucket: str, key: str, size: int) -> None:
 
 
 def delete_version(
-    tx: Tx, hooks: VersionHooks, bucket: BucketState, key: str, version_id: str
+    tx: Tx,
+    hooks: VersionHooks,
+    bucket: BucketState,
+    key: str,
+    version_id: str,
+    origin: WriteOrigin = WriteOrigin.CLIENT,
 ) -> tuple[DeleteOutcome, list[str]]:
     """Permanently remove one version; promote the next newest if it was the latest."""
     lock_key(tx, bucket.name, key)
@@ -261,7 +267,7 @@ def delete_version(
         ).fetchone()
         if row is not None:
             tx.execute("UPDATE versions SET is_latest = 1 WHERE seq = ?", (row[0],))
-    hooks.run(tx, victim, None)
+    hooks.run(tx, victim, None, origin)
     return (
         DeleteOutcome(version_id=victim.version_id, delete_marker=victim.is_delete_marker),
         _garbage(victim),

@@ -22,6 +22,7 @@ from ferry.api.handlers.headers import (
     parse_user_metadata,
     version_headers,
 )
+from ferry.api.handlers.lifecycle import expiration_headers
 from ferry.api.http import Response, xml_response
 from ferry.core.errors import FerryError
 from ferry.core.names import parse_object_key
@@ -118,6 +119,7 @@ async def put_object(ctx: RequestContext) -> Response:
     )  # fmt: skip
     response = _put_response(version, bucket.versioning)
     response.headers.extend(sse.open_key_headers(data_key))
+    response.headers.extend(await expiration_headers(ctx, version))
     return response
 
 
@@ -200,6 +202,7 @@ async def get_object(ctx: RequestContext) -> Response:
     )
     response, selected = _object_response(ctx, version, versioned)
     response.headers.extend(sse.open_key_headers(data_key))
+    response.headers.extend(await expiration_headers(ctx, version))
     start, end = (selected.start, selected.end) if selected else (0, version.attrs.size)
     if data_key is None and version.body.inline is not None:
         response.body = version.body.inline[start:end]
@@ -214,6 +217,7 @@ async def head_object(ctx: RequestContext) -> Response:
     customer_key_md5 = await sse.check_read_key(ctx, version)
     response, _ = _object_response(ctx, version, versioned)
     response.headers.extend(sse.sse_headers(version.attrs.encryption, customer_key_md5))
+    response.headers.extend(await expiration_headers(ctx, version))
     response.body = b""
     return response
 
