@@ -374,7 +374,7 @@ def test_transitions_change_the_storage_class_of_large_objects_only(east: Any) -
         rule("all", Transitions=[{"Days": 1, "StorageClass": "GLACIER"}]),
         {
             "ID": "sized", "Status": "Enabled", "Filter": {"ObjectSizeGreaterThan": 10},
-            "Transitions": [{"Days": 1, "StorageClass": "STANDARD_IA"}],
+            "Transitions": [{"Days": 1, "StorageClass": "GLACIER_IR"}],
         },
     )  # fmt: skip
 
@@ -382,7 +382,7 @@ def test_transitions_change_the_storage_class_of_large_objects_only(east: Any) -
         return east.head_object(Bucket="lc-transitions", Key=key).get("StorageClass", "STANDARD")
 
     wait_for(lambda: storage_class("big") == "GLACIER", what="big to GLACIER")
-    wait_for(lambda: storage_class("sized/small") == "STANDARD_IA", what="sized/small to IA")
+    wait_for(lambda: storage_class("sized/small") == "GLACIER_IR", what="sized/small to GLACIER_IR")
     assert storage_class("small") == "STANDARD"  # under 128 KiB, no size filter
     assert east.get_object(Bucket="lc-transitions", Key="big")["Body"].read() == b"b" * BIG
 
