@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.live.events_support import WebhookReceiver
 from tests.live.iam_support import ensure_replication_role
 from tests.live.replication_support import (
     Deployment,
@@ -32,9 +33,27 @@ LIFECYCLE = ("[lifecycle]", "day_seconds = 1.0", "pass_interval_s = 0.3")
 BIG = 130 * 1024  # over the 128 KiB below which objects are not transitioned by default
 
 
+WEBHOOK_ARN = "arn:ferry:webhook:::lifecycle"
+
+
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    running = Deployment(root=tmp_path_factory.mktemp("lifecycle"), extra_config=LIFECYCLE)
+def webhook() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="module")
+def deployment(
+    tmp_path_factory: pytest.TempPathFactory, webhook: WebhookReceiver
+) -> Iterator[Deployment]:
+    target = (
+        "[[notification_targets]]", f'arn = "{WEBHOOK_ARN}"', 'type = "webhook"',
+        f'url = "{webhook.url}"',
+    )  # fmt: skip
+    running = Deployment(
+        root=tmp_path_factory.mktemp("lifecycle"), extra_config=(*LIFECYCLE, *target)
+    )
     yield running.start()
     running.stop()
 
@@ -412,6 +431,47 @@ def test_filters_by_prefix_tags_and_size(east: Any) -> None:
     )  # fmt: skip
     wait_for(lambda: "logs/match" not in keys_of(east, "lc-filters"), what="logs/match expired")
     assert keys_of(east, "lc-filters") == sorted(set(objects) - {"logs/match"})
+
+
+def test_lifecycle_actions_are_announced_as_lifecycle_events(
+    east: Any, webhook: WebhookReceiver
+) -> None:
+    versioned_bucket(east, "lc-events", EAST)
+    east.put_bucket_notification_configuration(
+        Bucket="lc-events",
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {"QueueArn": WEBHOOK_ARN,
+                 "Events": ["s3:LifecycleExpiration:*", "s3:LifecycleTransition",
+                            "s3:ObjectRemoved:*"]}
+            ]
+        },
+    )  # fmt: skip
+    east.put_object(Bucket="lc-events", Key="old", Body=b"x")
+    east.put_object(Bucket="lc-events", Key="old", Body=b"y")  # the first becomes noncurrent
+    east.put_object(Bucket="lc-events", Key="big", Body=b"b" * BIG)
+    configure(
+        east, "lc-events",
+        rule("expire", prefix="old", Expiration={"Days": 2},
+             NoncurrentVersionExpiration={"NoncurrentDays": 1}),
+        rule("cool", prefix="big", Transitions=[{"Days": 1, "StorageClass": "GLACIER"}]),
+    )  # fmt: skip
+
+    def seen() -> set[tuple[str, str]]:
+        return {
+            (r["eventName"], r["s3"]["object"]["key"])
+            for r in webhook.records
+            if r["s3"]["bucket"]["name"] == "lc-events"
+        }
+
+    wanted = {
+        ("LifecycleExpiration:Delete", "old"),
+        ("LifecycleExpiration:DeleteMarkerCreated", "old"),
+        ("LifecycleTransition", "big"),
+    }
+    wait_for(lambda: wanted <= seen(), what="the three lifecycle events")
+    # lifecycle's removals are its own events, not ObjectRemoved ones (subscribed to as well)
+    assert not any(name.startswith("ObjectRemoved") for name, _ in seen())
 
 
 def test_ferry_worker_applies_lifecycle_when_serve_runs_no_workers(tmp_path: Path) -> None:
