@@ -93,6 +93,16 @@ class ReplicationSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LifecycleSettings:
+    """How each region applies its buckets' lifecycle rules (`[lifecycle]`, docs/lifecycle.md)."""
+
+    day_seconds: float = 86400.0  # the length of a lifecycle "day" (shorten it for tests)
+    pass_interval_s: float = 3600.0  # a pass over every bucket starts this often
+    keys_per_pass: int = 10000  # per bucket and pass, at most; the next pass resumes after
+    keys_per_transaction: int = 100  # keys judged (and changed) in one transaction
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ConsoleSettings:
     """The web console each region serves at /_console/ (`[console]`, docs/console.md)."""
 
@@ -154,6 +164,7 @@ class DeploymentConfig:
     # The control plane's database: "sqlite" (<control_dir>/control.sqlite3) or a URL.
     control_database: str = SQLITE_DATABASE
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
 
     @property
     def control_dir(self) -> Path:
@@ -246,7 +257,7 @@ class _Reader:
             doc,
             "",
             {"data_dir", "virtual_host_domains", "root", "replication", "regions"}
-            | {"notification_targets", "events", "control", "console"},
+            | {"notification_targets", "events", "control", "console", "lifecycle"},
         )
         deployment_dir = data_dir or self.path_of(doc, "", "data_dir", self.base / DEFAULT_DATA_DIR)
         domains = self.get(
@@ -282,6 +293,7 @@ class _Reader:
             events=self.events(self.table(doc, "events")),
             control_database=self.database(control, "control"),
             console=self.console(self.table(doc, "console")),
+            lifecycle=self.lifecycle(self.table(doc, "lifecycle")),
         )
 
     def region(
@@ -367,6 +379,29 @@ class _Reader:
                 f"{key}.retry_max_delay_s", "must not be smaller than retry_base_delay_s"
             )
         return EventSettings(**values)
+
+    def lifecycle(self, raw: dict[str, Any]) -> LifecycleSettings:
+        key = "lifecycle"
+        self.known(raw, key, {"day_seconds", "pass_interval_s", "keys_per_pass",
+                              "keys_per_transaction"})  # fmt: skip
+        defaults = LifecycleSettings()
+        times = {
+            name: float(self.get(raw, key, name, float, getattr(defaults, name)))
+            for name in ("day_seconds", "pass_interval_s")
+        }
+        counts = {
+            name: self.get(raw, key, name, int, getattr(defaults, name))
+            for name in ("keys_per_pass", "keys_per_transaction")
+        }
+        for name, value in (*times.items(), *counts.items()):
+            if value <= 0:
+                raise self.error(f"{key}.{name}", f"must be greater than 0, got {value}")
+        return LifecycleSettings(
+            day_seconds=times["day_seconds"],
+            pass_interval_s=times["pass_interval_s"],
+            keys_per_pass=counts["keys_per_pass"],
+            keys_per_transaction=counts["keys_per_transaction"],
+        )
 
     def console(self, raw: dict[str, Any]) -> ConsoleSettings:
         self.known(raw, "console", {"enabled", "session_ttl_s"})

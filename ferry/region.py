@@ -48,6 +48,7 @@ from ferry.crypto import KeyService, load_or_create_master_key
 from ferry.crypto.bucket_defaults import BucketEncryptionDefaults
 from ferry.crypto.sse import ObjectEncryption
 from ferry.events import DeliverySettings, EventDelivery, EventOutbox, NotificationConfigs, Outbox
+from ferry.lifecycle import LifecycleWorker
 from ferry.replication.backlog import ReplicationBacklog
 from ferry.replication.failures import FailureStore
 from ferry.replication.identity import (
@@ -67,6 +68,7 @@ from ferry.replication.roles import ReplicationRoles
 from ferry.replication.source_access import SourceAuthorizer
 from ferry.replication.worker import ReplicationWorker, WorkerSettings
 from ferry.store import (
+    BucketLifecycle,
     Buckets,
     Database,
     FileBlobStore,
@@ -149,6 +151,7 @@ class Region:
     control_db: Database  # the deployment's control plane, shared with the other regions
     worker: ReplicationWorker
     job_runner: BatchJobRunner | None = None  # batch replication jobs
+    lifecycle: LifecycleWorker | None = None  # applies the buckets' lifecycle rules
     delivery: EventDelivery | None = None  # the event outbox's delivery loop
     console: ConsoleApp | None = None  # /_console/ in front of `app`; None: disabled
 
@@ -235,6 +238,7 @@ def build_region(
         db, clock, deployment.notification_targets, _delivery_settings(deployment)
     )
     hooks.register(EventOutbox(clock, on_enqueue=delivery.wake))
+    lifecycle = LifecycleWorker(db, hooks, blobs, clock, deployment.lifecycle)
     destinations = DeploymentDestinationChecker(
         region=config.name,
         account_id=root.account_id,
@@ -268,6 +272,7 @@ def build_region(
         encryption=encryption,
         replication_roles=roles,
         repairs=RepairQueue(db, clock, on_enqueue=worker.wake),
+        lifecycle=BucketLifecycle(db, on_change=lifecycle.wake),
     )
 
     async def start() -> None:
@@ -279,9 +284,11 @@ def build_region(
         if run_workers:
             worker.start()
             job_runner.start()
+            lifecycle.start()
         delivery.start()
 
     async def stop() -> None:
+        await lifecycle.stop()
         await job_runner.stop()
         await worker.stop()
         await delivery.stop()
@@ -310,6 +317,7 @@ def build_region(
         worker=worker,
         delivery=delivery,
         job_runner=job_runner,
+        lifecycle=lifecycle,
         console=console,
     )
 

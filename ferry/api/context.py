@@ -19,7 +19,7 @@ from ferry.replication import FailureStore
 from ferry.replication.jobs import BatchJobs
 from ferry.replication.repairs import RepairQueue
 from ferry.replication.roles import ReplicationRoles
-from ferry.store import Buckets, Listings, Objects, Quotas, Replicas, Uploads
+from ferry.store import BucketLifecycle, Buckets, Listings, Objects, Quotas, Replicas, Uploads
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,6 +115,7 @@ class Services:
     # (the admin API of replication/doctor.py, verify.py, explain.py)
     replication_roles: ReplicationRoles | None = None
     repairs: RepairQueue | None = None
+    lifecycle: BucketLifecycle | None = None  # lifecycle configurations; None: refused
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

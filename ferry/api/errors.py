@@ -41,6 +41,7 @@ ERROR_CODES: dict[type[FerryError], S3ErrorCode] = {
     store.NoSuchUpload: _C.NoSuchUpload,
     store.NoSuchTagSet: _C.NoSuchTagSet,
     store.NoSuchBucketPolicy: _C.NoSuchBucketPolicy,
+    store.NoSuchLifecycleConfiguration: _C.NoSuchLifecycleConfiguration,
     MalformedPolicy: _C.MalformedPolicy,
     AccessDenied: _C.AccessDenied,
     store.BucketAlreadyExists: _C.BucketAlreadyExists,

@@ -15,6 +15,7 @@ from ferry.api.context import RequestContext
 from ferry.api.handlers import (
     buckets,
     encryption,
+    lifecycle,
     listing,
     multipart,
     notification,
@@ -70,6 +71,9 @@ class Op(StrEnum):
     GetObjectRetention = "GetObjectRetention"
     PutObjectLegalHold = "PutObjectLegalHold"
     GetObjectLegalHold = "GetObjectLegalHold"
+    PutBucketLifecycleConfiguration = "PutBucketLifecycleConfiguration"
+    GetBucketLifecycleConfiguration = "GetBucketLifecycleConfiguration"
+    DeleteBucketLifecycle = "DeleteBucketLifecycle"
     ListObjects = "ListObjects"
     ListObjectsV2 = "ListObjectsV2"
     ListObjectVersions = "ListObjectVersions"
@@ -167,6 +171,14 @@ ROUTES: tuple[Route, ...] = (
     Route(method="GET", target=_B, query_key="object-lock", op=Op.GetObjectLockConfiguration,
           action="s3:GetBucketObjectLockConfiguration",
           handler=object_lock.get_object_lock_configuration),
+    Route(method="PUT", target=_B, query_key="lifecycle", op=Op.PutBucketLifecycleConfiguration,
+          action="s3:PutLifecycleConfiguration",
+          handler=lifecycle.put_bucket_lifecycle_configuration),
+    Route(method="GET", target=_B, query_key="lifecycle", op=Op.GetBucketLifecycleConfiguration,
+          action="s3:GetLifecycleConfiguration",
+          handler=lifecycle.get_bucket_lifecycle_configuration),
+    Route(method="DELETE", target=_B, query_key="lifecycle", op=Op.DeleteBucketLifecycle,
+          action="s3:PutLifecycleConfiguration", handler=lifecycle.delete_bucket_lifecycle),
     Route(method="GET", target=_B, query_key="versions", op=Op.ListObjectVersions,
           action="s3:ListBucketVersions", handler=listing.list_object_versions),
     Route(method="GET", target=_B, query_key="uploads", op=Op.ListMultipartUploads,

@@ -1,4 +1,5 @@
-"""`ferry worker`: replication workers for one region, as a process of their own.
+"""`ferry worker`: replication workers (and the lifecycle worker, ferry/lifecycle/) for one
+region, as a process of their own.
 
 It claims tasks from the region's database alongside (or instead of) the workers inside
 `ferry serve`; leases keep two processes from running the same task at once. It serves no
@@ -67,9 +68,13 @@ async def _work(region: Region) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     region.worker.start()
+    if region.lifecycle is not None:
+        region.lifecycle.start()
     try:
         await stop.wait()
     finally:
+        if region.lifecycle is not None:
+            await region.lifecycle.stop()
         await region.worker.stop()
         region.db.close()
         region.control_db.close()

@@ -32,8 +32,16 @@ OBJECT_EVENTS = (
     "s3:ObjectRemoved:Delete",
     "s3:ObjectRemoved:DeleteMarkerCreated",
 )
-WILDCARDS = ("s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:Replication:*")
-SUPPORTED_EVENTS = frozenset((*REPLICATION_EVENTS, *OBJECT_EVENTS, *WILDCARDS))
+# What the lifecycle worker does (docs/lifecycle.md).
+LIFECYCLE_EVENTS = (
+    "s3:LifecycleExpiration:Delete",
+    "s3:LifecycleExpiration:DeleteMarkerCreated",
+    "s3:LifecycleTransition",
+)
+WILDCARDS = (
+    "s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:Replication:*", "s3:LifecycleExpiration:*",
+)  # fmt: skip
+SUPPORTED_EVENTS = frozenset((*REPLICATION_EVENTS, *OBJECT_EVENTS, *LIFECYCLE_EVENTS, *WILDCARDS))
 MAX_CACHED_CONFIGURATIONS = 1024
 _UNVALIDATED = "Unable to validate the following destination configurations"
 

@@ -58,6 +58,15 @@ class OutboxEvent:
     last_error: str | None
 
 
+def lifecycle_event_name(old: Version | None, new: Version | None) -> str | None:
+    """The S3 event a change made by lifecycle rules is."""
+    if new is None:
+        return "s3:LifecycleExpiration:Delete" if old is not None else None
+    if old is not None and old.seq == new.seq:
+        return "s3:LifecycleTransition"
+    return "s3:LifecycleExpiration:DeleteMarkerCreated" if new.is_delete_marker else None
+
+
 def object_event_name(old: Version | None, new: Version | None) -> str | None:
     """The S3 event a version change is, or None (metadata changes send none here)."""
     if new is None:
@@ -82,14 +91,15 @@ class EventOutbox:
     def on_commit(
         self, tx: Tx, old: Version | None, new: Version | None, origin: WriteOrigin
     ) -> None:
-        event_name = object_event_name(old, new)
+        lifecycle = origin is WriteOrigin.LIFECYCLE
+        event_name = lifecycle_event_name(old, new) if lifecycle else object_event_name(old, new)
         version = new or old
         if event_name is None or version is None:
             return
         found = self._cache.load(tx, version.bucket)
         if found is None:
             return
-        created = event_name.startswith("s3:ObjectCreated:")
+        created = event_name.startswith(("s3:ObjectCreated:", "s3:LifecycleTransition"))
         obj = ObjectInfo(
             key=version.key,
             version_id=None if version.version_id == "null" else version.version_id,
@@ -101,7 +111,7 @@ class EventOutbox:
         source = EventSource(
             region=found.region, bucket=version.bucket, owner_id=found.owner_id, time=now
         )
-        principal = S3_PRINCIPAL if origin is WriteOrigin.REPLICATION else version.owner_id
+        principal = S3_PRINCIPAL if origin is not WriteOrigin.CLIENT else version.owner_id
         if enqueue_event(tx, found, event_name, source, obj, principal, None) and self._on_enqueue:
             self._on_enqueue()
 

@@ -48,6 +48,7 @@ class S3ErrorCode(StrEnum):
     MissingSecurityHeader = "MissingSecurityHeader"
     NoSuchBucket = "NoSuchBucket"
     NoSuchBucketPolicy = "NoSuchBucketPolicy"
+    NoSuchLifecycleConfiguration = "NoSuchLifecycleConfiguration"
     NoSuchKey = "NoSuchKey"
     NoSuchTagSet = "NoSuchTagSet"
     NoSuchUpload = "NoSuchUpload"
@@ -86,6 +87,7 @@ STATUS: dict[S3ErrorCode, int] = {
     _C.AccessDenied: 403,
     _C.MalformedPolicy: 400,
     _C.NoSuchBucketPolicy: 404,
+    _C.NoSuchLifecycleConfiguration: 404,
     _C.AuthorizationHeaderMalformed: 400,
     _C.AuthorizationQueryParametersError: 400,
     _C.BadDigest: 400,
@@ -155,6 +157,7 @@ MESSAGE: dict[S3ErrorCode, str] = {
     _C.AccessDenied: "Access Denied",
     _C.MalformedPolicy: "This policy contains invalid Json",
     _C.NoSuchBucketPolicy: "The bucket policy does not exist",
+    _C.NoSuchLifecycleConfiguration: "The lifecycle configuration does not exist",
     _C.AuthorizationHeaderMalformed: "The authorization header is malformed.",
     _C.AuthorizationQueryParametersError: "Query-string authentication parameters are invalid.",
     _C.BadDigest: "The Content-MD5 or checksum you specified did not match what we received.",

@@ -33,8 +33,10 @@ class ReplicationPlanner:
     def on_commit(
         self, tx: Tx, old: Version | None, new: Version | None, origin: WriteOrigin
     ) -> None:
-        if origin is WriteOrigin.REPLICATION or new is None:
-            return  # replica writes, and deletes of a specific version, are never replicated
+        if origin is not WriteOrigin.CLIENT or new is None:
+            # replica writes, and deletes of a specific version, are never replicated; nor
+            # are lifecycle's changes (AWS: its delete markers stay in the source bucket)
+            return
         config = fetch_replication_configuration(tx, new.bucket)
         if config is None:
             return

@@ -19,7 +19,21 @@ from ferry.store.buckets import (
     find_bucket_state,
 )
 from ferry.store.db import Database, SqliteDatabase, Tx
-from ferry.store.hooks import VersionHook, VersionHooks
+from ferry.store.hooks import VersionHook, VersionHooks, WriteOrigin
+from ferry.store.lifecycle import (
+    BucketLifecycle,
+    LifecycleProgress,
+    abort_upload,
+    delete_version_for_good,
+    expire_current,
+    fetch_key_versions,
+    fetch_lifecycle,
+    fetch_lifecycle_progress,
+    fetch_stale_uploads,
+    scan_keys,
+    set_lifecycle_progress,
+    set_storage_class,
+)
 from ferry.store.listing import Listing, Listings
 from ferry.store.migrations import POSTGRESQL, SQLITE
 from ferry.store.multipart import MIN_PART_SIZE_BYTES, CompletedPart, Uploads
@@ -63,6 +77,7 @@ __all__ = [
     "BucketAccess",
     "BucketObjectLock",
     "BucketEncryptionDefault",
+    "BucketLifecycle",
     "BucketQuota",
     "BucketUsage",
     "Buckets",
@@ -73,6 +88,7 @@ __all__ = [
     "FileBlobStore",
     "Grant",
     "Grants",
+    "LifecycleProgress",
     "Listing",
     "Listings",
     "ObjectAttributes",
@@ -99,9 +115,17 @@ __all__ = [
     "VersionHooks",
     "VersioningStatus",
     "WriteCondition",
+    "WriteOrigin",
     "migrate_postgres",
     "redact_url",
+    "abort_upload",
     "delete_bucket_encryption",
+    "delete_version_for_good",
+    "expire_current",
+    "fetch_key_versions",
+    "fetch_lifecycle",
+    "fetch_lifecycle_progress",
+    "fetch_stale_uploads",
     "fetch_bucket_access",
     "fetch_bucket_encryption",
     "fetch_bucket_state",
@@ -112,7 +136,10 @@ __all__ = [
     "is_locked",
     "is_version_locked",
     "put_bucket_encryption",
+    "scan_keys",
     "scan_versions",
+    "set_lifecycle_progress",
     "set_replication_status",
+    "set_storage_class",
     "sweep_orphaned_blobs",
 ]

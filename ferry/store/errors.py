@@ -54,6 +54,10 @@ class ObjectLocked(FerryError):
         super().__init__("Access Denied because object protected by object lock.", **fields)
 
 
+class NoSuchLifecycleConfiguration(NotFound):
+    """The lifecycle configuration does not exist"""
+
+
 class BucketAlreadyExists(Conflict):
     """The requested bucket name is not available."""
 

@@ -14,11 +14,14 @@ from ferry.store.records import Version
 
 
 class WriteOrigin(StrEnum):
-    """Who caused a change: a client, or the replication engine applying a replica. Changes of
-    replication origin must never be replicated again (that is what prevents loops)."""
+    """Who caused a change: a client, the replication engine applying a replica, or a
+    bucket's lifecycle rules. Changes of replication origin must never be replicated again
+    (that is what prevents loops); lifecycle's are not replicated either (AWS: delete markers
+    that lifecycle adds stay in the source bucket)."""
 
     CLIENT = "CLIENT"
     REPLICATION = "REPLICATION"
+    LIFECYCLE = "LIFECYCLE"
 
 
 class VersionHook(Protocol):

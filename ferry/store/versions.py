@@ -178,6 +178,7 @@ def commit_version(
     delete_marker: bool = False,
     condition: WriteCondition | None = None,
     counted_bytes: int = 0,
+    origin: WriteOrigin = WriteOrigin.CLIENT,
 ) -> tuple[Version, list[str]]:
     """Make a new latest version of `key`; returns it and the blob IDs it made garbage.
 
@@ -216,7 +217,7 @@ def commit_version(
         attrs=attrs,
         body=body,
     )
-    hooks.run(tx, old, new)
+    hooks.run(tx, old, new, origin)
     return new, garbage
 
 
@@ -269,6 +270,7 @@ def delete_version(
     *,
     now: datetime,
     bypass_governance: bool = False,
+    origin: WriteOrigin = WriteOrigin.CLIENT,
 ) -> tuple[DeleteOutcome, list[str]]:
     """Permanently remove one version; promote the next newest if it was the latest. A
     version under Object Lock is refused (store/object_lock.py), in this transaction."""
@@ -286,7 +288,7 @@ def delete_version(
         ).fetchone()
         if row is not None:
             tx.execute("UPDATE versions SET is_latest = 1 WHERE seq = ?", (row[0],))
-    hooks.run(tx, victim, None)
+    hooks.run(tx, victim, None, origin)
     return (
         DeleteOutcome(version_id=victim.version_id, delete_marker=victim.is_delete_marker),
         _garbage(victim),

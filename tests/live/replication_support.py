@@ -33,6 +33,7 @@ class Deployment:
     # made for this deployment (dropped by `stop`); "sqlite": the embedded default.
     engine: str = "sqlite"
     databases: dict[str, str] = field(default_factory=dict)  # region or "control" -> URL
+    extra_config: tuple[str, ...] = ()  # more ferry.toml lines (whole tables), at the end
 
     @property
     def config_path(self) -> Path:
@@ -77,6 +78,7 @@ class Deployment:
             lines += ["[[regions]]", f'name = "{region}"', f"port = {self.ports[region]}"]
             if region in self.databases:
                 lines.append(f'database = "{self.databases[region]}"')
+        lines += self.extra_config
         self.config_path.write_text("\n".join(lines) + "\n")
 
     def start(self) -> Deployment:

@@ -302,3 +302,22 @@ def test_a_bad_console_setting_names_its_key(tmp_path: Path) -> None:
         tmp_path, TWO_REGIONS + "[console]\nsession_ttl_s = 0\n"
     )
     assert "console" in error_of(tmp_path, TWO_REGIONS + "[console]\nport = 1\n")
+
+
+def test_lifecycle_table_shortens_the_day_and_bounds_passes(tmp_path: Path) -> None:
+    default = load_deployment(write(tmp_path, TWO_REGIONS), environ={}).lifecycle
+    assert (default.day_seconds, default.keys_per_pass) == (86400.0, 10000)
+    lifecycle = load_deployment(
+        write(tmp_path, TWO_REGIONS + "[lifecycle]\nday_seconds = 1\npass_interval_s = 0.5\n"
+              "keys_per_pass = 7\nkeys_per_transaction = 3\n"),
+        environ={},
+    ).lifecycle  # fmt: skip
+    assert (lifecycle.day_seconds, lifecycle.pass_interval_s) == (1.0, 0.5)
+    assert (lifecycle.keys_per_pass, lifecycle.keys_per_transaction) == (7, 3)
+    assert "lifecycle.day_seconds" in error_of(
+        tmp_path, TWO_REGIONS + "[lifecycle]\nday_seconds = 0\n"
+    )
+    assert "lifecycle.keys_per_pass" in error_of(
+        tmp_path, TWO_REGIONS + "[lifecycle]\nkeys_per_pass = -1\n"
+    )
+    assert "lifecycle" in error_of(tmp_path, TWO_REGIONS + "[lifecycle]\ndays = 1\n")

@@ -22,6 +22,7 @@ from ferry.api.handlers.headers import (
     parse_user_metadata,
     version_headers,
 )
+from ferry.api.handlers.lifecycle import expiration_headers
 from ferry.api.handlers.lock_headers import (
     check_lock_request,
     lock_response_headers,
@@ -126,6 +127,7 @@ async def put_object(ctx: RequestContext) -> Response:
     )  # fmt: skip
     response = _put_response(version, bucket.versioning)
     response.headers.extend(sse.open_key_headers(data_key))
+    response.headers.extend(await expiration_headers(ctx, version))
     return response
 
 
@@ -209,6 +211,7 @@ async def get_object(ctx: RequestContext) -> Response:
     response, selected = _object_response(ctx, version, versioned)
     response.headers.extend(sse.open_key_headers(data_key))
     response.headers.extend(await lock_response_headers(ctx, version))
+    response.headers.extend(await expiration_headers(ctx, version))
     start, end = (selected.start, selected.end) if selected else (0, version.attrs.size)
     if data_key is None and version.body.inline is not None:
         response.body = version.body.inline[start:end]
@@ -224,6 +227,7 @@ async def head_object(ctx: RequestContext) -> Response:
     response, _ = _object_response(ctx, version, versioned)
     response.headers.extend(sse.sse_headers(version.attrs.encryption, customer_key_md5))
     response.headers.extend(await lock_response_headers(ctx, version))
+    response.headers.extend(await expiration_headers(ctx, version))
     response.body = b""
     return response
 

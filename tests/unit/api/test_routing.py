@@ -67,6 +67,12 @@ CASES: list[tuple[str, Target, dict[str, str], dict[str, str], Op, str]] = [
     ("GET", _B, {"encryption": ""}, {}, Op.GetBucketEncryption, "s3:GetEncryptionConfiguration"),
     ("DELETE", _B, {"encryption": ""}, {}, Op.DeleteBucketEncryption,
      "s3:PutEncryptionConfiguration"),
+    ("PUT", _B, {"lifecycle": ""}, {}, Op.PutBucketLifecycleConfiguration,
+     "s3:PutLifecycleConfiguration"),
+    ("GET", _B, {"lifecycle": ""}, {}, Op.GetBucketLifecycleConfiguration,
+     "s3:GetLifecycleConfiguration"),
+    ("DELETE", _B, {"lifecycle": ""}, {}, Op.DeleteBucketLifecycle,
+     "s3:PutLifecycleConfiguration"),
     ("PUT", _B, {"tagging": ""}, {}, Op.PutBucketTagging, "s3:PutBucketTagging"),
     ("PUT", _B, {"object-lock": ""}, {}, Op.PutObjectLockConfiguration,
      "s3:PutBucketObjectLockConfiguration"),
@@ -195,7 +201,7 @@ def rejected(method: str, target: Target, query: Mapping[str, str] | None = None
     ("method", "target", "query"),
     [
         ("GET", _B, {"website": ""}),
-        ("PUT", _B, {"lifecycle": ""}),
+        ("PUT", _B, {"website": ""}),
         ("DELETE", _B, {"website": ""}),
         ("GET", _O, {"torrent": ""}),
         ("POST", _O, {"restore": ""}),
@@ -203,7 +209,7 @@ def rejected(method: str, target: Target, query: Mapping[str, str] | None = None
     ],
     ids=[
         "get-website",
-        "put-lifecycle",
+        "put-website",
         "delete-website",
         "get-torrent",
         "post-restore",
@@ -217,8 +223,8 @@ def test_unknown_sub_resource_is_not_implemented(
 
 
 def test_sub_resource_never_falls_back_to_the_plain_operation() -> None:
-    """GET ?website must not be answered as ListObjects, nor PUT ?lifecycle as CreateBucket."""
-    for method, query in (("GET", {"website": ""}), ("PUT", {"lifecycle": ""})):
+    """GET ?website must not be answered as ListObjects, nor PUT ?website as CreateBucket."""
+    for method, query in (("GET", {"website": ""}), ("PUT", {"website": ""})):
         with pytest.raises(S3Error):
             route_for(method, _B, query)
 
