@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import socket
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from ferry.crypto import KeyService, load_or_create_master_key
 from ferry.crypto.bucket_defaults import BucketEncryptionDefaults
 from ferry.crypto.sse import ObjectEncryption
 from ferry.events import DeliverySettings, EventDelivery, EventOutbox, NotificationConfigs, Outbox
+from ferry.events.trail import AccessLogDelivery, StoreLogSink, TrailWriter, WriterSettings
 from ferry.replication.backlog import ReplicationBacklog
 from ferry.replication.failures import FailureStore
 from ferry.replication.identity import (
@@ -67,6 +69,7 @@ from ferry.replication.roles import ReplicationRoles
 from ferry.replication.source_access import SourceAuthorizer
 from ferry.replication.worker import ReplicationWorker, WorkerSettings
 from ferry.store import (
+    BucketLogging,
     Buckets,
     Database,
     FileBlobStore,
@@ -245,6 +248,13 @@ def build_region(
         credentials=identity,
         account_of_canonical_id=accounts.account_of_canonical_id,
     )
+    bucket_logging = BucketLogging(db)
+    trail = _trail_writer(deployment, config, clock, bucket_logging)
+    access_logs = AccessLogDelivery(
+        deployment.trail.directory(config), config.name, bucket_logging.enabled,
+        StoreLogSink(objects, buckets, accounts.account_of_canonical_id),
+        flush_s=deployment.access_logs.flush_seconds, now=clock.now,
+    )  # fmt: skip
     services = Services(
         buckets=buckets,
         objects=objects,
@@ -268,6 +278,8 @@ def build_region(
         encryption=encryption,
         replication_roles=roles,
         repairs=RepairQueue(db, clock, on_enqueue=worker.wake),
+        trail=trail,
+        logging=bucket_logging,
     )
 
     async def start() -> None:
@@ -280,8 +292,13 @@ def build_region(
             worker.start()
             job_runner.start()
         delivery.start()
+        trail.start()
+        await bucket_logging.enabled()  # the request path reads it from the cache
+        access_logs.start()
 
     async def stop() -> None:
+        await access_logs.stop()
+        trail.stop()
         await job_runner.stop()
         await worker.stop()
         await delivery.stop()
@@ -415,6 +432,29 @@ def console_signing_key(root: RootCredentials) -> bytes:
     so a region's restart does not invalidate its own signature scheme; sessions themselves
     live in memory and end with the process)."""
     return hmac.new(root.secret_key.reveal().encode(), b"ferry-console-cookie", "sha256").digest()
+
+
+def _trail_writer(
+    deployment: DeploymentConfig, config: RegionConfig, clock: Clock, logging: BucketLogging
+) -> TrailWriter:
+    """The region's audit trail (docs/operations.md); with `[trail] enabled = false` it keeps
+    only the events the access logs of buckets with logging on are delivered from."""
+    settings = deployment.trail
+    writer = f"{socket.gethostname()}-{config.port}".replace("/", "_")
+    return TrailWriter(
+        WriterSettings(
+            directory=settings.directory(config), writer=_segment_writer_name(writer),
+            flush_records=settings.flush_records, flush_ms=settings.flush_ms,
+            segment_bytes=int(settings.segment_mb * 1024 * 1024), segment_s=settings.segment_s,
+            retention_days=settings.retention_days,
+        ),
+        now_ms=lambda: int(clock.now().timestamp() * 1000),
+        keeps=None if settings.enabled else logging.is_enabled_cached,
+    )  # fmt: skip
+
+
+def _segment_writer_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "_.-" else "_" for c in name)
 
 
 def _delivery_settings(deployment: DeploymentConfig) -> DeliverySettings:

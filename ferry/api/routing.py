@@ -16,6 +16,7 @@ from ferry.api.handlers import (
     buckets,
     encryption,
     listing,
+    logging,
     multipart,
     notification,
     objects,
@@ -63,6 +64,8 @@ class Op(StrEnum):
     PutBucketEncryption = "PutBucketEncryption"
     GetBucketEncryption = "GetBucketEncryption"
     DeleteBucketEncryption = "DeleteBucketEncryption"
+    PutBucketLogging = "PutBucketLogging"
+    GetBucketLogging = "GetBucketLogging"
     ListObjects = "ListObjects"
     ListObjectsV2 = "ListObjectsV2"
     ListObjectVersions = "ListObjectVersions"
@@ -154,6 +157,10 @@ ROUTES: tuple[Route, ...] = (
           action="s3:GetEncryptionConfiguration", handler=encryption.get_bucket_encryption),
     Route(method="DELETE", target=_B, query_key="encryption", op=Op.DeleteBucketEncryption,
           action="s3:PutEncryptionConfiguration", handler=encryption.delete_bucket_encryption),
+    Route(method="PUT", target=_B, query_key="logging", op=Op.PutBucketLogging,
+          action="s3:PutBucketLogging", handler=logging.put_bucket_logging),
+    Route(method="GET", target=_B, query_key="logging", op=Op.GetBucketLogging,
+          action="s3:GetBucketLogging", handler=logging.get_bucket_logging),
     Route(method="GET", target=_B, query_key="versions", op=Op.ListObjectVersions,
           action="s3:ListBucketVersions", handler=listing.list_object_versions),
     Route(method="GET", target=_B, query_key="uploads", op=Op.ListMultipartUploads,

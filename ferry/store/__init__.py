@@ -12,6 +12,7 @@ from ferry.store.bucket_encryption import (
     fetch_bucket_encryption,
     put_bucket_encryption,
 )
+from ferry.store.bucket_logging import BucketLogging
 from ferry.store.buckets import (
     Buckets,
     fetch_bucket_access,
@@ -58,6 +59,7 @@ __all__ = [
     "Bucket",
     "BucketAccess",
     "BucketEncryptionDefault",
+    "BucketLogging",
     "BucketQuota",
     "BucketUsage",
     "Buckets",

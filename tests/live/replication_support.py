@@ -33,6 +33,7 @@ class Deployment:
     # made for this deployment (dropped by `stop`); "sqlite": the embedded default.
     engine: str = "sqlite"
     databases: dict[str, str] = field(default_factory=dict)  # region or "control" -> URL
+    extra_config: tuple[str, ...] = ()  # more ferry.toml lines (tables of their own)
 
     @property
     def config_path(self) -> Path:
@@ -66,6 +67,7 @@ class Deployment:
             "retry_base_delay_s = 0.2",
             "retry_max_delay_s = 2.0",
             "lease_s = 6.0",
+            *self.extra_config,
         ]
         if self.engine == "postgresql" and not self.databases:
             for name in ("control", *self.regions):
