@@ -88,9 +88,7 @@ def _control_operation(request: Request) -> str:
     ]
 
 
-def _event(
-    call: ApiCall, source: str, name: str, response: Response, timing: Timing
-) -> TrailEvent:
+def _event(call: ApiCall, source: str, name: str, response: Response, timing: Timing) -> TrailEvent:
     request, note = call.request, call.note
     headers = request.headers
     identity = _identity(note.principal, headers)
@@ -217,6 +215,8 @@ def _error_of(response: Response) -> tuple[str, str]:
     code = _XML_CODE.search(body) or _JSON_CODE.search(body)
     message = _XML_MESSAGE.search(body) or _JSON_MESSAGE.search(body)
     return (
-        code.group(1).decode("utf-8", "replace").rsplit("#", 1)[-1] if code else str(response.status),
+        code.group(1).decode("utf-8", "replace").rsplit("#", 1)[-1]
+        if code
+        else str(response.status),
         message.group(1).decode("utf-8", "replace") if message else "",
     )

@@ -309,10 +309,13 @@ def _note_items(
     for item, result in zip(items, results, strict=True):
         ctx.note.items.append(
             ItemNote(
-                operation=ITEM_OPERATIONS[item.operation], key=item.key,
-                version_id=item.descriptor.version_id, error_code=result.code or "",
-                error_message=result.message or "", size=item.body_size,
-            )  # fmt: skip
+                operation=ITEM_OPERATIONS[item.operation],
+                key=item.key,
+                version_id=item.descriptor.version_id,
+                error_code=result.code or "",
+                error_message=result.message or "",
+                size=item.body_size,
+            )
         )
 
 

@@ -28,12 +28,12 @@ from typing import Protocol
 from ferry.events.trail import segments
 from ferry.events.trail.query import events_between, last_id
 from ferry.events.trail.records import TrailEvent, event_time, to_access_log_line
-from ferry.store.errors import NoSuchBucket
 from ferry.protocol.xml.logging import (
     LoggingEnabled,
     PartitionDateSource,
     parse_bucket_logging_status,
 )
+from ferry.store.errors import NoSuchBucket
 
 log = logging.getLogger("ferry.events.access_logs")
 

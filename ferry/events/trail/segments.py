@@ -67,9 +67,7 @@ def parse_segment(path: Path) -> Segment | None:
         return Segment(path=path, start_ms=int(found[1]), end_ms=None, writer=found[2])
     found = _SEALED_NAME.match(name)
     if found:
-        return Segment(
-            path=path, start_ms=int(found[1]), end_ms=int(found[2]), writer=found[3]
-        )
+        return Segment(path=path, start_ms=int(found[1]), end_ms=int(found[2]), writer=found[3])
     return None
 
 
