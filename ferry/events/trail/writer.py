@@ -137,7 +137,7 @@ class TrailWriter:
     def _write(self, batch: list[object]) -> None:
         rows = [event.as_row() for event in batch if isinstance(event, TrailEvent)]
         try:
-            segment = self._open_segment()
+            segment = self._open_segment(min(row[0] for row in rows))
             segment.append(rows)
         except Exception:  # the writer thread's boundary: a bad disk never stops requests
             log.exception("trail batch not written", extra={"events": len(rows)})
@@ -148,7 +148,9 @@ class TrailWriter:
             self._flushed.notify_all()
         self._expire()
 
-    def _open_segment(self) -> segments.SegmentFile:
+    def _open_segment(self, oldest_ms: int) -> segments.SegmentFile:
+        """The segment to append to; a new one starts at the batch's oldest event (so that a
+        segment's name bounds its events' times)."""
         s = self._settings
         now = self._now_ms()
         segment = self._segment
@@ -158,7 +160,7 @@ class TrailWriter:
             segment.seal()
             segment = None
         if segment is None:
-            segment = segments.SegmentFile(s.directory, s.writer, now)
+            segment = segments.SegmentFile(s.directory, s.writer, min(now, oldest_ms))
             self._segment = segment
         return segment
 
