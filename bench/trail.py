@@ -56,7 +56,7 @@ def synthetic(i: int, n: int, rng: random.Random) -> TrailEvent:
         request_uri=f"/{bucket}/{key}", bytes_sent=0, object_size=4096, total_ms=3,
         turnaround_ms=2, referer="", host="127.0.0.1:9000", signature_version="SigV4",
         auth_type="AuthHeader", bucket_owner="",
-        response_elements='{"x-amz-version-id":"%020d"}' % i if name == "PutObject" else "",
+        response_elements=f'{{"x-amz-version-id":"{i:020d}"}}' if name == "PutObject" else "",
     )  # fmt: skip
 
 
@@ -72,8 +72,8 @@ def write(directory: Path, n: int) -> float:
         event = synthetic(i, n, rng)
         clock["now"] = event.time_ms
         writer.record(event)
-        if i % 50_000 == 49_999:
-            writer.wait_written(i + 1 - 60_000, timeout_s=600)  # stay under max_pending
+        if i % 10_000 == 9_999:
+            writer.wait_written(i + 1 - 50_000, timeout_s=600)  # stay under max_pending
     writer.stop()
     elapsed = time.perf_counter() - began
     assert writer.dropped == 0 and writer.written == n, (writer.dropped, writer.written)

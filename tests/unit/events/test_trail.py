@@ -14,10 +14,10 @@ from ferry.events.trail import (
     WriterSettings,
     query_trail,
     redact_query,
+    segments,
     to_access_log_line,
     to_cloudtrail,
 )
-from ferry.events.trail import segments
 
 T0 = 1_764_806_400_000  # 2025-12-04T00:00:00Z
 
@@ -32,7 +32,7 @@ def event(i: int = 0, **changes: object) -> TrailEvent:
         request_id=f"R{i}", event_id=f"E{i}", http_status=200, method="PUT",
         request_uri=f"/b/k{i}", bytes_sent=0, object_size=5, total_ms=4, turnaround_ms=3,
         referer="", host="b.s3.local", signature_version="SigV4", auth_type="AuthHeader",
-        bucket_owner="", response_elements='{"x-amz-version-id":"v%d"}' % i,
+        bucket_owner="", response_elements=f'{{"x-amz-version-id":"v{i}"}}',
     )  # fmt: skip
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
