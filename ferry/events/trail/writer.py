@@ -137,7 +137,8 @@ class TrailWriter:
     def _write(self, batch: list[object]) -> None:
         rows = [event.as_row() for event in batch if isinstance(event, TrailEvent)]
         try:
-            segment = self._open_segment(min(row[0] for row in rows))
+            times = [row[0] for row in rows]
+            segment = self._open_segment(min(times), max(times))
             segment.append(rows)
         except Exception:  # the writer thread's boundary: a bad disk never stops requests
             log.exception("trail batch not written", extra={"events": len(rows)})
@@ -148,19 +149,20 @@ class TrailWriter:
             self._flushed.notify_all()
         self._expire()
 
-    def _open_segment(self, oldest_ms: int) -> segments.SegmentFile:
-        """The segment to append to; a new one starts at the batch's oldest event (so that a
-        segment's name bounds its events' times)."""
+    def _open_segment(self, oldest_ms: int, newest_ms: int) -> segments.SegmentFile:
+        """The segment to append a batch to: a new one once the open one is past its size, or
+        its events span `segment_s` (partitions by the events' own times, so a segment's name
+        bounds them); it starts at the batch's oldest event."""
         s = self._settings
-        now = self._now_ms()
         segment = self._segment
         if segment is not None and (
-            segment.size_bytes() >= s.segment_bytes or now - segment.start_ms >= s.segment_s * 1000
+            segment.size_bytes() >= s.segment_bytes
+            or newest_ms - segment.start_ms >= s.segment_s * 1000
         ):
             segment.seal()
             segment = None
         if segment is None:
-            segment = segments.SegmentFile(s.directory, s.writer, min(now, oldest_ms))
+            segment = segments.SegmentFile(s.directory, s.writer, oldest_ms)
             self._segment = segment
         return segment
 
