@@ -153,7 +153,7 @@ def test_records_never_hold_secrets(deployment: Deployment) -> None:
     )  # fmt: skip
     with pytest.raises(ClientError):
         user_s3.get_object(Bucket="secrets", Key="c")  # no policy: AccessDenied
-    wait_for(lambda: query(deployment, "--event", "CreateLoginProfile"), what="IAM events")
+    wait_for(lambda: bool(query(deployment, "--event", "CreateLoginProfile")), what="IAM events")
     denied = query(deployment, "--bucket", "secrets", "--event", "GetObject",
                    "--user", user_arn)  # fmt: skip
     assert denied and denied[0]["errorCode"] == "AccessDenied"
