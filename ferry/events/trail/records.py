@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
-from operator import attrgetter
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 from urllib.parse import quote
 
