@@ -63,7 +63,7 @@ def query_trail(
         if remaining is not None and remaining <= 0:
             return
         for row in _rows(segment, sql, params, remaining):
-            yield from_row(tuple(row[1:]))
+            yield from_row(row[1:])
             if remaining is not None:
                 remaining -= 1
 
@@ -95,7 +95,7 @@ def events_between(
         segment.path, f"id > ? AND id <= ? AND bucket IN ({marks})",
         [after_id, up_to_id, *buckets], order="id", limit=limit,
     )  # fmt: skip
-    return [(row[0], from_row(tuple(row[1:]))) for row in rows]
+    return [(row[0], from_row(row[1:])) for row in rows]
 
 
 def last_id(segment: segments.Segment) -> int:
