@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, replace
+from urllib.parse import quote
 
 from ferry.api.auth import Principal, PrincipalKind
 from ferry.api.context import ApiCall, CallNote, ItemNote
@@ -115,13 +116,21 @@ def _event(call: ApiCall, source: str, name: str, response: Response, timing: Ti
     )  # fmt: skip
 
 
+# The method each replica's own request would have used (the access log's REST.<METHOD>.…).
+ITEM_METHODS = {"PutObject": "PUT", "DeleteObject": "DELETE", "PutObjectTagging": "PUT"}
+
+
 def _item_event(base: TrailEvent, item: ItemNote, index: int) -> TrailEvent:
     elements = {"x-amz-version-id": item.version_id} if not item.error_code else {}
+    uri = f"/{base.bucket}/{quote(item.key)}"
+    if item.operation == "PutObjectTagging":
+        uri += "?tagging"
     return replace(
         base, event_name=item.operation, key=item.key, version_id=item.version_id,
         error_code=item.error_code, error_message=item.error_message,
         event_id=_event_id(base.request_id, index + 1), object_size=item.size,
-        http_status=base.http_status if not item.error_code else 400,
+        http_status=item.status, method=ITEM_METHODS.get(item.operation, base.method),
+        request_uri=uri,
         response_elements=json.dumps(elements, separators=(",", ":")) if elements else "",
     )  # fmt: skip
 

@@ -133,6 +133,7 @@ class ItemNote:
     operation: str  # the CloudTrail name of what the item wrote (PutObject, DeleteObject…)
     key: str
     version_id: str
+    status: int = 200  # the HTTP status the item's own request would have had
     error_code: str = ""
     error_message: str = ""
     size: int = 0

@@ -241,3 +241,24 @@ def test_bad_logging_configurations_get_aws_errors(deployment: Deployment) -> No
         east.get_bucket_logging(Bucket="no-such-bucket-here")
     assert caught.value.response["Error"]["Code"] == "NoSuchBucket"
     assert "LoggingEnabled" not in east.get_bucket_logging(Bucket="logsource")
+
+
+def test_every_replica_of_a_burst_is_its_own_put_object(deployment: Deployment) -> None:
+    """Small replicas travel in batches (one request, many replicas): each is still one
+    PutObject event at the destination, with its own key and the source's version ID."""
+    east, west = deployment.client("us-east-1"), deployment.client("eu-west-1")
+    versioned_bucket(east, "burst", "us-east-1")
+    versioned_bucket(west, "burst-replica", "eu-west-1")
+    replicate(east, "burst", v2_rule("burst-replica"))
+    versions = {
+        f"k{i}": east.put_object(Bucket="burst", Key=f"k{i}", Body=b"x")["VersionId"]
+        for i in range(12)
+    }
+
+    def replicas() -> dict[str, str]:
+        found = query(deployment, "--bucket", "burst-replica", "--event", "PutObject",
+                      "--invoked-by", S3, region="eu-west-1")  # fmt: skip
+        return {r["requestParameters"]["key"]: r["requestParameters"]["versionId"] for r in found}
+
+    wait_for(lambda: len(replicas()) == 12, timeout_s=60, what="twelve replica PutObjects")
+    assert replicas() == versions

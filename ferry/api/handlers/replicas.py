@@ -312,6 +312,7 @@ def _note_items(
                 operation=ITEM_OPERATIONS[item.operation],
                 key=item.key,
                 version_id=item.descriptor.version_id,
+                status=result.status,
                 error_code=result.code or "",
                 error_message=result.message or "",
                 size=item.body_size,
