@@ -154,6 +154,8 @@ class Region:
     job_runner: BatchJobRunner | None = None  # batch replication jobs
     delivery: EventDelivery | None = None  # the event outbox's delivery loop
     console: ConsoleApp | None = None  # /_console/ in front of `app`; None: disabled
+    trail: TrailWriter | None = None  # the audit trail's writer
+    access_logs: AccessLogDelivery | None = None  # server access log delivery
 
     @property
     def served(self) -> ASGIApp:
@@ -328,6 +330,8 @@ def build_region(
         delivery=delivery,
         job_runner=job_runner,
         console=console,
+        trail=trail,
+        access_logs=access_logs,
     )
 
 
