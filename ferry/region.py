@@ -3,6 +3,7 @@ instantiates concrete implementations."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import socket
@@ -300,7 +301,7 @@ def build_region(
 
     async def stop() -> None:
         await access_logs.stop()
-        trail.stop()
+        await asyncio.to_thread(trail.stop)  # its last batch and seal, off the event loop
         await job_runner.stop()
         await worker.stop()
         await delivery.stop()
