@@ -80,6 +80,11 @@ def ferry_spec() -> ServerSpec:
     return _ferry_spec("ferry", [])
 
 
+def ferry_notrail_spec() -> ServerSpec:
+    """Ferry without its audit trail (`--no-trail`): the trail's cost is ferry / ferry-notrail."""
+    return _ferry_spec("ferry-notrail", ["--no-trail"])
+
+
 def ferry_pg_spec() -> ServerSpec:
     """Ferry with its region metadata and control plane in one fresh PostgreSQL database
     (created by prepare(), dropped by cleanup()); blobs stay in the data dir."""

@@ -36,6 +36,7 @@ from bench.signer import load_signer
 
 SERVER_SPECS: dict[str, Callable[[], servers.ServerSpec]] = {
     "ferry": servers.ferry_spec,
+    "ferry-notrail": servers.ferry_notrail_spec,
     "ferry-pg": servers.ferry_pg_spec,
     "moto": servers.moto_spec,
     "s3rver": servers.s3rver_spec,

@@ -119,6 +119,29 @@ class EventSettings:
     timeout_s: float = 10.0  # one delivery attempt to one target
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrailSettings:
+    """The audit trail each region keeps (`[trail]`, docs/operations.md)."""
+
+    enabled: bool = True
+    retention_days: float = 30.0
+    dir: Path | None = None  # None: <region data dir>/trail; else <dir>/<region>
+    flush_ms: float = 200.0  # a crash loses at most this long of events
+    flush_records: int = 512
+    segment_mb: float = 64.0
+    segment_s: float = 3600.0
+
+    def directory(self, region: RegionConfig) -> Path:
+        return region.data_dir / "trail" if self.dir is None else self.dir / region.name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccessLogSettings:
+    """S3 server access log delivery (`[access_logs]`)."""
+
+    flush_seconds: float = 300.0  # AWS: "within a few hours"; Ferry: every five minutes
+
+
 class TargetType(StrEnum):
     WEBHOOK = "webhook"
     NATS = "nats"
@@ -165,6 +188,8 @@ class DeploymentConfig:
     control_database: str = SQLITE_DATABASE
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
+    trail: TrailSettings = field(default_factory=TrailSettings)
+    access_logs: AccessLogSettings = field(default_factory=AccessLogSettings)
 
     @property
     def control_dir(self) -> Path:
@@ -257,7 +282,8 @@ class _Reader:
             doc,
             "",
             {"data_dir", "virtual_host_domains", "root", "replication", "regions"}
-            | {"notification_targets", "events", "control", "console", "lifecycle"},
+            | {"notification_targets", "events", "control", "console", "lifecycle"}
+            | {"trail", "access_logs"},
         )
         deployment_dir = data_dir or self.path_of(doc, "", "data_dir", self.base / DEFAULT_DATA_DIR)
         domains = self.get(
@@ -294,6 +320,8 @@ class _Reader:
             control_database=self.database(control, "control"),
             console=self.console(self.table(doc, "console")),
             lifecycle=self.lifecycle(self.table(doc, "lifecycle")),
+            trail=self.trail(self.table(doc, "trail")),
+            access_logs=self.access_logs(self.table(doc, "access_logs")),
         )
 
     def region(
@@ -411,6 +439,33 @@ class _Reader:
         if ttl <= 0:
             raise self.error("console.session_ttl_s", f"must be greater than 0, got {ttl}")
         return ConsoleSettings(enabled=enabled, session_ttl_s=ttl)
+
+    def trail(self, raw: dict[str, Any]) -> TrailSettings:
+        key = "trail"
+        numbers = ("retention_days", "flush_ms", "segment_mb", "segment_s")
+        self.known(raw, key, {"enabled", "dir", "flush_records", *numbers})
+        defaults = TrailSettings()
+        values = {n: float(self.get(raw, key, n, float, getattr(defaults, n))) for n in numbers}
+        for name, value in values.items():
+            if value <= 0:
+                raise self.error(f"{key}.{name}", f"must be greater than 0, got {value}")
+        records = self.get(raw, key, "flush_records", int, defaults.flush_records)
+        if records < 1:
+            raise self.error(f"{key}.flush_records", f"must be at least 1, got {records}")
+        return TrailSettings(
+            enabled=self.get(raw, key, "enabled", bool, defaults.enabled),
+            dir=self.optional_path(raw, key, "dir"),
+            flush_records=records,
+            **values,
+        )
+
+    def access_logs(self, raw: dict[str, Any]) -> AccessLogSettings:
+        key = "access_logs"
+        self.known(raw, key, {"flush_seconds"})
+        flush = float(self.get(raw, key, "flush_seconds", float, 300.0))
+        if flush <= 0:
+            raise self.error(f"{key}.flush_seconds", f"must be greater than 0, got {flush}")
+        return AccessLogSettings(flush_seconds=flush)
 
     def notification_targets(self, raw: object) -> tuple[NotificationTarget, ...]:
         if not isinstance(raw, list):

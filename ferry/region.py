@@ -3,8 +3,10 @@ instantiates concrete implementations."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
+import socket
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,6 +50,7 @@ from ferry.crypto import KeyService, load_or_create_master_key
 from ferry.crypto.bucket_defaults import BucketEncryptionDefaults
 from ferry.crypto.sse import ObjectEncryption
 from ferry.events import DeliverySettings, EventDelivery, EventOutbox, NotificationConfigs, Outbox
+from ferry.events.trail import AccessLogDelivery, StoreLogSink, TrailWriter, WriterSettings
 from ferry.lifecycle import LifecycleWorker
 from ferry.replication.backlog import ReplicationBacklog
 from ferry.replication.failures import FailureStore
@@ -69,6 +72,7 @@ from ferry.replication.source_access import SourceAuthorizer
 from ferry.replication.worker import ReplicationWorker, WorkerSettings
 from ferry.store import (
     BucketLifecycle,
+    BucketLogging,
     Buckets,
     Database,
     FileBlobStore,
@@ -154,6 +158,8 @@ class Region:
     lifecycle: LifecycleWorker | None = None  # applies the buckets' lifecycle rules
     delivery: EventDelivery | None = None  # the event outbox's delivery loop
     console: ConsoleApp | None = None  # /_console/ in front of `app`; None: disabled
+    trail: TrailWriter | None = None  # the audit trail's writer
+    access_logs: AccessLogDelivery | None = None  # server access log delivery
 
     @property
     def served(self) -> ASGIApp:
@@ -249,6 +255,13 @@ def build_region(
         credentials=identity,
         account_of_canonical_id=accounts.account_of_canonical_id,
     )
+    bucket_logging = BucketLogging(db)
+    trail = _trail_writer(deployment, config, clock, bucket_logging)
+    access_logs = AccessLogDelivery(
+        deployment.trail.directory(config), config.name, bucket_logging.enabled,
+        StoreLogSink(objects, buckets, accounts.account_of_canonical_id),
+        flush_s=deployment.access_logs.flush_seconds, now=clock.now,
+    )  # fmt: skip
     services = Services(
         buckets=buckets,
         objects=objects,
@@ -273,6 +286,8 @@ def build_region(
         replication_roles=roles,
         repairs=RepairQueue(db, clock, on_enqueue=worker.wake),
         lifecycle=BucketLifecycle(db, on_change=lifecycle.wake),
+        trail=trail,
+        logging=bucket_logging,
     )
 
     async def start() -> None:
@@ -286,9 +301,14 @@ def build_region(
             job_runner.start()
             lifecycle.start()
         delivery.start()
+        trail.start()
+        await bucket_logging.enabled()  # the request path reads it from the cache
+        access_logs.start()
 
     async def stop() -> None:
         await lifecycle.stop()
+        await access_logs.stop()
+        await asyncio.to_thread(trail.stop)  # its last batch and seal, off the event loop
         await job_runner.stop()
         await worker.stop()
         await delivery.stop()
@@ -319,6 +339,8 @@ def build_region(
         job_runner=job_runner,
         lifecycle=lifecycle,
         console=console,
+        trail=trail,
+        access_logs=access_logs,
     )
 
 
@@ -423,6 +445,29 @@ def console_signing_key(root: RootCredentials) -> bytes:
     so a region's restart does not invalidate its own signature scheme; sessions themselves
     live in memory and end with the process)."""
     return hmac.new(root.secret_key.reveal().encode(), b"ferry-console-cookie", "sha256").digest()
+
+
+def _trail_writer(
+    deployment: DeploymentConfig, config: RegionConfig, clock: Clock, logging: BucketLogging
+) -> TrailWriter:
+    """The region's audit trail (docs/operations.md); with `[trail] enabled = false` it keeps
+    only the events the access logs of buckets with logging on are delivered from."""
+    settings = deployment.trail
+    writer = f"{socket.gethostname()}-{config.port}".replace("/", "_")
+    return TrailWriter(
+        WriterSettings(
+            directory=settings.directory(config), writer=_segment_writer_name(writer),
+            flush_records=settings.flush_records, flush_ms=settings.flush_ms,
+            segment_bytes=int(settings.segment_mb * 1024 * 1024), segment_s=settings.segment_s,
+            retention_days=settings.retention_days,
+        ),
+        now_ms=lambda: int(clock.now().timestamp() * 1000),
+        keeps=None if settings.enabled else logging.is_enabled_cached,
+    )  # fmt: skip
+
+
+def _segment_writer_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "_.-" else "_" for c in name)
 
 
 def _delivery_settings(deployment: DeploymentConfig) -> DeliverySettings:

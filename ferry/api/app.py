@@ -9,12 +9,14 @@ S3Path → auth → route → policy check → handler → encode, its errors XM
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from ferry.api import kms
 from ferry.api.access import authorize
 from ferry.api.admin import handle_admin, is_admin_request
+from ferry.api.audit import Timing, trail_events
 from ferry.api.auth import KeyLookup, authenticate
 from ferry.api.context import ApiCall, RequestContext, Services
 from ferry.api.errors import error_response
@@ -80,9 +82,13 @@ class S3App:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = new_request_id()
+        started = time.monotonic()
+        start_ms = _epoch_ms(self._services)
         method = scope["method"]
         resource = scope.get("path", "/")
         request: Request | None = None
+        call: ApiCall | None = None
+        family = ""
         try:
             request = Request.from_scope(scope, receive)
             resource = request.path
@@ -93,7 +99,9 @@ class S3App:
                 keys=self._keys,
                 ready=self.ready,
             )
-            response = await family_for(request).pipeline(call)
+            served_by = family_for(request)
+            family = served_by.name
+            response = await served_by.pipeline(call)
         except ClientDisconnected:
             log.info("client disconnected", extra={"request_id": request_id})
             return
@@ -103,7 +111,19 @@ class S3App:
             # The client may still be sending (or, after Expect: 100-continue, never send) the
             # body: the connection's byte stream can't be trusted for another request.
             response.headers.append(("connection", "close"))
-        await _send_response(send, response, request_id, head=method == "HEAD")
+        first_byte = time.monotonic()
+        sent = await _send_response(send, response, request_id, head=method == "HEAD")
+        trail = self._services.trail
+        if trail is not None and call is not None and trail.wants(call.note.bucket):
+            # One place for every family: the audit trail and the access logs (docs/operations.md)
+            timing = Timing(
+                start_ms=start_ms,
+                first_byte_ms=start_ms + int((first_byte - started) * 1000),
+                end_ms=start_ms + int((time.monotonic() - started) * 1000),
+                bytes_sent=sent,
+            )
+            for event in trail_events(call, family, response, timing):
+                trail.record(event)
 
 
 Pipeline = Callable[[ApiCall], Awaitable[Response]]
@@ -161,6 +181,10 @@ async def handle_s3(call: ApiCall) -> Response:
     host = request.headers.get("host", "")
     domains = services.region.virtual_host_domains
     path = parse_s3_path(host, request.path, domains)
+    note = call.note
+    bucket = path.bucket if isinstance(path, BucketPath | ObjectPath) else ""
+    key = path.key if isinstance(path, ObjectPath) else ""
+    note.bucket, note.key = bucket, key
     auth = authenticate(
         request,
         call.keys,
@@ -168,9 +192,9 @@ async def handle_s3(call: ApiCall) -> Response:
         services.region.name,
         virtual_bucket=host_bucket(host, domains),
     )
+    note.principal = auth.principal
     route = match_route(request, path)
-    bucket = path.bucket if isinstance(path, BucketPath | ObjectPath) else ""
-    key = path.key if isinstance(path, ObjectPath) else ""
+    note.operation = route.op
     access = await authorize(auth.principal, route, request, bucket, key, services)
     ctx = RequestContext(
         request=request,
@@ -180,6 +204,7 @@ async def handle_s3(call: ApiCall) -> Response:
         request_id=request_id,
         services=services,
         access=access,
+        note=note,
     )
     try:
         return await route.handler(ctx)
@@ -221,7 +246,12 @@ def family_for(request: Request) -> Family:
     return next(family for family in FAMILIES if family.serves(request))
 
 
-async def _send_response(send: Send, response: Response, request_id: str, *, head: bool) -> None:
+def _epoch_ms(services: Services) -> int:
+    return int(services.clock.now().timestamp() * 1000)
+
+
+async def _send_response(send: Send, response: Response, request_id: str, *, head: bool) -> int:
+    """Sends `response`; the number of body bytes sent."""
     headers = [
         (name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers
     ]
@@ -236,16 +266,19 @@ async def _send_response(send: Send, response: Response, request_id: str, *, hea
             headers.append((b"content-length", str(response.content_length).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if head else body})
-        return
+        return 0 if head else len(body)
     if response.content_length is not None:
         headers.append((b"content-length", str(response.content_length).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     stream: AsyncIterator[bytes] = body
+    sent = 0
     try:
         async for chunk in stream:
+            sent += len(chunk)
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
     except Exception:
         # Headers are gone already: the only honest signal left is a cut connection.
         log.exception("response stream failed", extra={"request_id": request_id})
         raise
     await send({"type": "http.response.body", "body": b""})
+    return sent

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from ferry.api.auth import Authenticated, KeyLookup, Principal
@@ -15,11 +15,21 @@ from ferry.core.clock import Clock
 from ferry.crypto import KeyService
 from ferry.crypto.sse import ObjectEncryption
 from ferry.events import NotificationConfigs, Outbox
+from ferry.events.trail import TrailEvent
 from ferry.replication import FailureStore
 from ferry.replication.jobs import BatchJobs
 from ferry.replication.repairs import RepairQueue
 from ferry.replication.roles import ReplicationRoles
-from ferry.store import BucketLifecycle, Buckets, Listings, Objects, Quotas, Replicas, Uploads
+from ferry.store import (
+    BucketLifecycle,
+    BucketLogging,
+    Buckets,
+    Listings,
+    Objects,
+    Quotas,
+    Replicas,
+    Uploads,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,6 +126,43 @@ class Services:
     replication_roles: ReplicationRoles | None = None
     repairs: RepairQueue | None = None
     lifecycle: BucketLifecycle | None = None  # lifecycle configurations; None: refused
+    trail: TrailSink | None = None  # the audit trail; None: requests are not recorded
+    logging: BucketLogging | None = None  # server access logging configurations
+
+
+class TrailSink(Protocol):
+    """Where the pipeline hands each request's audit event (`events.trail.TrailWriter`)."""
+
+    def wants(self, bucket: str) -> bool:
+        """Whether requests addressing `bucket` ("": none) are recorded at all."""
+        ...
+
+    def record(self, event: TrailEvent) -> None: ...
+
+
+@dataclass(slots=True, kw_only=True)
+class ItemNote:
+    """One replica of a replica batch, as its own request would have been recorded."""
+
+    operation: str  # the CloudTrail name of what the item wrote (PutObject, DeleteObject…)
+    key: str
+    version_id: str
+    status: int = 200  # the HTTP status the item's own request would have had
+    error_code: str = ""
+    error_message: str = ""
+    size: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class CallNote:
+    """What an API family's pipeline learnt about a request, for its audit event
+    (`api/audit.py`): filled as the pipeline goes, read once the response is sent."""
+
+    principal: Principal | None = None  # None: authentication did not get that far
+    operation: str = ""  # the family's operation name (S3: the route's `Op`)
+    bucket: str = ""
+    key: str = ""
+    items: list[ItemNote] = field(default_factory=list)  # a replica batch's items
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,6 +175,7 @@ class ApiCall:
     services: Services
     keys: KeyLookup  # every access key the region accepts, for the family's authentication
     ready: bool  # the app has finished starting up (`/_ferry/health` answers 200)
+    note: CallNote = field(default_factory=CallNote)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,6 +187,7 @@ class RequestContext:
     request_id: str
     services: Services
     access: ObjectAccess | None = None  # None: the handler needs no per-object check
+    note: CallNote | None = None  # the request's audit note (a replica batch adds its items)
 
     @property
     def principal(self) -> Principal:

@@ -17,6 +17,7 @@ from ferry.api.handlers import (
     encryption,
     lifecycle,
     listing,
+    logging,
     multipart,
     notification,
     object_lock,
@@ -74,6 +75,8 @@ class Op(StrEnum):
     PutBucketLifecycleConfiguration = "PutBucketLifecycleConfiguration"
     GetBucketLifecycleConfiguration = "GetBucketLifecycleConfiguration"
     DeleteBucketLifecycle = "DeleteBucketLifecycle"
+    PutBucketLogging = "PutBucketLogging"
+    GetBucketLogging = "GetBucketLogging"
     ListObjects = "ListObjects"
     ListObjectsV2 = "ListObjectsV2"
     ListObjectVersions = "ListObjectVersions"
@@ -179,6 +182,10 @@ ROUTES: tuple[Route, ...] = (
           handler=lifecycle.get_bucket_lifecycle_configuration),
     Route(method="DELETE", target=_B, query_key="lifecycle", op=Op.DeleteBucketLifecycle,
           action="s3:PutLifecycleConfiguration", handler=lifecycle.delete_bucket_lifecycle),
+    Route(method="PUT", target=_B, query_key="logging", op=Op.PutBucketLogging,
+          action="s3:PutBucketLogging", handler=logging.put_bucket_logging),
+    Route(method="GET", target=_B, query_key="logging", op=Op.GetBucketLogging,
+          action="s3:GetBucketLogging", handler=logging.get_bucket_logging),
     Route(method="GET", target=_B, query_key="versions", op=Op.ListObjectVersions,
           action="s3:ListBucketVersions", handler=listing.list_object_versions),
     Route(method="GET", target=_B, query_key="uploads", op=Op.ListMultipartUploads,

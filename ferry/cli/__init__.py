@@ -16,6 +16,7 @@ from ferry.cli import (
     quota,
     serve,
     status,
+    trail,
     up,
     verify,
     worker,
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     verify.add_parser(commands)
     doctor.add_parser(commands)
     explain.add_parser(commands)
+    trail.add_parser(commands)
     args = parser.parse_args(argv)
     sys.exit(args.run(args))
 

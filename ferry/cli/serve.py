@@ -85,12 +85,19 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="apply pending migrations to PostgreSQL databases first (SQLite always migrates)",
     )
+    parser.add_argument(
+        "--no-trail",
+        action="store_true",
+        help="keep no audit trail (as [trail] enabled = false; access logs still delivered)",
+    )
     parser.set_defaults(run=run)
 
 
 def resolve(args: argparse.Namespace) -> tuple[DeploymentConfig, RegionConfig]:
     """The deployment and the region this process serves, from flags and environment."""
     deployment, region = _resolve_region(args)
+    if getattr(args, "no_trail", False):
+        deployment = replace(deployment, trail=replace(deployment.trail, enabled=False))
     return deployment, with_master_key_from_env(region)
 
 

@@ -14,6 +14,7 @@ class S3ErrorCode(StrEnum):
     BucketAlreadyExists = "BucketAlreadyExists"
     BucketAlreadyOwnedByYou = "BucketAlreadyOwnedByYou"
     BucketNotEmpty = "BucketNotEmpty"
+    CrossLocationLoggingProhibited = "CrossLocationLoggingProhibited"
     # AWS has no bucket quota; MinIO's code, so MinIO-aware tools recognise it (docs/quotas.md).
     BucketQuotaExceeded = "XMinioAdminBucketQuotaExceeded"
     EntityTooLarge = "EntityTooLarge"
@@ -37,6 +38,7 @@ class S3ErrorCode(StrEnum):
     InvalidRequest = "InvalidRequest"
     InvalidStorageClass = "InvalidStorageClass"
     InvalidTag = "InvalidTag"
+    InvalidTargetBucketForLogging = "InvalidTargetBucketForLogging"
     InvalidURI = "InvalidURI"
     KeyTooLongError = "KeyTooLongError"
     MalformedACLError = "MalformedACLError"
@@ -94,6 +96,8 @@ STATUS: dict[S3ErrorCode, int] = {
     _C.BucketAlreadyExists: 409,
     _C.BucketAlreadyOwnedByYou: 409,
     _C.BucketNotEmpty: 409,
+    _C.CrossLocationLoggingProhibited: 403,
+    _C.InvalidTargetBucketForLogging: 400,
     _C.BucketQuotaExceeded: 400,
     _C.EntityTooLarge: 400,
     _C.EntityTooSmall: 400,
@@ -166,6 +170,8 @@ MESSAGE: dict[S3ErrorCode, str] = {
     _C.BucketAlreadyOwnedByYou: "Your previous request to create the named bucket succeeded "
     "and you already own it.",
     _C.BucketNotEmpty: "The bucket you tried to delete is not empty",
+    _C.CrossLocationLoggingProhibited: "Cross S3 location logging not allowed.",
+    _C.InvalidTargetBucketForLogging: "The target bucket for logging does not exist",
     _C.BucketQuotaExceeded: "Bucket quota exceeded",
     _C.EntityTooLarge: "Your proposed upload exceeds the maximum allowed size",
     _C.EntityTooSmall: "Your proposed upload is smaller than the minimum allowed object size.",

@@ -12,6 +12,7 @@ from ferry.store.bucket_encryption import (
     fetch_bucket_encryption,
     put_bucket_encryption,
 )
+from ferry.store.bucket_logging import BucketLogging
 from ferry.store.buckets import (
     Buckets,
     fetch_bucket_access,
@@ -78,6 +79,7 @@ __all__ = [
     "BucketObjectLock",
     "BucketEncryptionDefault",
     "BucketLifecycle",
+    "BucketLogging",
     "BucketQuota",
     "BucketUsage",
     "Buckets",

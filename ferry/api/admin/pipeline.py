@@ -53,6 +53,7 @@ async def handle_admin(call: ApiCall) -> Response:
         resource = resource_for(request.path)
         if resource is None:
             raise no_such_resource(request.path)
+        call.note.operation = resource.name
         return await resource.handler(request, call.services)
     except ClientDisconnected:
         raise  # nobody to answer: the app's pipeline drops the request
@@ -65,5 +66,6 @@ def _require_deployment_root(call: ApiCall) -> None:
     code and status (in JSON), a good one of anyone but the deployment root is a 403."""
     services = call.services
     auth = authenticate(call.request, call.keys, services.clock, services.region.name)
+    call.note.principal = auth.principal
     if not auth.principal.is_root:
         raise AdminError(403, "AccessDenied", "The admin API needs the root credentials.")

@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
-from ferry.api.context import RequestContext
+from ferry.api.context import ItemNote, RequestContext
 from ferry.api.errors import to_s3_error
 from ferry.api.handlers.ownership import bucket_owner_id
 from ferry.api.handlers.replica_sse import condition_keys, prepare_replica_write
@@ -334,6 +334,33 @@ def _internal_error(
     return replica.ItemResult(status=error.status, code=error.code.value, message=error.message)
 
 
+# What each item is, for the audit trail: the object operation its own request would make.
+ITEM_OPERATIONS = {
+    replica.ITEM_OBJECT: "PutObject",
+    replica.ITEM_DELETE_MARKER: "DeleteObject",
+    replica.ITEM_METADATA: "PutObjectTagging",
+}
+
+
+def _note_items(
+    ctx: RequestContext, items: list[replica.BatchItem], results: list[replica.ItemResult]
+) -> None:
+    if ctx.note is None:
+        return
+    for item, result in zip(items, results, strict=True):
+        ctx.note.items.append(
+            ItemNote(
+                operation=ITEM_OPERATIONS[item.operation],
+                key=item.key,
+                version_id=item.descriptor.version_id,
+                status=result.status,
+                error_code=result.code or "",
+                error_message=result.message or "",
+                size=item.body_size,
+            )
+        )
+
+
 async def replicate_batch(ctx: RequestContext) -> Response:
     """Items are committed concurrently, so the store's group commit puts the whole batch in
     one transaction (each item in its own savepoint: one failure rolls back only itself)."""
@@ -345,6 +372,7 @@ async def replicate_batch(ctx: RequestContext) -> Response:
     await ctx.services.objects.bucket(ctx.bucket)
     reader = _Reader(ctx.request.stream())
     pending: list[asyncio.Task[replica.ItemResult]] = []
+    items: list[replica.BatchItem] = []
     received = 0
     try:
         while not await reader.at_end():
@@ -354,11 +382,13 @@ async def replicate_batch(ctx: RequestContext) -> Response:
             received += item.body_size
             if received > replica.MAX_BATCH_BYTES:
                 raise S3Error(S3ErrorCode.EntityTooLarge, "Replica batch too large.")
+            items.append(item)
             pending.append(asyncio.create_task(_item_result(ctx, item, data)))
     finally:
         # A malformed or cut-off body fails the whole request (the sender retries every item;
         # items already committed are idempotent), but never leaves commits running unowned.
         results = await asyncio.gather(*pending)
+        _note_items(ctx, items, results)
     return Response(
         status=200,
         headers=[("content-type", "application/json")],

@@ -53,11 +53,13 @@ async def _handle(call: ApiCall, service: str) -> Response:
             body_sha256=hashlib.sha256(body).hexdigest(),
         )
         principal = auth.principal
+        call.note.principal = principal
+        action = params.get("Action", "")
+        call.note.operation = action
         if principal.is_anonymous:
             raise QueryError(
                 "MissingAuthenticationToken", 403, "Request is missing Authentication Token"
             )
-        action = params.get("Action", "")
         if service == STS_SERVICE:
             result = await _sts(action, call, principal)
         else:

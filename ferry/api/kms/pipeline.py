@@ -42,6 +42,8 @@ async def _serve(call: ApiCall) -> Json:
     request, services = call.request, call.services
     body = await _read_body(request)
     principal = _authenticate(call, body)
+    call.note.principal = principal
+    call.note.operation = request.headers.get("x-amz-target", "").removeprefix(TARGET_PREFIX)
     name, operation = _operation(request)
     kms = _key_service(services)
     params = Params.from_json(body)

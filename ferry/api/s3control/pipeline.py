@@ -31,6 +31,7 @@ async def handle_control(call: ApiCall) -> Response:
 async def _serve(call: ApiCall) -> Response:
     request, services = call.request, call.services
     principal = _authenticate(call)
+    call.note.principal = principal
     jobs = services.jobs
     if jobs is None:
         raise ControlError("NotImplemented", "Batch jobs are not served here.", 501)

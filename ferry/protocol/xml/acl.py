@@ -278,3 +278,8 @@ def _header_grantee(kind: str, value: str) -> Grantee | None:
 
 def _invalid_grant(header: str, value: str) -> S3Error:
     return S3Error(S3ErrorCode.InvalidArgument, ArgumentName=header, ArgumentValue=value)
+
+
+# The Grantee element as other documents embed it (BucketLoggingStatus' TargetGrants).
+parse_grantee = _parse_grantee
+render_grantee = _render_grantee

@@ -65,6 +65,8 @@ CASES: list[tuple[str, Target, dict[str, str], dict[str, str], Op, str]] = [
     ("GET", _B, {"versioning": ""}, {}, Op.GetBucketVersioning, "s3:GetBucketVersioning"),
     ("PUT", _B, {"encryption": ""}, {}, Op.PutBucketEncryption, "s3:PutEncryptionConfiguration"),
     ("GET", _B, {"encryption": ""}, {}, Op.GetBucketEncryption, "s3:GetEncryptionConfiguration"),
+    ("PUT", _B, {"logging": ""}, {}, Op.PutBucketLogging, "s3:PutBucketLogging"),
+    ("GET", _B, {"logging": ""}, {}, Op.GetBucketLogging, "s3:GetBucketLogging"),
     ("DELETE", _B, {"encryption": ""}, {}, Op.DeleteBucketEncryption,
      "s3:PutEncryptionConfiguration"),
     ("PUT", _B, {"lifecycle": ""}, {}, Op.PutBucketLifecycleConfiguration,
