@@ -114,8 +114,11 @@ class LifecycleWorker:
                 await self.run_pass()
             except Exception:  # the loop's boundary: log, and try again at the next pass
                 log.exception("lifecycle pass failed")
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation
+            # that arrives as the event is set (a configuration put just before shutdown).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._settings.pass_interval_s)
+                async with asyncio.timeout(self._settings.pass_interval_s):
+                    await self._wake.wait()
 
     async def run_pass(self) -> PassReport:
         """One bounded pass over every bucket with a lifecycle configuration."""
