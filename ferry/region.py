@@ -31,6 +31,7 @@ from ferry.control import (
     CONTROL_MIGRATIONS,
     AccessKeys,
     Accounts,
+    AccountSettings,
     BucketDirectory,
     DirectoryEntry,
     Iam,
@@ -268,6 +269,7 @@ def build_region(
         encryption=encryption,
         replication_roles=roles,
         repairs=RepairQueue(db, clock, on_enqueue=worker.wake),
+        account_settings=AccountSettings(control_db),
     )
 
     async def start() -> None:

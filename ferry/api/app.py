@@ -18,6 +18,7 @@ from ferry.api.admin import handle_admin, is_admin_request
 from ferry.api.auth import KeyLookup, authenticate
 from ferry.api.context import ApiCall, RequestContext, Services
 from ferry.api.errors import error_response
+from ferry.api.handlers import cors
 from ferry.api.http import ClientDisconnected, Receive, Request, Response, Scope, Send
 from ferry.api.iam import handle_iam, handle_sts
 from ferry.api.placement import redirect_for
@@ -161,6 +162,9 @@ async def handle_s3(call: ApiCall) -> Response:
     host = request.headers.get("host", "")
     domains = services.region.virtual_host_domains
     path = parse_s3_path(host, request.path, domains)
+    bucket = path.bucket if isinstance(path, BucketPath | ObjectPath) else ""
+    if request.method == "OPTIONS":
+        return await cors.preflight(request, services, bucket)  # unauthenticated, as on S3
     auth = authenticate(
         request,
         call.keys,
@@ -169,7 +173,6 @@ async def handle_s3(call: ApiCall) -> Response:
         virtual_bucket=host_bucket(host, domains),
     )
     route = match_route(request, path)
-    bucket = path.bucket if isinstance(path, BucketPath | ObjectPath) else ""
     key = path.key if isinstance(path, ObjectPath) else ""
     access = await authorize(auth.principal, route, request, bucket, key, services)
     ctx = RequestContext(
@@ -182,13 +185,14 @@ async def handle_s3(call: ApiCall) -> Response:
         access=access,
     )
     try:
-        return await route.handler(ctx)
+        response = await route.handler(ctx)
     except NoSuchBucket as exc:
         # Not here: if another region of the deployment holds it, say so (AWS's 301).
         redirect = await redirect_for(services, bucket, exc)
         if redirect is None:
             raise
         raise redirect from exc
+    return await cors.add_cors_headers(request, services, bucket, response)
 
 
 async def handle_ferry(call: ApiCall) -> Response:

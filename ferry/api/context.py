@@ -9,7 +9,7 @@ from typing import Protocol
 from ferry.api.auth import Authenticated, KeyLookup, Principal
 from ferry.api.http import Request
 from ferry.config import DeploymentConfig, RegionConfig
-from ferry.control import BucketDirectory, Iam
+from ferry.control import AccountSettings, BucketDirectory, Iam
 from ferry.control.policy import Policy
 from ferry.core.clock import Clock
 from ferry.crypto import KeyService
@@ -111,6 +111,8 @@ class Services:
     # (the admin API of replication/doctor.py, verify.py, explain.py)
     replication_roles: ReplicationRoles | None = None
     repairs: RepairQueue | None = None
+    # account-level Block Public Access and e-mail → canonical ID (ACL grants by e-mail)
+    account_settings: AccountSettings | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -31,7 +31,7 @@ _VERSIONED_ACTIONS = {
     Op.GetObjectAttributes: "s3:GetObjectVersionAttributes",
 }
 # Object writes that also set an ACL or tags when the request carries those headers.
-_OBJECT_CREATES = frozenset({Op.PutObject, Op.CopyObject, Op.CreateMultipartUpload})
+OBJECT_CREATES = frozenset({Op.PutObject, Op.CopyObject, Op.CreateMultipartUpload})
 _ACL_HEADERS = (
     "x-amz-acl",
     "x-amz-grant-full-control",
@@ -96,7 +96,7 @@ def required_permissions(
     if "versionId" in params and route.op in _VERSIONED_ACTIONS:
         action = _VERSIONED_ACTIONS[route.op]
     permissions = [Permission(action=action, bucket=bucket, key=key)]
-    if route.op in _OBJECT_CREATES:
+    if route.op in OBJECT_CREATES:
         if any(name in headers for name in _ACL_HEADERS):
             permissions.append(Permission(action="s3:PutObjectAcl", bucket=bucket, key=key))
         if "x-amz-tagging" in headers:

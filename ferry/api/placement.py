@@ -19,7 +19,7 @@ from ferry.config import RegionConfig
 from ferry.control import DirectoryEntry
 from ferry.core.errors import FerryError
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.store import Bucket, Grants
+from ferry.store import BLOCK_ALL_PUBLIC_ACCESS, Bucket, Grants, ObjectOwnership
 from ferry.store.errors import BucketAlreadyOwnedByYou, NoSuchBucket
 
 log = logging.getLogger("ferry.api")
@@ -27,8 +27,23 @@ log = logging.getLogger("ferry.api")
 BUCKET_REGION_HEADER = "x-amz-bucket-region"
 
 
-async def create_bucket(services: Services, name: str, owner_id: str, acl: Grants) -> Bucket:
-    """Claim `name` across the deployment, then create it in this region."""
+async def create_bucket(
+    services: Services,
+    name: str,
+    owner_id: str,
+    acl: Grants,
+    *,
+    object_ownership: ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+) -> Bucket:
+    """Claim `name` across the deployment, then create it in this region (with every Block
+    Public Access setting on, as AWS creates buckets)."""
+
+    async def create() -> Bucket:
+        return await services.buckets.create(
+            name, owner_id, acl,
+            object_ownership=object_ownership, public_access_block=BLOCK_ALL_PUBLIC_ACCESS,
+        )  # fmt: skip
+
     region = services.region.name
     try:
         await services.directory.claim(name, region, owner_id)
@@ -37,9 +52,9 @@ async def create_bucket(services: Services, name: str, owner_id: str, acl: Grant
             raise
         # Ours and here: either the bucket exists (the store says BucketAlreadyOwnedByYou) or
         # a crash came between the claim and the creation, which we now finish.
-        return await services.buckets.create(name, owner_id, acl)
+        return await create()
     try:
-        return await services.buckets.create(name, owner_id, acl)
+        return await create()
     except BucketAlreadyOwnedByYou:
         raise  # a concurrent CreateBucket of the same bucket won the race: the claim stands
     except BaseException:

@@ -27,15 +27,19 @@ from ferry.store.postgres import PostgresDatabase, migrate_postgres, redact_url
 from ferry.store.queue import Queue
 from ferry.store.quotas import BucketQuota, BucketUsage, Quotas, QuotaStatus
 from ferry.store.records import (
+    BLOCK_ALL_PUBLIC_ACCESS,
+    NO_PUBLIC_ACCESS_BLOCK,
     Body,
     Bucket,
     BucketAccess,
     Grant,
     Grants,
     ObjectAttributes,
+    ObjectOwnership,
     Pairs,
     Part,
     PartInfo,
+    PublicAccessBlock,
     ReplicationStatus,
     Upload,
     Version,
@@ -51,6 +55,10 @@ from ferry.store.sweeper import sweep_orphaned_blobs
 from ferry.store.versions import DeleteOutcome, Objects, WriteCondition, fetch_latest, fetch_version
 
 __all__ = [
+    "BLOCK_ALL_PUBLIC_ACCESS",
+    "NO_PUBLIC_ACCESS_BLOCK",
+    "ObjectOwnership",
+    "PublicAccessBlock",
     "MIN_PART_SIZE_BYTES",
     "POSTGRESQL",
     "SQLITE",

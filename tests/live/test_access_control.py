@@ -21,6 +21,14 @@ from tests.live.server import ACCESS_KEY, SECRET_KEY, FerryServer
 from tests.live.test_aws_cli import run_aws
 
 
+@pytest.fixture
+def bucket(s3: Any, bucket: str) -> str:
+    """These tests put public bucket policies: their buckets have Block Public Access off
+    (new buckets have it on, as on AWS)."""
+    s3.delete_public_access_block(Bucket=bucket)
+    return bucket
+
+
 def policy_text(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
