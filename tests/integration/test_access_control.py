@@ -25,6 +25,7 @@ async def bucket(s3: S3, bucket: str) -> str:
     assert response.status_code == 204, response.text
     return bucket
 
+
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 IAM_NS = "{https://iam.amazonaws.com/doc/2010-05-08/}"
 

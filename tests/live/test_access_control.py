@@ -108,9 +108,9 @@ def test_source_ip_condition(server: FerryServer, s3: Any, bucket: str) -> None:
     assert anonymous.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
 
 
-def create_account(server: FerryServer, name: str) -> dict[str, str]:
+def create_account(server: FerryServer, name: str, email: str | None = None) -> dict[str, str]:
     """Through the deployment root's accounts admin API."""
-    body = json.dumps({"name": name}).encode()
+    body = json.dumps({"name": name} if email is None else {"name": name, "email": email}).encode()
     url = f"{server.endpoint}/_ferry/accounts"
     digest = hashlib.sha256(body).hexdigest()
     request = AWSRequest(
