@@ -45,14 +45,19 @@ def other(server: FerryServer) -> tuple[dict[str, str], Any]:
     return account, account_client(server, account)
 
 
-@pytest.fixture
-def acl_bucket(s3: Any, bucket: str) -> str:
-    """The `bucket` fixture's bucket with ACLs enabled (ObjectWriter) and public access
-    allowed, as a user must set it up on AWS today."""
+def enable_acls(s3: Any, bucket: str, ownership: str = "ObjectWriter") -> None:
+    """ACLs enabled and public access allowed, as a user must set a bucket up on AWS today
+    for ACLs (public ones included) to mean anything."""
     s3.put_bucket_ownership_controls(
-        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]}
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": ownership}]}
     )
     s3.delete_public_access_block(Bucket=bucket)
+
+
+@pytest.fixture
+def acl_bucket(s3: Any, bucket: str) -> str:
+    """The `bucket` fixture's bucket with ACLs enabled (`enable_acls`)."""
+    enable_acls(s3, bucket)
     return bucket
 
 
