@@ -1,9 +1,9 @@
 """Whether a bucket policy is public, as Block Public Access judges it ("The meaning of
 'public'" in the S3 User Guide). Pure.
 
-An Allow statement is public when it grants to everyone (`"*"`, `{"AWS": "*"}`, a wildcard
-in a principal ARN, or through `NotPrincipal`), unless one of its conditions pins the request
-to fixed values of a key that names who or where the caller is: `aws:SourceIp` (an IPv4 range
+An Allow statement is public when it grants to everyone (`"*"`, `{"AWS": "*"}`, or through
+`NotPrincipal`; the parser refuses other wildcards in principals), unless one of its
+conditions pins the request to fixed values of a key that names who or where the caller is: `aws:SourceIp` (an IPv4 range
 of /8 or narrower, IPv6 /32 or narrower), `aws:SourceArn`, `aws:SourceVpc`, `aws:SourceVpce`,
 `aws:SourceOwner`, `aws:SourceAccount`, `aws:PrincipalOrgID`, `aws:PrincipalAccount`,
 `aws:PrincipalArn`, `aws:userid`, `s3:DataAccessPointArn`, `s3:DataAccessPointAccount`.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ferry.control.policy.model import Condition, Effect, Policy, Principals, Statement
+from ferry.control.policy.model import Condition, Effect, Policy, Statement
 
 FIXING_KEYS = frozenset(
     {
@@ -46,13 +46,9 @@ def is_public_statement(statement: Statement) -> bool:
         return False
     if statement.not_principal is None:
         principal = statement.principal
-        if principal is None or not _names_everyone(principal):
+        if principal is None or not principal.is_everyone:
             return False
     return not any(_pins_the_caller(condition) for condition in statement.conditions)
-
-
-def _names_everyone(principals: Principals) -> bool:
-    return principals.is_everyone or any("*" in name or "?" in name for name in principals.aws)
 
 
 def _pins_the_caller(condition: Condition) -> bool:
