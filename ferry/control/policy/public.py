@@ -3,12 +3,13 @@
 
 An Allow statement is public when it grants to everyone (`"*"`, `{"AWS": "*"}`, or through
 `NotPrincipal`; the parser refuses other wildcards in principals), unless one of its
-conditions pins the request to fixed values of a key that names who or where the caller is: `aws:SourceIp` (an IPv4 range
-of /8 or narrower, IPv6 /32 or narrower), `aws:SourceArn`, `aws:SourceVpc`, `aws:SourceVpce`,
-`aws:SourceOwner`, `aws:SourceAccount`, `aws:PrincipalOrgID`, `aws:PrincipalAccount`,
-`aws:PrincipalArn`, `aws:userid`, `s3:DataAccessPointArn`, `s3:DataAccessPointAccount`.
-"Pinned" means an equality operator (StringEquals, ArnEquals, or a Like operator with no
-wildcard), not its IfExists form, and no value containing `*` or `?`.
+conditions pins the request to fixed values of a key that names who or where the caller is:
+`aws:SourceIp` (an IPv4 range of /8 or narrower, IPv6 /32 or narrower), `aws:SourceArn`,
+`aws:SourceVpc`, `aws:SourceVpce`, `aws:SourceOwner`, `aws:SourceAccount`,
+`aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:userid`,
+`s3:DataAccessPointArn`, `s3:DataAccessPointAccount`. "Pinned" means an equality operator
+(StringEquals, ArnEquals, or a Like operator), not its IfExists form, and no value containing
+`*` or `?`.
 """
 
 from __future__ import annotations
