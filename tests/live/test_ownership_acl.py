@@ -226,6 +226,8 @@ def test_bucket_write_grant_lets_another_account_write_and_ownership_decides_the
     client.put_object(Bucket=acl_bucket, Key="theirs", Body=b"t")  # ObjectWriter: the writer's
     acl = client.get_object_acl(Bucket=acl_bucket, Key="theirs")
     assert acl["Owner"]["ID"] == account["canonical_id"]
+    listed = s3.list_objects(Bucket=acl_bucket)["Contents"]
+    assert [(o["Key"], o["Owner"]["ID"]) for o in listed] == [("theirs", account["canonical_id"])]
     s3.put_bucket_ownership_controls(
         Bucket=acl_bucket,
         OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]},
