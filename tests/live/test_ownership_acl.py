@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import subprocess
+import sys
 from typing import Any
 
 import boto3
@@ -267,3 +269,23 @@ def test_aws_cli_object_ownership_and_public_read(server: FerryServer) -> None:
     assert {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
             "Permission": "READ"} in grants["Grants"]  # fmt: skip
     assert anonymous_client(server).get_object(Bucket=name, Key="k")["Body"].read() == b""
+
+
+def test_ferry_accounts_create_with_email_and_an_aws_cli_grant_by_email(
+    server: FerryServer, s3: Any, acl_bucket: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ferry", "accounts", "create", "cli-mail", "--email",
+         "cli-mail@example.com", "--json", "--endpoint", server.endpoint],
+        env=server.env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    account = json.loads(result.stdout)
+    assert account["email"] == "cli-mail@example.com"
+    s3.put_object(Bucket=acl_bucket, Key="mail", Body=b"m")
+    run_aws(
+        server, "s3api", "put-object-acl", "--bucket", acl_bucket, "--key", "mail",
+        "--grant-read", "emailAddress=cli-mail@example.com",
+    )  # fmt: skip
+    reader = account_client(server, account)
+    assert reader.get_object(Bucket=acl_bucket, Key="mail")["Body"].read() == b"m"
