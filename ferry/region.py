@@ -33,6 +33,7 @@ from ferry.control import (
     CONTROL_MIGRATIONS,
     AccessKeys,
     Accounts,
+    AccountSettings,
     BucketDirectory,
     DirectoryEntry,
     Iam,
@@ -288,6 +289,7 @@ def build_region(
         lifecycle=BucketLifecycle(db, on_change=lifecycle.wake),
         trail=trail,
         logging=bucket_logging,
+        account_settings=AccountSettings(control_db),
     )
 
     async def start() -> None:

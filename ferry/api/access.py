@@ -8,6 +8,13 @@ no trace of data).
   account roots, who hold every permission of their account, nor for anonymous callers), the
   bucket's policy, and the bucket owner's account (same account: either side may allow;
   cross-account: both must).
+- Block Public Access's RestrictPublicBuckets: while the bucket policy is public, it allows
+  nobody outside the bucket owner's account (its Deny statements still apply to everyone).
+- ACLs, when the bucket's Object Ownership enables them: a request the policies leave
+  implicitly denied is allowed if the bucket's (or, for object reads and ACL calls, the
+  object's) ACL grants the caller's account, AuthenticatedUsers or AllUsers the ACL
+  permission the action maps to, and (an IAM user or role) its identity policies allow it.
+  IgnorePublicAcls makes the two public groups grant nothing. An explicit Deny always wins.
 
 Decisions taken where AWS leaves room are in docs/access-control.md.
 """
@@ -23,24 +30,32 @@ from ferry.api.auth import Principal, PrincipalKind
 from ferry.api.context import Services
 from ferry.api.http import Request
 from ferry.api.permissions import (
+    OBJECT_CREATES,
     Permission,
     condition_context,
     global_context,
     required_permissions,
 )
+from ferry.api.public_access import UNKNOWN_ACCOUNT, account_of_owner, effective_block
 from ferry.api.routing import Op, Route
 from ferry.control.errors import AccessDenied
-from ferry.control.identifiers import HolderKind, parse_principal_arn
+from ferry.control.identifiers import HolderKind, canonical_id, parse_principal_arn
 from ferry.control.policy import (
     ANONYMOUS_FACTS,
     AccessRequest,
+    AclRequester,
+    AclSource,
     Context,
     Decision,
+    Effect,
     Policy,
     PolicyKind,
     PrincipalFacts,
+    acl_grants,
+    acl_need,
     decide,
     decide_key_use,
+    is_public_policy,
     key_region,
     parse_policy,
     s3_via_service,
@@ -48,7 +63,8 @@ from ferry.control.policy import (
 from ferry.protocol.errors import S3Error, S3ErrorCode
 from ferry.replication.identity import REPLICATION_ROLE_HEADER, is_replication_arn
 from ferry.replication.role_access import REPLICATE_OBJECT, replica_write_decision
-from ferry.store.errors import NoSuchBucket
+from ferry.store import Grants
+from ferry.store.errors import DeleteMarkerHit, NoSuchBucket, NoSuchKey, NoSuchVersion
 
 REPLICA_WRITES = frozenset(
     {Op.ReplicateObject, Op.ReplicateDelete, Op.ReplicateTags, Op.ReplicateBatch}
@@ -62,16 +78,26 @@ REPLICATION_IDENTITY_OPS = REPLICA_WRITES | {
 # protection); other accounts may never (AWS answers 405).
 POLICY_MANAGEMENT_OPS = frozenset({Op.PutBucketPolicy, Op.GetBucketPolicy, Op.DeleteBucketPolicy})
 EXPECTED_SOURCE_OWNER = "x-amz-source-expected-bucket-owner"
-UNKNOWN_ACCOUNT = ""  # the owner account of a bucket whose owner IAM does not know
 PASS_ROLE = "iam:PassRole"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BucketAuthority:
-    """What decides access to a bucket besides the caller: its owner's account and policy."""
+    """What decides access to a bucket besides the caller: its owner's account, its policy,
+    and (when Object Ownership enables them) its ACL."""
 
     owner_account: str
     policy: Policy | None
+    # What the policy says to callers outside the owner's account: only its Deny statements
+    # while RestrictPublicBuckets holds and the policy is public; else the policy itself.
+    outside_policy: Policy | None = None
+    acl: Grants | None = None  # None: ACLs are disabled (BucketOwnerEnforced)
+    ignore_public_acls: bool = False
+
+    def policy_for(self, facts: PrincipalFacts) -> Policy | None:
+        if facts.account_id is not None and facts.account_id == self.owner_account:
+            return self.policy
+        return self.outside_policy
 
 
 async def authorize(
@@ -243,13 +269,68 @@ class RequestAccess:
                     raise S3Error(S3ErrorCode.MethodNotAllowed)
                 if facts.is_account_root:
                     return Decision.ALLOW
-        return authorize_as(
+        context = {**self._context, **extra_context} if extra_context else self._context
+        decision = authorize_as(
             facts,
             permission=permission,
-            context={**self._context, **extra_context} if extra_context else self._context,
+            context=context,
             identity_policies=self._identity_policies,
             bucket=authority,
         )
+        if decision is not Decision.IMPLICIT_DENY or authority is None or authority.acl is None:
+            return decision
+        if await self._acl_allows(facts, permission, op, authority, context):
+            return Decision.ALLOW
+        return decision
+
+    async def _acl_allows(
+        self,
+        facts: PrincipalFacts,
+        permission: Permission,
+        op: Op | None,
+        authority: BucketAuthority,
+        context: Context,
+    ) -> bool:
+        """The ACL side of the decision (see the module's docstring)."""
+        need = acl_need(permission.action, part_of_write=op in OBJECT_CREATES)
+        if need is None or permission.bucket is None or authority.acl is None:
+            return False
+        if need.source is AclSource.BUCKET:
+            grants: Grants = authority.acl
+        else:
+            grants = await self._object_acl(permission.bucket, permission.key or "", context)
+        requester = AclRequester(
+            canonical_id=None if facts.is_anonymous else canonical_id(facts.account_id or "")
+        )
+        if not acl_grants(
+            grants, requester, need.permission, ignore_public=authority.ignore_public_acls
+        ):
+            return False
+        if facts.is_anonymous or facts.is_account_root:
+            return True
+        # An IAM user or role acts for its account only as far as its own policies allow.
+        identity_only = decide(
+            AccessRequest(
+                principal=facts,
+                action=permission.action,
+                resource=permission.resource,
+                context=context,
+            ),
+            identity_policies=self._identity_policies,
+            resource_policy=None,
+            resource_account=None,
+        )
+        return identity_only is Decision.ALLOW
+
+    async def _object_acl(self, bucket: str, key: str, context: Context) -> Grants:
+        assert self._services is not None
+        version_ids = context.get("s3:versionid", ())
+        version_id = version_ids[0] if version_ids else None
+        try:
+            version = await self._services.objects.get(bucket, key, version_id or None)
+        except (NoSuchKey, NoSuchVersion, DeleteMarkerHit):
+            return ()
+        return version.attrs.acl
 
 
 def authorize_as(
@@ -270,7 +351,7 @@ def authorize_as(
             context=context,
         ),
         identity_policies=identity_policies,
-        resource_policy=bucket.policy if bucket is not None else None,
+        resource_policy=bucket.policy_for(facts) if bucket is not None else None,
         resource_account=bucket.owner_account if bucket is not None else None,
     )
 
@@ -345,21 +426,25 @@ async def bucket_authority(services: Services, bucket: str) -> BucketAuthority |
         access = await services.buckets.get_access(bucket)
     except NoSuchBucket:
         return None
+    owner_account = await account_of_owner(services, access.owner_id)
+    block = await effective_block(services, access, owner_account)
+    policy = parsed_bucket_policy(access.policy) if access.policy is not None else None
+    outside = policy
+    if policy is not None and block.restrict_public_buckets and is_public_policy(policy):
+        outside = deny_statements(policy)
     return BucketAuthority(
-        owner_account=await account_of_owner(services, access.owner_id),
-        policy=parsed_bucket_policy(access.policy) if access.policy is not None else None,
+        owner_account=owner_account,
+        policy=policy,
+        outside_policy=outside,
+        acl=access.acl if access.acls_enabled else None,
+        ignore_public_acls=block.ignore_public_acls,
     )
 
 
-async def account_of_owner(services: Services, canonical_id: str) -> str:
-    root = services.deployment.root
-    if canonical_id == root.canonical_id:
-        return root.account_id
-    if services.identities is not None:
-        account = await services.identities.account_of_canonical_id(canonical_id)
-        if account is not None:
-            return account
-    return UNKNOWN_ACCOUNT
+@lru_cache(maxsize=1024)
+def deny_statements(policy: Policy) -> Policy:
+    denies = tuple(s for s in policy.statements if s.effect is Effect.DENY)
+    return Policy(version=policy.version, id=policy.id, statements=denies)
 
 
 @lru_cache(maxsize=1024)

@@ -20,6 +20,7 @@ from ferry.api.audit import Timing, trail_events
 from ferry.api.auth import KeyLookup, authenticate
 from ferry.api.context import ApiCall, RequestContext, Services
 from ferry.api.errors import error_response
+from ferry.api.handlers import cors
 from ferry.api.http import ClientDisconnected, Receive, Request, Response, Scope, Send
 from ferry.api.iam import handle_iam, handle_sts
 from ferry.api.placement import redirect_for
@@ -185,6 +186,9 @@ async def handle_s3(call: ApiCall) -> Response:
     bucket = path.bucket if isinstance(path, BucketPath | ObjectPath) else ""
     key = path.key if isinstance(path, ObjectPath) else ""
     note.bucket, note.key = bucket, key
+    if request.method == "OPTIONS":
+        note.operation = "PreflightRequest"
+        return await cors.preflight(request, services, bucket)  # unauthenticated, as on S3
     auth = authenticate(
         request,
         call.keys,
@@ -207,13 +211,14 @@ async def handle_s3(call: ApiCall) -> Response:
         note=note,
     )
     try:
-        return await route.handler(ctx)
+        response = await route.handler(ctx)
     except NoSuchBucket as exc:
         # Not here: if another region of the deployment holds it, say so (AWS's 301).
         redirect = await redirect_for(services, bucket, exc)
         if redirect is None:
             raise
         raise redirect from exc
+    return await cors.add_cors_headers(request, services, bucket, response)
 
 
 async def handle_ferry(call: ApiCall) -> Response:

@@ -9,7 +9,7 @@ from typing import Protocol
 from ferry.api.auth import Authenticated, KeyLookup, Principal
 from ferry.api.http import Request
 from ferry.config import DeploymentConfig, RegionConfig
-from ferry.control import BucketDirectory, Iam
+from ferry.control import AccountSettings, BucketDirectory, Iam
 from ferry.control.policy import Policy
 from ferry.core.clock import Clock
 from ferry.crypto import KeyService
@@ -128,6 +128,8 @@ class Services:
     lifecycle: BucketLifecycle | None = None  # lifecycle configurations; None: refused
     trail: TrailSink | None = None  # the audit trail; None: requests are not recorded
     logging: BucketLogging | None = None  # server access logging configurations
+    # account-level Block Public Access and e-mail → canonical ID (ACL grants by e-mail)
+    account_settings: AccountSettings | None = None
 
 
 class TrailSink(Protocol):

@@ -33,7 +33,7 @@ _VERSIONED_ACTIONS = {
     Op.GetObjectAttributes: "s3:GetObjectVersionAttributes",
 }
 # Object writes that also set an ACL or tags when the request carries those headers.
-_OBJECT_CREATES = frozenset({Op.PutObject, Op.CopyObject, Op.CreateMultipartUpload})
+OBJECT_CREATES = frozenset({Op.PutObject, Op.CopyObject, Op.CreateMultipartUpload})
 _ACL_HEADERS = (
     "x-amz-acl",
     "x-amz-grant-full-control",
@@ -98,7 +98,7 @@ def required_permissions(
     if "versionId" in params and route.op in _VERSIONED_ACTIONS:
         action = _VERSIONED_ACTIONS[route.op]
     permissions = [Permission(action=action, bucket=bucket, key=key)]
-    if route.op in _OBJECT_CREATES:
+    if route.op in OBJECT_CREATES:
         if any(name in headers for name in _ACL_HEADERS):
             permissions.append(Permission(action="s3:PutObjectAcl", bucket=bucket, key=key))
         if "x-amz-tagging" in headers:
@@ -135,7 +135,7 @@ def condition_context(
                 context[name] = (params[param],)
     if "versionId" in params:
         context["s3:versionid"] = (params["versionId"],)
-    if route.op in _OBJECT_CREATES:
+    if route.op in OBJECT_CREATES:
         context.update(_object_lock_keys(headers, now))
     context["s3:authtype"] = (_auth_type(request),)
     context["s3:signatureversion"] = (_signature_version(request),)

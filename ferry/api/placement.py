@@ -19,7 +19,7 @@ from ferry.config import RegionConfig
 from ferry.control import DirectoryEntry
 from ferry.core.errors import FerryError
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.store import Bucket, Grants
+from ferry.store import BLOCK_ALL_PUBLIC_ACCESS, Bucket, Grants, ObjectOwnership
 from ferry.store.errors import BucketAlreadyOwnedByYou, NoSuchBucket
 
 log = logging.getLogger("ferry.api")
@@ -28,10 +28,24 @@ BUCKET_REGION_HEADER = "x-amz-bucket-region"
 
 
 async def create_bucket(
-    services: Services, name: str, owner_id: str, acl: Grants, *, object_lock: bool = False
+    services: Services,
+    name: str,
+    owner_id: str,
+    acl: Grants,
+    *,
+    object_ownership: ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    object_lock: bool = False,
 ) -> Bucket:
-    """Claim `name` across the deployment, then create it in this region (`object_lock`:
-    with Object Lock enabled, and so versioning)."""
+    """Claim `name` across the deployment, then create it in this region (with every Block
+    Public Access setting on, as AWS creates buckets; `object_lock`: with Object Lock
+    enabled, and so versioning)."""
+
+    async def create() -> Bucket:
+        return await services.buckets.create(
+            name, owner_id, acl, object_lock=object_lock,
+            object_ownership=object_ownership, public_access_block=BLOCK_ALL_PUBLIC_ACCESS,
+        )  # fmt: skip
+
     region = services.region.name
     try:
         await services.directory.claim(name, region, owner_id)
@@ -40,9 +54,9 @@ async def create_bucket(
             raise
         # Ours and here: either the bucket exists (the store says BucketAlreadyOwnedByYou) or
         # a crash came between the claim and the creation, which we now finish.
-        return await services.buckets.create(name, owner_id, acl, object_lock=object_lock)
+        return await create()
     try:
-        return await services.buckets.create(name, owner_id, acl, object_lock=object_lock)
+        return await create()
     except BucketAlreadyOwnedByYou:
         raise  # a concurrent CreateBucket of the same bucket won the race: the claim stands
     except BaseException:

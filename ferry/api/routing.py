@@ -14,6 +14,7 @@ from enum import StrEnum
 from ferry.api.context import RequestContext
 from ferry.api.handlers import (
     buckets,
+    cors,
     encryption,
     lifecycle,
     listing,
@@ -22,7 +23,9 @@ from ferry.api.handlers import (
     notification,
     object_lock,
     objects,
+    ownership,
     policy,
+    public_access,
     replicas,
     replication,
     service,
@@ -77,6 +80,15 @@ class Op(StrEnum):
     DeleteBucketLifecycle = "DeleteBucketLifecycle"
     PutBucketLogging = "PutBucketLogging"
     GetBucketLogging = "GetBucketLogging"
+    PutBucketOwnershipControls = "PutBucketOwnershipControls"
+    GetBucketOwnershipControls = "GetBucketOwnershipControls"
+    DeleteBucketOwnershipControls = "DeleteBucketOwnershipControls"
+    PutPublicAccessBlock = "PutPublicAccessBlock"
+    GetPublicAccessBlock = "GetPublicAccessBlock"
+    DeletePublicAccessBlock = "DeletePublicAccessBlock"
+    PutBucketCors = "PutBucketCors"
+    GetBucketCors = "GetBucketCors"
+    DeleteBucketCors = "DeleteBucketCors"
     ListObjects = "ListObjects"
     ListObjectsV2 = "ListObjectsV2"
     ListObjectVersions = "ListObjectVersions"
@@ -186,6 +198,30 @@ ROUTES: tuple[Route, ...] = (
           action="s3:PutBucketLogging", handler=logging.put_bucket_logging),
     Route(method="GET", target=_B, query_key="logging", op=Op.GetBucketLogging,
           action="s3:GetBucketLogging", handler=logging.get_bucket_logging),
+    Route(method="PUT", target=_B, query_key="ownershipControls",
+          op=Op.PutBucketOwnershipControls, action="s3:PutBucketOwnershipControls",
+          handler=ownership.put_bucket_ownership_controls),
+    Route(method="GET", target=_B, query_key="ownershipControls",
+          op=Op.GetBucketOwnershipControls, action="s3:GetBucketOwnershipControls",
+          handler=ownership.get_bucket_ownership_controls),
+    Route(method="DELETE", target=_B, query_key="ownershipControls",
+          op=Op.DeleteBucketOwnershipControls, action="s3:PutBucketOwnershipControls",
+          handler=ownership.delete_bucket_ownership_controls),
+    Route(method="PUT", target=_B, query_key="publicAccessBlock", op=Op.PutPublicAccessBlock,
+          action="s3:PutBucketPublicAccessBlock",
+          handler=public_access.put_public_access_block),
+    Route(method="GET", target=_B, query_key="publicAccessBlock", op=Op.GetPublicAccessBlock,
+          action="s3:GetBucketPublicAccessBlock",
+          handler=public_access.get_public_access_block),
+    Route(method="DELETE", target=_B, query_key="publicAccessBlock",
+          op=Op.DeletePublicAccessBlock, action="s3:PutBucketPublicAccessBlock",
+          handler=public_access.delete_public_access_block),
+    Route(method="PUT", target=_B, query_key="cors", op=Op.PutBucketCors,
+          action="s3:PutBucketCORS", handler=cors.put_bucket_cors),
+    Route(method="GET", target=_B, query_key="cors", op=Op.GetBucketCors,
+          action="s3:GetBucketCORS", handler=cors.get_bucket_cors),
+    Route(method="DELETE", target=_B, query_key="cors", op=Op.DeleteBucketCors,
+          action="s3:PutBucketCORS", handler=cors.delete_bucket_cors),
     Route(method="GET", target=_B, query_key="versions", op=Op.ListObjectVersions,
           action="s3:ListBucketVersions", handler=listing.list_object_versions),
     Route(method="GET", target=_B, query_key="uploads", op=Op.ListMultipartUploads,

@@ -1,6 +1,6 @@
-"""`ferry accounts create NAME | list`: the deployment's accounts, through a region's admin
-API (`/_ferry/accounts`), signed as the deployment root (connection options and credentials
-as for `ferry failures`).
+"""`ferry accounts create NAME [--email ADDRESS] | list`: the deployment's accounts, through a
+region's admin API (`/_ferry/accounts`), signed as the deployment root (connection options
+and credentials as for `ferry failures`).
 
 `create` prints the new account's ID and its root user's key pair: the secret is shown this
 once and cannot be read back.
@@ -30,6 +30,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     connection = connection_options()
     create = actions.add_parser("create", parents=[connection], help="create an account")
     create.add_argument("name", help="the account's name (unique in the deployment)")
+    create.add_argument(
+        "--email",
+        help="the account's e-mail address, which ACL grants by e-mail (emailAddress=...) "
+        "resolve to (unique in the deployment)",
+    )
     create.set_defaults(run=run, act=create_account)
     listing = actions.add_parser("list", parents=[connection], help="list accounts")
     listing.set_defaults(run=run, act=list_accounts)
@@ -53,7 +58,8 @@ def _call(client: AdminClient, method: str, body: dict[str, str] | None = None) 
 
 
 def create_account(client: AdminClient, args: argparse.Namespace) -> None:
-    created = _call(client, "POST", {"name": args.name})
+    body = {"name": args.name} if args.email is None else {"name": args.name, "email": args.email}
+    created = _call(client, "POST", body)
     if args.json:
         print(json.dumps(created, indent=2))
         return
@@ -61,6 +67,8 @@ def create_account(client: AdminClient, args: argparse.Namespace) -> None:
     print(f"account            {created['account_id']}")
     print(f"name               {name}")
     print(f"canonical id       {created['canonical_id']}")
+    if created.get("email"):
+        print(f"e-mail             {created['email']}")
     print(f"access key id      {key}")
     print(f"secret access key  {secret}")
     print()

@@ -8,6 +8,7 @@ opened by every region process of the deployment.
 from __future__ import annotations
 
 from ferry.control.access_keys import AccessKeys
+from ferry.control.account_settings import AccountSettings
 from ferry.control.accounts import Accounts
 from ferry.control.directory import BucketDirectory, DirectoryEntry, Reconciled
 from ferry.control.iam import Iam
@@ -25,6 +26,7 @@ __all__ = [
     "CONTROL_DATABASE_NAME",
     "CONTROL_MIGRATIONS",
     "AccessKeys",
+    "AccountSettings",
     "Accounts",
     "BucketDirectory",
     "DirectoryEntry",

@@ -19,12 +19,17 @@ from ferry.core.clock import Clock, epoch_ms, from_epoch_ms
 from ferry.store import Database, Tx
 
 ACCOUNT_NAME_MAX = 64
-_COLUMNS = "account_id, name, canonical_id, created_ms"
+_COLUMNS = "account_id, name, canonical_id, created_ms, email"
+_EMAIL_MAX = 254
 
 
 def _account(row: Any) -> Account:
     return Account(
-        account_id=row[0], name=row[1], canonical_id=row[2], created=from_epoch_ms(row[3])
+        account_id=row[0],
+        name=row[1],
+        canonical_id=row[2],
+        created=from_epoch_ms(row[3]),
+        email=row[4],
     )
 
 
@@ -52,7 +57,7 @@ class Accounts:
             taken = tx.execute("SELECT 1 FROM accounts WHERE name = ?", (name,)).fetchone()
             label = f"{name}-{account_id}" if taken else name
             tx.execute(
-                f"INSERT INTO accounts ({_COLUMNS}) VALUES (?, ?, ?, ?)",
+                f"INSERT INTO accounts ({_COLUMNS}) VALUES (?, ?, ?, ?, NULL)",
                 (account_id, label, canonical_id(account_id), now),
             )
             found = _fetch(tx, account_id)
@@ -61,15 +66,22 @@ class Accounts:
 
         return await self._db.write(ensure)
 
-    async def create(self, name: str) -> tuple[Account, NewAccessKey]:
-        """A new account and its root user's first access key pair."""
+    async def create(self, name: str, *, email: str | None = None) -> tuple[Account, NewAccessKey]:
+        """A new account and its root user's first access key pair. `email`: the address ACL
+        grants by e-mail resolve to this account (unique, compared case-insensitively)."""
         if not name or len(name) > ACCOUNT_NAME_MAX or not name.isprintable():
             raise ValueError(f"an account name is 1 to {ACCOUNT_NAME_MAX} printable characters")
+        if email is not None:
+            email = email.strip().lower()
+            if "@" not in email or len(email) > _EMAIL_MAX or not email.isprintable():
+                raise ValueError("an account e-mail address is name@domain")
         now = self._clock.now()
 
         def create(tx: Tx) -> tuple[Account, NewAccessKey]:
             if tx.execute("SELECT 1 FROM accounts WHERE name = ?", (name,)).fetchone():
                 raise AccountAlreadyExists(f"An account named {name} already exists.", name=name)
+            if email and tx.execute("SELECT 1 FROM accounts WHERE email = ?", (email,)).fetchone():
+                raise AccountAlreadyExists(f"An account with e-mail {email} exists.", name=name)
             account_id = new_account_id()
             while _fetch(tx, account_id) is not None:
                 account_id = new_account_id()
@@ -78,10 +90,11 @@ class Accounts:
                 name=name,
                 canonical_id=canonical_id(account_id),
                 created=now,
+                email=email,
             )
             tx.execute(
-                f"INSERT INTO accounts ({_COLUMNS}) VALUES (?, ?, ?, ?)",
-                (account_id, name, account.canonical_id, epoch_ms(now)),
+                f"INSERT INTO accounts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                (account_id, name, account.canonical_id, epoch_ms(now), email),
             )
             return account, insert_key(tx, self._sealer, account_id, None, now)
 

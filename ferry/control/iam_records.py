@@ -24,6 +24,7 @@ class Account:
     name: str
     canonical_id: str
     created: datetime
+    email: str | None = None  # what ACL grants by e-mail address resolve to this account
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -81,6 +81,15 @@ class S3ErrorCode(StrEnum):
     # Object Lock
     ObjectLockConfigurationNotFoundError = "ObjectLockConfigurationNotFoundError"
     NoSuchObjectLockConfiguration = "NoSuchObjectLockConfiguration"
+    # ACLs, Object Ownership, Block Public Access, CORS
+    AccessControlListNotSupported = "AccessControlListNotSupported"
+    InvalidBucketAclWithObjectOwnership = "InvalidBucketAclWithObjectOwnership"
+    OwnershipControlsNotFoundError = "OwnershipControlsNotFoundError"
+    NoSuchPublicAccessBlockConfiguration = "NoSuchPublicAccessBlockConfiguration"
+    UnresolvableGrantByEmailAddress = "UnresolvableGrantByEmailAddress"
+    NoSuchCORSConfiguration = "NoSuchCORSConfiguration"
+    AccessForbidden = "AccessForbidden"  # a CORS preflight no rule allows
+    BadRequest = "BadRequest"
 
 
 _C = S3ErrorCode
@@ -155,6 +164,14 @@ STATUS: dict[S3ErrorCode, int] = {
     _C.ServerSideEncryptionConfigurationNotFoundError: 404,
     _C.ObjectLockConfigurationNotFoundError: 404,
     _C.NoSuchObjectLockConfiguration: 404,
+    _C.AccessControlListNotSupported: 400,
+    _C.InvalidBucketAclWithObjectOwnership: 400,
+    _C.OwnershipControlsNotFoundError: 404,
+    _C.NoSuchPublicAccessBlockConfiguration: 404,
+    _C.UnresolvableGrantByEmailAddress: 400,
+    _C.NoSuchCORSConfiguration: 404,
+    _C.AccessForbidden: 403,
+    _C.BadRequest: 400,
 }
 
 MESSAGE: dict[S3ErrorCode, str] = {
@@ -248,6 +265,18 @@ MESSAGE: dict[S3ErrorCode, str] = {
     "this bucket",
     _C.NoSuchObjectLockConfiguration: "The specified object does not have a ObjectLock "
     "configuration",
+    _C.AccessControlListNotSupported: "The bucket does not allow ACLs",
+    _C.InvalidBucketAclWithObjectOwnership: "Bucket cannot have ACLs set with "
+    "ObjectOwnership's BucketOwnerEnforced setting",
+    _C.OwnershipControlsNotFoundError: "The bucket ownership controls were not found",
+    _C.NoSuchPublicAccessBlockConfiguration: "The public access block configuration was not found",
+    _C.UnresolvableGrantByEmailAddress: "The e-mail address you provided does not match any "
+    "account on record.",
+    _C.NoSuchCORSConfiguration: "The CORS configuration does not exist",
+    _C.AccessForbidden: "CORSResponse: This CORS request is not allowed. This is usually "
+    "because the evalution of Origin, request method / Access-Control-Request-Method or "
+    "Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+    _C.BadRequest: "Bad Request",
 }
 
 

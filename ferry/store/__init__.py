@@ -43,6 +43,8 @@ from ferry.store.postgres import PostgresDatabase, migrate_postgres, redact_url
 from ferry.store.queue import Queue
 from ferry.store.quotas import BucketQuota, BucketUsage, Quotas, QuotaStatus
 from ferry.store.records import (
+    BLOCK_ALL_PUBLIC_ACCESS,
+    NO_PUBLIC_ACCESS_BLOCK,
     Body,
     Bucket,
     BucketAccess,
@@ -52,9 +54,11 @@ from ferry.store.records import (
     Grants,
     ObjectAttributes,
     ObjectLockMode,
+    ObjectOwnership,
     Pairs,
     Part,
     PartInfo,
+    PublicAccessBlock,
     ReplicationStatus,
     Upload,
     Version,
@@ -70,6 +74,10 @@ from ferry.store.sweeper import sweep_orphaned_blobs
 from ferry.store.versions import DeleteOutcome, Objects, WriteCondition, fetch_latest, fetch_version
 
 __all__ = [
+    "BLOCK_ALL_PUBLIC_ACCESS",
+    "NO_PUBLIC_ACCESS_BLOCK",
+    "ObjectOwnership",
+    "PublicAccessBlock",
     "MIN_PART_SIZE_BYTES",
     "POSTGRESQL",
     "SQLITE",

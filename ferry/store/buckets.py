@@ -9,6 +9,7 @@ from ferry.store.db import Database, Tx
 from ferry.store.errors import (
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
+    InvalidBucketAclWithObjectOwnership,
     InvalidBucketState,
     NoSuchBucket,
     NoSuchBucketPolicy,
@@ -22,7 +23,9 @@ from ferry.store.records import (
     BucketObjectLock,
     BucketState,
     Grants,
+    ObjectOwnership,
     Pairs,
+    PublicAccessBlock,
     VersioningStatus,
     grants_from_json,
     grants_to_json,
@@ -94,10 +97,22 @@ def find_bucket_state(tx: Tx, name: str) -> BucketState | None:
 
 
 def fetch_bucket_access(tx: Tx, name: str) -> BucketAccess:
-    row = tx.execute("SELECT owner_id, policy FROM buckets WHERE name = ?", (name,)).fetchone()
+    row = tx.execute(
+        "SELECT owner_id, policy, acl, object_ownership, public_access_block, cors "
+        "FROM buckets WHERE name = ?",
+        (name,),
+    ).fetchone()
     if row is None:
         raise NoSuchBucket(bucket=name)
-    return BucketAccess(name=name, owner_id=row[0], policy=row[1])
+    return BucketAccess(
+        name=name,
+        owner_id=row[0],
+        policy=row[1],
+        acl=grants_from_json(row[2]),
+        object_ownership=ObjectOwnership(row[3]) if row[3] is not None else None,
+        public_access_block=PublicAccessBlock.from_json(row[4]) if row[4] is not None else None,
+        cors=row[5],
+    )
 
 
 class Buckets:
@@ -114,28 +129,40 @@ class Buckets:
         self._access_generation = 0
 
     async def create(
-        self, name: str, owner_id: str, acl: Grants, *, object_lock: bool = False
+        self,
+        name: str,
+        owner_id: str,
+        acl: Grants,
+        *,
+        object_lock: bool = False,
+        object_ownership: ObjectOwnership | None = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        public_access_block: PublicAccessBlock | None = None,
     ) -> Bucket:
         """`object_lock`: created with Object Lock (x-amz-bucket-object-lock-enabled), which
         turns versioning on for good, in the same transaction."""
         now = self._clock.now()
+        ownership = object_ownership.value if object_ownership is not None else None
+        block = public_access_block.to_json() if public_access_block is not None else None
 
         def create(tx: Tx) -> Bucket:
             row = tx.execute("SELECT owner_id FROM buckets WHERE name = ?", (name,)).fetchone()
             if row is not None:
                 raise BucketAlreadyOwnedByYou(bucket=name)
             tx.execute(
-                f"INSERT INTO buckets ({_COLUMNS}, object_lock) "
-                "VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+                f"INSERT INTO buckets ({_COLUMNS}, object_lock, object_ownership, "
+                "public_access_block) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)",
                 (
                     name, owner_id, self._region, epoch_ms(now),
                     VersioningStatus.ENABLED.value if object_lock else "", grants_to_json(acl),
                     object_lock_to_json(BucketObjectLock()) if object_lock else None,
+                    ownership, block,
                 ),
             )  # fmt: skip
             return fetch_bucket(tx, name)
 
-        return await self._db.write(create)
+        bucket = await self._db.write(create)
+        self._forget_access(name)
+        return bucket
 
     async def get(self, name: str) -> Bucket:
         return await self._db.read(lambda tx: fetch_bucket(tx, name))
@@ -204,6 +231,7 @@ class Buckets:
             tx.execute("UPDATE buckets SET acl = ? WHERE name = ?", (grants_to_json(acl), name))
 
         await self._db.write(update)
+        self._forget_access(name)
 
     async def set_replication(self, name: str, document: str | None) -> None:
         """Store (or, with None, remove) the bucket's replication document. A document needs
@@ -272,3 +300,34 @@ class Buckets:
         if document is None:
             raise NoSuchBucketPolicy(bucket=name)
         return document
+
+    async def set_object_ownership(
+        self, name: str, ownership: ObjectOwnership | None, *, reset_acl: Grants | None = None
+    ) -> None:
+        """Set (None: delete) OwnershipControls. `reset_acl`: a bucket ACL to check first when
+        disabling ACLs: the stored ACL must grant no more than it (else AWS's refusal)."""
+
+        def update(tx: Tx) -> None:
+            bucket = fetch_bucket(tx, name)
+            if reset_acl is not None and not set(bucket.acl) <= set(reset_acl):
+                raise InvalidBucketAclWithObjectOwnership(bucket=name)
+            value = ownership.value if ownership is not None else None
+            tx.execute("UPDATE buckets SET object_ownership = ? WHERE name = ?", (value, name))
+
+        await self._db.write(update)
+        self._forget_access(name)
+
+    async def set_public_access_block(self, name: str, block: PublicAccessBlock | None) -> None:
+        value = block.to_json() if block is not None else None
+        await self._set_access_column(name, "public_access_block", value)
+
+    async def set_cors(self, name: str, document: str | None) -> None:
+        await self._set_access_column(name, "cors", document)
+
+    async def _set_access_column(self, name: str, column: str, value: str | None) -> None:
+        def update(tx: Tx) -> None:
+            fetch_bucket_state(tx, name)
+            tx.execute(f"UPDATE buckets SET {column} = ? WHERE name = ?", (value, name))
+
+        await self._db.write(update)
+        self._forget_access(name)

@@ -58,6 +58,22 @@ class NoSuchLifecycleConfiguration(NotFound):
     """The lifecycle configuration does not exist"""
 
 
+class OwnershipControlsNotFound(NotFound):
+    """The bucket ownership controls were not found"""
+
+
+class NoSuchPublicAccessBlockConfiguration(NotFound):
+    """The public access block configuration was not found"""
+
+
+class NoSuchCORSConfiguration(NotFound):
+    """The CORS configuration does not exist"""
+
+
+class InvalidBucketAclWithObjectOwnership(Invalid):
+    """Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"""
+
+
 class BucketAlreadyExists(Conflict):
     """The requested bucket name is not available."""
 

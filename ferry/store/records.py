@@ -79,13 +79,82 @@ class Bucket:
     replication: str | None = None  # the ReplicationConfiguration document, if any
 
 
+class ObjectOwnership(StrEnum):
+    """S3 Object Ownership (OwnershipControls). A bucket without the setting behaves as
+    ObjectWriter, as on AWS."""
+
+    BUCKET_OWNER_ENFORCED = "BucketOwnerEnforced"
+    BUCKET_OWNER_PREFERRED = "BucketOwnerPreferred"
+    OBJECT_WRITER = "ObjectWriter"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublicAccessBlock:
+    """The four Block Public Access settings (of a bucket, or of an account)."""
+
+    block_public_acls: bool = False
+    ignore_public_acls: bool = False
+    block_public_policy: bool = False
+    restrict_public_buckets: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(
+            [
+                self.block_public_acls,
+                self.ignore_public_acls,
+                self.block_public_policy,
+                self.restrict_public_buckets,
+            ]
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> PublicAccessBlock:
+        acls, ignore, policy, restrict = (bool(v) for v in json.loads(text))
+        return cls(
+            block_public_acls=acls,
+            ignore_public_acls=ignore,
+            block_public_policy=policy,
+            restrict_public_buckets=restrict,
+        )
+
+    def merged(self, other: PublicAccessBlock | None) -> PublicAccessBlock:
+        """The effective settings: a setting holds if either level sets it (AWS)."""
+        if other is None:
+            return self
+        return PublicAccessBlock(
+            block_public_acls=self.block_public_acls or other.block_public_acls,
+            ignore_public_acls=self.ignore_public_acls or other.ignore_public_acls,
+            block_public_policy=self.block_public_policy or other.block_public_policy,
+            restrict_public_buckets=self.restrict_public_buckets or other.restrict_public_buckets,
+        )
+
+
+NO_PUBLIC_ACCESS_BLOCK = PublicAccessBlock()
+# New buckets: all four on, and ACLs disabled (AWS's defaults since April 2023).
+BLOCK_ALL_PUBLIC_ACCESS = PublicAccessBlock(
+    block_public_acls=True,
+    ignore_public_acls=True,
+    block_public_policy=True,
+    restrict_public_buckets=True,
+)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BucketAccess:
-    """What authorising a request needs of a bucket: its owner and its policy document."""
+    """What authorising a request needs of a bucket: its owner, policy, ACL, Object Ownership,
+    Block Public Access and CORS settings (read on every request, so cached together)."""
 
     name: str
     owner_id: str  # canonical user ID
     policy: str | None  # the bucket policy as stored; None: no policy
+    acl: Grants = ()
+    object_ownership: ObjectOwnership | None = ObjectOwnership.BUCKET_OWNER_ENFORCED
+    public_access_block: PublicAccessBlock | None = None  # None: no configuration
+    cors: str | None = None  # the CORSConfiguration document; None: none
+
+    @property
+    def acls_enabled(self) -> bool:
+        return self.object_ownership is not ObjectOwnership.BUCKET_OWNER_ENFORCED
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

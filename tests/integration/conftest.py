@@ -135,6 +135,18 @@ async def bucket(s3: S3) -> str:
 
 
 @pytest.fixture
+async def acl_bucket(s3: S3) -> str:
+    """A bucket whose ACLs mean something: ObjectWriter ownership, no Block Public Access
+    (new buckets have ACLs disabled and public access blocked, as on AWS)."""
+    name = f"{BUCKET}-acls"
+    response = await s3.put(f"/{name}", headers={"x-amz-object-ownership": "ObjectWriter"})
+    assert response.status_code == 200, response.text
+    response = await s3.delete(f"/{name}", query={"publicAccessBlock": None})
+    assert response.status_code == 204, response.text
+    return name
+
+
+@pytest.fixture
 async def versioned_bucket(s3: S3, bucket: str) -> str:
     body = b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"
     response = await s3.put(f"/{bucket}", body, query={"versioning": None})

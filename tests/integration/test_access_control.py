@@ -16,6 +16,16 @@ from tests.integration.conftest import ACCOUNT_ID
 from tests.integration.principals import iam
 from tests.integration.s3 import S3
 
+
+@pytest.fixture
+async def bucket(s3: S3, bucket: str) -> str:
+    """These tests put public bucket policies: their buckets have Block Public Access off
+    (new buckets have it on, as on AWS)."""
+    response = await s3.delete(f"/{bucket}", query={"publicAccessBlock": None})
+    assert response.status_code == 204, response.text
+    return bucket
+
+
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 IAM_NS = "{https://iam.amazonaws.com/doc/2010-05-08/}"
 

@@ -78,16 +78,22 @@ async def test_get_bucket_acl_of_new_bucket_is_owner_full_control(s3: S3, bucket
     assert grantee is not None and grantee.get(XSI_TYPE) == "CanonicalUser"
 
 
-async def test_put_bucket_acl_with_canned_header_grants_public_read(s3: S3, bucket: str) -> None:
-    response = await s3.put(f"/{bucket}", query={"acl": None}, headers={"x-amz-acl": "public-read"})
+async def test_put_bucket_acl_with_canned_header_grants_public_read(
+    s3: S3, acl_bucket: str
+) -> None:
+    response = await s3.put(
+        f"/{acl_bucket}", query={"acl": None}, headers={"x-amz-acl": "public-read"}
+    )
 
     assert response.status_code == 200
-    root = parse_xml(await s3.get(f"/{bucket}", query={"acl": None}))
+    root = parse_xml(await s3.get(f"/{acl_bucket}", query={"acl": None}))
     assert (ALL_USERS, "READ") in group_grants(root)
 
 
-async def test_put_bucket_acl_with_xml_body_replaces_grants(s3: S3, bucket: str) -> None:
-    owner = parse_xml(await s3.get(f"/{bucket}", query={"acl": None})).findtext("Owner/ID") or ""
+async def test_put_bucket_acl_with_xml_body_replaces_grants(s3: S3, acl_bucket: str) -> None:
+    owner = (
+        parse_xml(await s3.get(f"/{acl_bucket}", query={"acl": None})).findtext("Owner/ID") or ""
+    )
     body = (
         '<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
         f"<Owner><ID>{owner}</ID></Owner><AccessControlList><Grant>"
@@ -96,9 +102,9 @@ async def test_put_bucket_acl_with_xml_body_replaces_grants(s3: S3, bucket: str)
         "</AccessControlList></AccessControlPolicy>"
     ).encode()
 
-    assert (await s3.put(f"/{bucket}", body, query={"acl": None})).status_code == 200
+    assert (await s3.put(f"/{acl_bucket}", body, query={"acl": None})).status_code == 200
 
-    root = parse_xml(await s3.get(f"/{bucket}", query={"acl": None}))
+    root = parse_xml(await s3.get(f"/{acl_bucket}", query={"acl": None}))
     assert texts(root, "AccessControlList/Grant/Permission") == ["READ"]
 
 
@@ -183,26 +189,65 @@ async def test_get_object_acl_of_new_object_is_owner_full_control(s3: S3, bucket
     assert texts(root, "AccessControlList/Grant/Permission") == ["FULL_CONTROL"]
 
 
-async def test_put_object_acl_with_canned_header_grants_public_read(s3: S3, bucket: str) -> None:
-    await s3.put(f"/{bucket}/k", b"v")
+async def test_put_object_acl_with_canned_header_grants_public_read(
+    s3: S3, acl_bucket: str
+) -> None:
+    await s3.put(f"/{acl_bucket}/k", b"v")
 
     response = await s3.put(
-        f"/{bucket}/k", query={"acl": None}, headers={"x-amz-acl": "public-read"}
+        f"/{acl_bucket}/k", query={"acl": None}, headers={"x-amz-acl": "public-read"}
     )
 
     assert response.status_code == 200
-    root = parse_xml(await s3.get(f"/{bucket}/k", query={"acl": None}))
+    root = parse_xml(await s3.get(f"/{acl_bucket}/k", query={"acl": None}))
     assert (ALL_USERS, "READ") in group_grants(root)
-    assert (await s3.get(f"/{bucket}/k")).content == b"v"  # not PutObject
+    assert (await s3.get(f"/{acl_bucket}/k")).content == b"v"  # not PutObject
 
 
-async def test_put_object_with_canned_acl_header_stores_grants(s3: S3, bucket: str) -> None:
-    await s3.put(f"/{bucket}/k", b"v", headers={"x-amz-acl": "public-read"})
+async def test_put_object_with_canned_acl_header_stores_grants(s3: S3, acl_bucket: str) -> None:
+    await s3.put(f"/{acl_bucket}/k", b"v", headers={"x-amz-acl": "public-read"})
 
-    root = parse_xml(await s3.get(f"/{bucket}/k", query={"acl": None}))
+    root = parse_xml(await s3.get(f"/{acl_bucket}/k", query={"acl": None}))
 
     assert (ALL_USERS, "READ") in group_grants(root)
 
 
 async def test_get_object_acl_of_missing_key_is_no_such_key(s3: S3, bucket: str) -> None:
     error_of(await s3.get(f"/{bucket}/nope", query={"acl": None}), 404, "NoSuchKey")
+
+
+# ---- ACLs disabled (BucketOwnerEnforced, the default) and Block Public Access
+
+
+async def test_new_bucket_refuses_acls_other_than_the_owners(s3: S3, bucket: str) -> None:
+    public = {"x-amz-acl": "public-read"}
+    error_of(
+        await s3.put(f"/{bucket}", query={"acl": None}, headers=public),
+        400,
+        "AccessControlListNotSupported",
+    )
+    error_of(
+        await s3.put(f"/{bucket}/k", b"v", headers=public), 400, "AccessControlListNotSupported"
+    )
+    owner_only = {"x-amz-acl": "bucket-owner-full-control"}
+    assert (await s3.put(f"/{bucket}/k", b"v", headers=owner_only)).status_code == 200
+    root = parse_xml(await s3.get(f"/{bucket}/k", query={"acl": None}))
+    assert texts(root, "AccessControlList/Grant/Permission") == ["FULL_CONTROL"]
+
+
+async def test_block_public_acls_refuses_a_public_acl_with_access_denied(
+    s3: S3, acl_bucket: str
+) -> None:
+    block = (
+        b"<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls>"
+        b"</PublicAccessBlockConfiguration>"
+    )
+    assert (
+        await s3.put(f"/{acl_bucket}", block, query={"publicAccessBlock": None})
+    ).status_code == 200
+    public = {"x-amz-acl": "public-read"}
+    error_of(await s3.put(f"/{acl_bucket}/k", b"v", headers=public), 403, "AccessDenied")
+    error_of(
+        await s3.put(f"/{acl_bucket}", query={"acl": None}, headers=public), 403, "AccessDenied"
+    )
+    assert (await s3.put(f"/{acl_bucket}/k", b"v")).status_code == 200  # private is fine

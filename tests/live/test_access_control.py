@@ -21,6 +21,14 @@ from tests.live.server import ACCESS_KEY, SECRET_KEY, FerryServer
 from tests.live.test_aws_cli import run_aws
 
 
+@pytest.fixture
+def bucket(s3: Any, bucket: str) -> str:
+    """These tests put public bucket policies: their buckets have Block Public Access off
+    (new buckets have it on, as on AWS)."""
+    s3.delete_public_access_block(Bucket=bucket)
+    return bucket
+
+
 def policy_text(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
@@ -100,9 +108,9 @@ def test_source_ip_condition(server: FerryServer, s3: Any, bucket: str) -> None:
     assert anonymous.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
 
 
-def create_account(server: FerryServer, name: str) -> dict[str, str]:
+def create_account(server: FerryServer, name: str, email: str | None = None) -> dict[str, str]:
     """Through the deployment root's accounts admin API."""
-    body = json.dumps({"name": name}).encode()
+    body = json.dumps({"name": name} if email is None else {"name": name, "email": email}).encode()
     url = f"{server.endpoint}/_ferry/accounts"
     digest = hashlib.sha256(body).hexdigest()
     request = AWSRequest(

@@ -13,13 +13,13 @@ import sys
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests.live.control_support import strip_account_label
 from tests.live.iam_support import ensure_replication_role, replication_policy
 from tests.live.replication_support import (
     Deployment,
@@ -51,22 +51,12 @@ BATCH_POLICY = {
 pytestmark = pytest.mark.live
 
 
-def _strip_account_label(request: Any, **_: Any) -> None:
-    """botocore puts `{AccountId}.` in front of a custom endpoint's host: take it off."""
-    account = request.headers.get("x-amz-account-id")
-    account = account.decode() if isinstance(account, bytes) else account
-    url = urlsplit(request.url)
-    if account and url.netloc.startswith(account + "."):
-        netloc = url.netloc[len(account) + 1 :]
-        request.url = urlunsplit((url.scheme, netloc, url.path, url.query, url.fragment))
-
-
 def control_client(endpoint: str, region: str) -> Any:
     client = boto3.client(
         "s3control", endpoint_url=endpoint, region_name=region, aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=SECRET_KEY, config=Config(retries={"max_attempts": 3}),
     )  # fmt: skip
-    client.meta.events.register_first("before-sign.s3-control.*", _strip_account_label)
+    client.meta.events.register_first("before-sign.s3-control.*", strip_account_label)
     return client
 
 

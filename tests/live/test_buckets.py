@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.live.test_ownership_acl import enable_acls
+
 
 def error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:
     return str(exc.value.response["Error"]["Code"])
@@ -123,6 +125,7 @@ def test_bucket_tagging_round_trips_and_deletes(s3: Any, bucket: str) -> None:
 
 
 def test_bucket_acl_canned_and_grants(s3: Any, bucket: str) -> None:
+    enable_acls(s3, bucket)  # new buckets have ACLs disabled, as on AWS
     acl = s3.get_bucket_acl(Bucket=bucket)
     assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
     s3.put_bucket_acl(Bucket=bucket, ACL="public-read")

@@ -25,6 +25,7 @@ from tests.live.replication_support import (
     wait_for,
 )
 from tests.live.test_aws_cli import aws_cli
+from tests.live.test_ownership_acl import enable_acls
 
 EAST, WEST = "us-east-1", "eu-west-1"
 
@@ -223,6 +224,8 @@ def _markers(s3: Any, bucket: str) -> list[str]:
 def test_seed_002_prefix_tags_acl_metadata_and_storage_class(east: Any, west: Any) -> None:
     versioned_bucket(east, "csa-crr-origin", EAST)
     versioned_bucket(west, "csa-crr-destination", WEST)
+    enable_acls(east, "csa-crr-origin")  # ACLs replicate where both buckets enable them
+    enable_acls(west, "csa-crr-destination")
     replicate(
         east,
         "csa-crr-origin",

@@ -28,6 +28,7 @@ from tests.live.replication_support import (
     wait_for,
 )
 from tests.live.test_aws_cli import aws_cli
+from tests.live.test_ownership_acl import enable_acls
 
 EAST, WEST = "us-east-1", "eu-west-1"
 POLICY_TTL_S = 1.2  # a policy change reaches every region's workers within a second
@@ -282,6 +283,7 @@ def test_owner_override_needs_object_owner_override_to_bucket_owner(
     partner, account, source, destination, role = cross_account_pair(
         deployment, east, "p-owner", "p-owner"
     )
+    enable_acls(east, source)  # the source's objects carry a public-read ACL
 
     def allow(*actions: str) -> None:
         statement = {
@@ -308,6 +310,43 @@ def test_owner_override_needs_object_owner_override_to_bucket_owner(
     assert [(g["Grantee"].get("ID"), g["Permission"]) for g in acl["Grants"]] == [
         (acl["Owner"]["ID"], "FULL_CONTROL")
     ]  # the source's public-read grant stayed behind
+
+
+def test_a_destination_with_acls_disabled_owns_its_replicas_without_owner_override(
+    deployment: Deployment, east: Any
+) -> None:
+    """A destination bucket whose Object Ownership is BucketOwnerEnforced (the default) owns
+    every replica and keeps none of the source's grants, with no AccessControlTranslation
+    (UG "Controlling ownership of objects"); once its ACLs are enabled, the stored owner and
+    ACL show it."""
+    partner, account, source, destination, role = cross_account_pair(
+        deployment, east, "p-enforced", "p-enforced"
+    )
+    enable_acls(east, source)
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": role},
+        "Action": ["s3:ReplicateObject", "s3:ReplicateDelete"],
+        "Resource": f"arn:aws:s3:::{destination}/*",
+    }
+    document = {"Version": "2012-10-17", "Statement": [statement]}
+    partner.put_bucket_policy(Bucket=destination, Policy=json.dumps(document))
+    configure(
+        east,
+        source,
+        role,
+        v2_rule(destination, rule_id="p-enforced", Account=account["account_id"]),
+    )
+    version = east.put_object(Bucket=source, Key="doc", Body=b"x", ACL="public-read")["VersionId"]
+    wait_for(lambda: status(east, source, "doc", version) == "COMPLETED", what="COMPLETED")
+    partner.put_bucket_ownership_controls(
+        Bucket=destination, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]}
+    )
+    acl = partner.get_object_acl(Bucket=destination, Key="doc", VersionId=version)
+    assert acl["Owner"]["ID"] == account["canonical_id"]
+    assert [(g["Grantee"].get("ID"), g["Permission"]) for g in acl["Grants"]] == [
+        (account["canonical_id"], "FULL_CONTROL")
+    ]
 
 
 def cross_account_pair(

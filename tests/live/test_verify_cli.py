@@ -33,6 +33,7 @@ from tests.live.replication_support import (
     wait_for,
 )
 from tests.live.server import SECRET_KEY
+from tests.live.test_ownership_acl import enable_acls
 
 EAST, WEST = "us-east-1", "eu-west-1"
 SRC, DST = "verify-src", "verify-dst"
@@ -58,6 +59,8 @@ def versions(deployment: Deployment) -> dict[str, str]:
     east, west = deployment.client(EAST), deployment.client(WEST)
     versioned_bucket(east, SRC, EAST)
     versioned_bucket(west, DST, WEST)
+    enable_acls(east, SRC)  # an ACL difference needs ACLs on both sides
+    enable_acls(west, DST)
     replicate(east, SRC, v2_rule(DST, rule_id="to-west", dmr="Enabled"))
     ids = {
         key: east.put_object(

@@ -2,7 +2,8 @@
 
     GET  /_ferry/accounts                    {"accounts": [{account_id, name, canonical_id,
                                               created}, ...]}
-    POST /_ferry/accounts {"name": "team-a"}  201 {account_id, name, canonical_id, created,
+    POST /_ferry/accounts {"name": "team-a"[, "email": "a@example.com"]}
+                                             201 {account_id, name, canonical_id, created,
                                               access_key_id, secret_access_key}
 
 The account's root secret is in that one response and nowhere else: Ferry keeps it sealed.
@@ -37,9 +38,9 @@ async def serve_accounts(request: Request, services: Services) -> Response:
         listed = await accounts.list()
         return json_response({"accounts": [render_account(a) for a in listed]})
     if request.method == "POST":
-        name = await _name(request)
+        name, email = await _name_and_email(request)
         try:
-            account, key = await accounts.create(name)
+            account, key = await accounts.create(name, email=email)
         except AccountAlreadyExists as exc:
             raise AdminError(409, "AccountAlreadyExists", exc.message) from exc
         except ValueError as exc:
@@ -52,15 +53,18 @@ async def serve_accounts(request: Request, services: Services) -> Response:
     raise method_not_allowed(request.method)
 
 
-async def _name(request: Request) -> str:
+async def _name_and_email(request: Request) -> tuple[str, str | None]:
     try:
         document = json.loads(await request.read_body(MAX_BODY_BYTES))
     except (S3Error, ValueError) as exc:
         raise AdminError(400, "InvalidArgument", 'The body must be {"name": "..."}.') from exc
     name = document.get("name") if isinstance(document, dict) else None
-    if not isinstance(name, str):
-        raise AdminError(400, "InvalidArgument", 'The body must be {"name": "..."}.')
-    return name
+    email = document.get("email") if isinstance(document, dict) else None
+    if not isinstance(name, str) or not isinstance(email, str | None):
+        raise AdminError(
+            400, "InvalidArgument", 'The body must be {"name": "...", "email": "..." (optional)}.'
+        )
+    return name, email
 
 
 def render_account(account: Account) -> dict[str, Any]:
@@ -69,4 +73,5 @@ def render_account(account: Account) -> dict[str, Any]:
         "name": account.name,
         "canonical_id": account.canonical_id,
         "created": account.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "email": account.email,
     }

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ferry.api.access import account_of_owner, parsed_bucket_policy
+from ferry.api.access import parsed_bucket_policy
 from ferry.api.admin.errors import AdminError
 from ferry.api.context import Services
+from ferry.api.public_access import account_of_owner
 from ferry.core.errors import FerryError
 from ferry.crypto.errors import KmsAccessDenied, KmsKeyNotFound
 from ferry.protocol.xml.replication import (

@@ -10,7 +10,12 @@ from ferry.api.http import Response, xml_response
 from ferry.core.names import parse_bucket_name
 from ferry.protocol import xml
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.store import VersioningStatus
+from ferry.store import (
+    BLOCK_ALL_PUBLIC_ACCESS,
+    BucketAccess,
+    ObjectOwnership,
+    VersioningStatus,
+)
 
 
 async def create_bucket(ctx: RequestContext) -> Response:
@@ -34,12 +39,39 @@ async def create_bucket(ctx: RequestContext) -> Response:
             "endpoint this request was sent to.",
         )
     owner_id = ownership.caller_owner_id(ctx)
-    acl = acl_headers.grants_from_headers(ctx, owner_id)
     lock = (ctx.header("x-amz-bucket-object-lock-enabled") or "").strip().lower()
     if lock not in ("", "true", "false"):
         raise S3Error(S3ErrorCode.InvalidArgument, "Invalid x-amz-bucket-object-lock-enabled")
-    await placement.create_bucket(ctx.services, name, owner_id, acl, object_lock=lock == "true")
+    object_ownership = _object_ownership_header(ctx)
+    new = BucketAccess(
+        name=name, owner_id=owner_id, policy=None, object_ownership=object_ownership,
+        public_access_block=BLOCK_ALL_PUBLIC_ACCESS,
+    )  # fmt: skip
+    acl = await ownership.checked_acl(
+        ctx, new, acl_headers.grants_from_headers(ctx, owner_id),
+        refusal=S3ErrorCode.InvalidBucketAclWithObjectOwnership,
+    )  # fmt: skip
+    await placement.create_bucket(
+        ctx.services, name, owner_id, acl,
+        object_ownership=object_ownership, object_lock=lock == "true",
+    )  # fmt: skip
     return Response(status=200).set("location", f"/{name}")
+
+
+def _object_ownership_header(ctx: RequestContext) -> ObjectOwnership:
+    """`x-amz-object-ownership`; without it, BucketOwnerEnforced (AWS's default)."""
+    value = ctx.header("x-amz-object-ownership")
+    if value is None:
+        return ObjectOwnership.BUCKET_OWNER_ENFORCED
+    try:
+        return ObjectOwnership(value)
+    except ValueError as exc:
+        raise S3Error(
+            S3ErrorCode.InvalidArgument,
+            "Invalid x-amz-object-ownership header",
+            ArgumentName="x-amz-object-ownership",
+            ArgumentValue=value,
+        ) from exc
 
 
 async def head_bucket(ctx: RequestContext) -> Response:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 
 from ferry.api.context import RequestContext
-from ferry.api.handlers import ownership, views
+from ferry.api.handlers import views
 from ferry.api.http import Response, xml_response
 from ferry.protocol import xml
 from ferry.protocol.errors import S3Error, S3ErrorCode
@@ -67,6 +68,16 @@ def decode_token(token: str) -> str:
         ) from exc
 
 
+async def _owner_of(ctx: RequestContext) -> Callable[[Version], xml.Owner]:
+    """Who a listing shows as a version's owner: its writer where ACLs are enabled, the
+    bucket owner under BucketOwnerEnforced (who owns every object then, as on AWS)."""
+    access = await ctx.services.buckets.get_access(ctx.bucket)
+    if access.acls_enabled:
+        return lambda version: views.owner(version.owner_id)
+    bucket_owner = views.owner(access.owner_id)
+    return lambda version: bucket_owner
+
+
 def _listed(version: Version, owner: xml.Owner | None) -> xml.ListedObject:
     return xml.ListedObject(
         key=version.key,
@@ -89,7 +100,7 @@ async def list_objects(ctx: RequestContext) -> Response:
     listing = await ctx.services.listings.objects(
         ctx.bucket, prefix=prefix, delimiter=delimiter, start_after=marker, max_keys=max_keys
     )
-    owner = views.owner(await ownership.bucket_owner_id(ctx))
+    owner = await _owner_of(ctx)
     result = xml.ListObjectsResult(
         name=ctx.bucket,
         prefix=prefix,
@@ -98,7 +109,7 @@ async def list_objects(ctx: RequestContext) -> Response:
         next_marker=listing.next_marker if listing.is_truncated and delimiter else None,
         max_keys=max_keys,
         is_truncated=listing.is_truncated,
-        contents=tuple(_listed(v, owner) for v in listing.versions),
+        contents=tuple(_listed(v, owner(v)) for v in listing.versions),
         common_prefixes=tuple(listing.common_prefixes),
         encoding_type=encoding,
     )
@@ -119,7 +130,7 @@ async def list_objects_v2(ctx: RequestContext) -> Response:
     listing = await ctx.services.listings.objects(
         ctx.bucket, prefix=prefix, delimiter=delimiter, start_after=position, max_keys=max_keys
     )
-    owner = views.owner(await ownership.bucket_owner_id(ctx)) if fetch_owner else None
+    owner = await _owner_of(ctx)
     result = xml.ListObjectsV2Result(
         name=ctx.bucket,
         prefix=prefix,
@@ -132,7 +143,7 @@ async def list_objects_v2(ctx: RequestContext) -> Response:
         if listing.is_truncated and listing.next_marker
         else None,
         start_after=start_after or None,
-        contents=tuple(_listed(v, owner) for v in listing.versions),
+        contents=tuple(_listed(v, owner(v) if fetch_owner else None) for v in listing.versions),
         common_prefixes=tuple(listing.common_prefixes),
         encoding_type=encoding,
     )
@@ -157,14 +168,14 @@ async def list_object_versions(ctx: RequestContext) -> Response:
         ctx.bucket, prefix=prefix, delimiter=delimiter, key_marker=key_marker,
         version_id_marker=version_id_marker, max_keys=max_keys,
     )  # fmt: skip
-    owner = views.owner(await ownership.bucket_owner_id(ctx))
+    owner = await _owner_of(ctx)
     entries: list[xml.ListedVersion | xml.ListedDeleteMarker] = []
     for v in listing.versions:
         if v.is_delete_marker:
             entries.append(
                 xml.ListedDeleteMarker(
                     key=v.key, version_id=v.version_id, is_latest=v.is_latest,
-                    last_modified=v.last_modified, owner=owner,
+                    last_modified=v.last_modified, owner=owner(v),
                 )
             )  # fmt: skip
             continue
@@ -174,7 +185,8 @@ async def list_object_versions(ctx: RequestContext) -> Response:
                 last_modified=v.last_modified, etag=v.attrs.etag, size=v.attrs.size,
                 storage_class=v.attrs.storage_class,
                 checksum_algorithm=views.algorithm(v.attrs.checksum_algorithm),
-                checksum_type=views.checksum_type(v.attrs.checksum_type), owner=owner,
+                checksum_type=views.checksum_type(v.attrs.checksum_type),
+                owner=owner(v),
             )
         )  # fmt: skip
     result = xml.ListObjectVersionsResult(

@@ -51,8 +51,8 @@ def _upload_id(ctx: RequestContext) -> str:
 
 async def create_multipart_upload(ctx: RequestContext) -> Response:
     key = parse_object_key(ctx.key)
-    owner_id = await ownership.bucket_owner_id(ctx)
-    attrs = new_object_attrs(ctx, owner_id)
+    owner_id, acl = await ownership.object_write_acl(ctx)
+    attrs = new_object_attrs(ctx, acl)
     algorithm = (ctx.header("x-amz-checksum-algorithm") or "").upper() or None
     checksum_type = (ctx.header("x-amz-checksum-type") or "").upper() or None
     if algorithm is not None and checksums.parse_checksum_algorithm(algorithm) is None:

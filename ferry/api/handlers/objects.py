@@ -8,7 +8,6 @@ from urllib.parse import unquote
 from ferry.api.body import RequestBody, verify_required_checksum
 from ferry.api.context import RequestContext
 from ferry.api.errors import to_s3_error
-from ferry.api.handlers import acl as acl_headers
 from ferry.api.handlers import ownership, sse, views
 from ferry.api.handlers.headers import (
     RESPONSE_OVERRIDES,
@@ -34,7 +33,14 @@ from ferry.core.errors import FerryError
 from ferry.core.names import parse_object_key
 from ferry.protocol import xml
 from ferry.protocol.errors import S3Error, S3ErrorCode
-from ferry.store import ObjectAttributes, Payload, Version, VersioningStatus, WriteCondition
+from ferry.store import (
+    Grants,
+    ObjectAttributes,
+    Payload,
+    Version,
+    VersioningStatus,
+    WriteCondition,
+)
 from ferry.store.errors import InvalidArgument, PreconditionFailed
 
 MAX_PUT_BYTES = 5 * 1024**3
@@ -66,8 +72,8 @@ def write_condition(ctx: RequestContext) -> WriteCondition | None:
     return condition
 
 
-def new_object_attrs(ctx: RequestContext, owner_id: str) -> ObjectAttributes:
-    """`owner_id`: the bucket owner's canonical ID, who owns every object (ownership.py)."""
+def new_object_attrs(ctx: RequestContext, acl: Grants) -> ObjectAttributes:
+    """`acl`: the new object's ACL, as `ownership.object_write_acl` checked it."""
     headers = ctx.request.headers
     tagging = headers.get("x-amz-tagging")
     attrs = ObjectAttributes(
@@ -77,7 +83,7 @@ def new_object_attrs(ctx: RequestContext, owner_id: str) -> ObjectAttributes:
         tags=tuple((t.key, t.value) for t in xml.parse_tagging_header(tagging).tags)
         if tagging
         else (),
-        acl=acl_headers.grants_from_headers(ctx, owner_id),
+        acl=acl,
     )
     return with_lock_headers(ctx, attrs)
 
@@ -111,7 +117,8 @@ async def put_object(ctx: RequestContext) -> Response:
     key = parse_object_key(ctx.key)
     check_content_length(ctx)
     bucket = await ctx.services.objects.bucket(ctx.bucket)  # fail before reading the body
-    attrs = new_object_attrs(ctx, bucket.owner_id)
+    owner_id, acl = await ownership.object_write_acl(ctx)
+    attrs = new_object_attrs(ctx, acl)
     check_lock_request(ctx, bucket, attrs)
     condition = write_condition(ctx)
     data_key = await sse.key_for_write(ctx, key)
@@ -122,7 +129,7 @@ async def put_object(ctx: RequestContext) -> Response:
         payload = ctx.services.encryption.seal(body, data_key)
         attrs = replace(attrs, encryption=data_key.encryption)
     version = await ctx.services.objects.put(
-        ctx.bucket, key, payload, owner_id=bucket.owner_id, attrs=attrs,
+        ctx.bucket, key, payload, owner_id=owner_id, attrs=attrs,
         condition=condition, declared_size=body.declared_size,
     )  # fmt: skip
     response = _put_response(version, bucket.versioning)
@@ -326,8 +333,8 @@ async def copy_object(ctx: RequestContext) -> Response:
         "REPLACE",
     ):
         raise S3Error(S3ErrorCode.InvalidArgument, "Unknown metadata or tagging directive")
-    owner_id = await ownership.bucket_owner_id(ctx)
-    requested = new_object_attrs(ctx, owner_id)
+    owner_id, acl = await ownership.object_write_acl(ctx)
+    requested = new_object_attrs(ctx, acl)
     attrs = source.attrs
     if metadata_directive == "REPLACE":
         attrs = replace(

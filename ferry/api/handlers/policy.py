@@ -8,27 +8,27 @@ from __future__ import annotations
 
 from ferry.api.context import RequestContext
 from ferry.api.http import Response, xml_response
+from ferry.api.public_access import effective_block
 from ferry.control.errors import MalformedPolicy, PolicyTooLarge
 from ferry.control.policy import (
-    Effect,
-    Policy,
     PolicyKind,
     check_bucket_policy,
+    is_public_policy,
     parse_policy,
 )
 from ferry.control.policy.model import MAX_BUCKET_POLICY_BYTES
-
-_POLICY_STATUS = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<PolicyStatus xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
-    "<IsPublic>{}</IsPublic></PolicyStatus>"
-)
+from ferry.protocol.errors import S3Error, S3ErrorCode
+from ferry.protocol.xml.public_access import render_policy_status
 
 
 async def put_bucket_policy(ctx: RequestContext) -> Response:
     document = await _read_document(ctx)
     policy = parse_policy(document, PolicyKind.RESOURCE)
     check_bucket_policy(policy, ctx.bucket)
+    if is_public_policy(policy):
+        access = await ctx.services.buckets.get_access(ctx.bucket)
+        if (await effective_block(ctx.services, access)).block_public_policy:
+            raise S3Error(S3ErrorCode.AccessDenied)  # BlockPublicPolicy, as AWS answers
     await ctx.services.buckets.set_policy(ctx.bucket, document)
     return Response(status=204)
 
@@ -46,22 +46,14 @@ async def delete_bucket_policy(ctx: RequestContext) -> Response:
 
 
 async def get_bucket_policy_status(ctx: RequestContext) -> Response:
+    """IsPublic: the policy is public (control/policy/public.py) and RestrictPublicBuckets
+    (bucket or account) does not hold, which would confine it to the owner's account."""
     document = await ctx.services.buckets.get_policy(ctx.bucket)
-    public = is_public(parse_policy(document, PolicyKind.RESOURCE))
-    return xml_response(_POLICY_STATUS.format("true" if public else "false").encode())
-
-
-def is_public(policy: Policy) -> bool:
-    """AWS's test, simplified: an unconditional Allow for everyone (or everyone but some)."""
-    return any(
-        statement.effect is Effect.ALLOW
-        and not statement.conditions
-        and (
-            (statement.principal is not None and statement.principal.is_everyone)
-            or statement.not_principal is not None
-        )
-        for statement in policy.statements
-    )
+    public = is_public_policy(parse_policy(document, PolicyKind.RESOURCE))
+    if public:
+        access = await ctx.services.buckets.get_access(ctx.bucket)
+        public = not (await effective_block(ctx.services, access)).restrict_public_buckets
+    return xml_response(render_policy_status(public))
 
 
 async def _read_document(ctx: RequestContext) -> str:

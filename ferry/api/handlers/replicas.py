@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 
 from ferry.api.context import ItemNote, RequestContext
 from ferry.api.errors import to_s3_error
-from ferry.api.handlers.ownership import bucket_owner_id
 from ferry.api.handlers.replica_sse import condition_keys, prepare_replica_write
 from ferry.api.http import Response
 from ferry.core.clock import from_epoch_ms
@@ -144,13 +143,17 @@ class _Replica:
 async def _replica_of(ctx: RequestContext, key: str, d: replica.ReplicaDescriptor) -> _Replica:
     """The replica's attributes and owner. Under owner override (AccessControlTranslation)
     the role must hold s3:ObjectOwnerOverrideToBucketOwner, and the destination bucket's owner
-    owns the replica, with full control instead of the source's grants (AWS)."""
+    owns the replica, with full control instead of the source's grants (AWS). A destination
+    whose Object Ownership is BucketOwnerEnforced owns its replicas the same way, without the
+    override: its ACLs are disabled, so the source's grants are not replicated (AWS)."""
     attrs = _attributes(d)
+    destination = await ctx.services.buckets.get_access(ctx.bucket)
     if not d.owner_override:
-        return _Replica(attrs, d.owner_id)
-    if ctx.access is not None:
+        if destination.acls_enabled:
+            return _Replica(attrs, d.owner_id)
+    elif ctx.access is not None:
         await ctx.access.require_replica_write(OWNER_OVERRIDE, key)
-    owner = await bucket_owner_id(ctx)
+    owner = destination.owner_id
     grant = Grant(grantee_type="CanonicalUser", grantee=owner, permission="FULL_CONTROL")
     return _Replica(replace(attrs, acl=(grant,)), owner)
 

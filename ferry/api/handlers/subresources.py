@@ -60,32 +60,41 @@ def _render_acl(owner_id: str, grants: Grants) -> bytes:
     return xml.render_access_control_policy(views.acl_policy(owner_id, grants))
 
 
-async def _acl_from_request(ctx: RequestContext) -> Grants:
+async def _acl_from_request(ctx: RequestContext, owner_id: str, bucket_owner_id: str) -> Grants:
     body = await ctx.request.read_body()
     if not body.strip():
-        return acl_headers.grants_from_headers(ctx, await ownership.bucket_owner_id(ctx))
+        return acl_headers.grants_from_headers(ctx, owner_id, bucket_owner_id=bucket_owner_id)
     return views.grants_of(xml.parse_access_control_policy(body))
 
 
 async def put_bucket_acl(ctx: RequestContext) -> Response:
-    await ctx.services.buckets.set_acl(ctx.bucket, await _acl_from_request(ctx))
+    access = await ctx.services.buckets.get_access(ctx.bucket)
+    grants = await _acl_from_request(ctx, access.owner_id, access.owner_id)
+    await ctx.services.buckets.set_acl(ctx.bucket, await ownership.checked_acl(ctx, access, grants))
     return Response(status=200)
 
 
 async def get_bucket_acl(ctx: RequestContext) -> Response:
-    bucket = await ctx.services.buckets.get(ctx.bucket)
-    return xml_response(_render_acl(bucket.owner_id, bucket.acl))
+    access = await ctx.services.buckets.get_access(ctx.bucket)
+    grants = access.acl if access.acls_enabled else ownership.owner_only(access.owner_id)
+    return xml_response(_render_acl(access.owner_id, grants))
 
 
 async def put_object_acl(ctx: RequestContext) -> Response:
-    grants = await _acl_from_request(ctx)
-    version = await ctx.services.objects.update_attrs(
-        ctx.bucket, ctx.key, version_id_param(ctx), acl=grants
-    )
+    access = await ctx.services.buckets.get_access(ctx.bucket)
+    version_id = version_id_param(ctx)
+    current = await ctx.services.objects.get(ctx.bucket, ctx.key, version_id)
+    grants = await _acl_from_request(ctx, current.owner_id, access.owner_id)
+    grants = await ownership.checked_acl(ctx, access, grants)
+    version = await ctx.services.objects.update_attrs(ctx.bucket, ctx.key, version_id, acl=grants)
     return Response(status=200).set("x-amz-version-id", version.version_id)
 
 
 async def get_object_acl(ctx: RequestContext) -> Response:
+    access = await ctx.services.buckets.get_access(ctx.bucket)
     version = await ctx.services.objects.get(ctx.bucket, ctx.key, version_id_param(ctx))
-    response = xml_response(_render_acl(version.owner_id, version.attrs.acl))
-    return response.set("x-amz-version-id", version.version_id)
+    if access.acls_enabled:
+        body = _render_acl(version.owner_id, version.attrs.acl)
+    else:  # the bucket owner owns every object and ACLs are off (ownership.py)
+        body = _render_acl(access.owner_id, ownership.owner_only(access.owner_id))
+    return xml_response(body).set("x-amz-version-id", version.version_id)

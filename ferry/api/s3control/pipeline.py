@@ -1,5 +1,6 @@
 """S3 Control's one pipeline: authenticate (SigV4 service `s3`) → the caller's own account
-only → the jobs → encode, every error through `errors.error_response`.
+only → the jobs or the account's Block Public Access → encode, every error through
+`errors.error_response`.
 
 A caller acts in its own account only (`x-amz-account-id` must name it, as AWS asks) and sees
 only that account's jobs."""
@@ -12,11 +13,15 @@ from ferry.api.context import ApiCall
 from ferry.api.http import ClientDisconnected, Request, Response
 from ferry.api.s3control.errors import ControlError, error_response
 from ferry.api.s3control.jobs import is_jobs_path, serve_jobs
+from ferry.api.s3control.public_access import (
+    is_public_access_block_path,
+    serve_public_access_block,
+)
 from ferry.protocol.errors import S3Error, S3ErrorCode
 
 
 def is_control_request(request: Request) -> bool:
-    return is_jobs_path(request.path)
+    return is_jobs_path(request.path) or is_public_access_block_path(request.path)
 
 
 async def handle_control(call: ApiCall) -> Response:
@@ -32,6 +37,13 @@ async def _serve(call: ApiCall) -> Response:
     request, services = call.request, call.services
     principal = _authenticate(call)
     call.note.principal = principal
+    if is_public_access_block_path(request.path):
+        if services.account_settings is None:
+            raise ControlError("NotImplemented", "Account settings are not served here.", 501)
+        access = await principal_access(principal, request, services)
+        return await serve_public_access_block(
+            request, services.account_settings, access, principal.account_id
+        )
     jobs = services.jobs
     if jobs is None:
         raise ControlError("NotImplemented", "Batch jobs are not served here.", 501)

@@ -1,12 +1,21 @@
 """The IAM policy language: documents parsed into types (`model`), conditions and the pure
-`decide()` evaluation (`evaluate`), S3's actions and resources (`actions`), and the use of
-KMS keys (`kms`).
+`decide()` evaluation (`evaluate`), S3's actions and resources (`actions`), the use of
+KMS keys (`kms`), what S3 ACLs grant (`acls`) and when a bucket policy is public (`public`).
 
-Pure: no I/O, no clock of its own. May import core and `ferry.control.errors` only.
+Pure: no I/O, no clock of its own. May import core, protocol (pure) and
+`ferry.control.errors` only.
 """
 
 from __future__ import annotations
 
+from ferry.control.policy.acls import (
+    AclNeed,
+    AclRequester,
+    AclSource,
+    acl_grants,
+    acl_need,
+    is_public_acl,
+)
 from ferry.control.policy.actions import S3_ACTIONS, ResourceType, check_bucket_policy
 from ferry.control.policy.conditions import Context, condition_holds
 from ferry.control.policy.evaluate import (
@@ -37,8 +46,16 @@ from ferry.control.policy.model import (
     Statement,
     parse_policy,
 )
+from ferry.control.policy.public import is_public_policy
 
 __all__ = [
+    "AclNeed",
+    "AclRequester",
+    "AclSource",
+    "acl_grants",
+    "acl_need",
+    "is_public_acl",
+    "is_public_policy",
     "ANONYMOUS_FACTS",
     "DECRYPT",
     "ENCRYPT",

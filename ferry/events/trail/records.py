@@ -235,7 +235,7 @@ _ACCESS_LOG_RESOURCES = {
     "DeleteObjectTagging": "OBJECT_TAGGING", "PutObjectAcl": "ACL", "GetObjectAcl": "ACL",
     "PutBucketAcl": "ACL", "GetBucketAcl": "ACL", "GetObjectAttributes": "OBJECT_ATTRIBUTES",
     "PutBucketLogging": "LOGGING_STATUS", "GetBucketLogging": "LOGGING_STATUS",
-    "GetBucketLocation": "LOCATION", "ListBuckets": "SERVICE",
+    "GetBucketLocation": "LOCATION", "ListBuckets": "SERVICE", "PreflightRequest": "PREFLIGHT",
 }  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from ferry.config import DeploymentConfig, RegionConfig, RootCredentials, one_re
 from ferry.core.secret import Secret
 from ferry.region import Region, build_region
 from tests.integration.conftest import lifespan
-from tests.integration.s3 import ACCESS_KEY, SECRET_KEY
+from tests.integration.s3 import ACCESS_KEY, S3, SECRET_KEY
 
 ENDPOINT = "http://127.0.0.1:9000"
 CONSOLE = f"{ENDPOINT}/_console"
@@ -262,6 +262,16 @@ async def test_tags_and_public_read_set_on_the_object_page_are_the_objects(
     await browser.post(
         "/_console/buckets", data={"csrf": token, "name": "tagged", "region": "us-east-1"}
     )
+    # new buckets have ACLs disabled and public access blocked, as on AWS: enable them first
+    s3 = S3(browser)
+    ownership = (
+        b"<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule>"
+        b"</OwnershipControls>"
+    )
+    response = await s3.put("/tagged", ownership, query={"ownershipControls": None})
+    assert response.status_code == 200, response.text
+    response = await s3.delete("/tagged", query={"publicAccessBlock": None})
+    assert response.status_code == 204, response.text
     await browser.put(
         "/_console/buckets/tagged/upload",
         params={"key": "a/b.png"},

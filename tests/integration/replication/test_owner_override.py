@@ -35,9 +35,23 @@ async def configure(s3: S3) -> None:
     assert response.status_code == 200, response.text
 
 
+async def enable_acls(s3: S3, bucket: str) -> None:
+    """New buckets have ACLs disabled and public access blocked, as on AWS."""
+    ownership = (
+        b"<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule>"
+        b"</OwnershipControls>"
+    )
+    response = await s3.put(f"/{bucket}", ownership, query={"ownershipControls": None})
+    assert response.status_code == 200, response.text
+    response = await s3.delete(f"/{bucket}", query={"publicAccessBlock": None})
+    assert response.status_code == 204, response.text
+
+
 async def test_the_replica_belongs_to_the_destination_owner_alone(regions: TwoRegions) -> None:
     await make_bucket(regions.s3_east, "src")
     await make_bucket(regions.s3_west, "dst")
+    await enable_acls(regions.s3_east, "src")
+    await enable_acls(regions.s3_west, "dst")
     await configure(regions.s3_east)
     put = await regions.s3_east.put("/src/doc", body=b"x", headers={"x-amz-grant-read": READ_GRANT})
     version = put.headers["x-amz-version-id"]

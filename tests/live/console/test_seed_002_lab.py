@@ -18,6 +18,7 @@ from tests.live.console.test_replication_lab import create_bucket_in_the_console
 from tests.live.iam_support import ensure_replication_role
 from tests.live.replication_support import Deployment, versioned_bucket
 from tests.live.server import ACCESS_KEY, SECRET_KEY
+from tests.live.test_ownership_acl import enable_acls
 
 EAST, WEST = "us-east-1", "eu-west-1"
 ORIGIN, DESTINATION = "csa-crr-origin", "csa-crr-destination"
@@ -54,6 +55,10 @@ def test_seed_002_prefix_rule_storage_class_tags_and_acl_in_the_console(
     browser.wait_text("h1", "Buckets")
     create_bucket_in_the_console(browser, ORIGIN, EAST)
     create_bucket_in_the_console(browser, DESTINATION, WEST)
+    # new buckets have ACLs disabled and public access blocked, as on AWS: seed 002 replicates
+    # a public-read ACL, so both buckets enable ACLs first
+    enable_acls(deployment.client(EAST), ORIGIN)
+    enable_acls(deployment.client(WEST), DESTINATION)
 
     browser.open(f"/_console/buckets/{ORIGIN}/replication")
     browser.fill("#rule-id", "png-to-eu")

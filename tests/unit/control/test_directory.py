@@ -159,7 +159,11 @@ def test_two_databases_on_one_file_racing_for_a_name_have_one_winner(tmp_path: P
 
 def test_control_migrations_apply_once(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "c.sqlite3", isolation_level=None)
-    assert apply_migrations(conn, CONTROL_MIGRATIONS) == ["0001_directory.sql", "0002_iam.sql"]
+    assert apply_migrations(conn, CONTROL_MIGRATIONS) == [
+        "0001_directory.sql",
+        "0002_iam.sql",
+        "0003_account_access_settings.sql",
+    ]
     assert apply_migrations(conn, CONTROL_MIGRATIONS) == []
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "bucket_directory" in tables and "versions" not in tables
