@@ -16,6 +16,7 @@ from ferry.api.app import S3App
 from ferry.api.auth import Principal, PrincipalKind
 from ferry.api.context import Services
 from ferry.api.destinations import DeploymentDestinationChecker
+from ferry.api.request_metrics import RequestMetrics
 from ferry.client import Credentials, RemoteS3
 from ferry.config import (
     SQLITE_DATABASE,
@@ -57,13 +58,14 @@ from ferry.replication.identity import (
 )
 from ferry.replication.job_runner import BatchJobRunner
 from ferry.replication.jobs import BatchJobs
-from ferry.replication.latencies import ReplicationLatencies
 from ferry.replication.locator import DirectoryLocator
+from ferry.replication.metrics import ReplicationMetrics
 from ferry.replication.planner import ReplicationPlanner
 from ferry.replication.repairs import RepairQueue
 from ferry.replication.replicator import Replicator
 from ferry.replication.retry import RetryPolicy
 from ferry.replication.roles import ReplicationRoles
+from ferry.replication.rtc import ThresholdWatch
 from ferry.replication.source_access import SourceAuthorizer
 from ferry.replication.worker import ReplicationWorker, WorkerSettings
 from ferry.store import (
@@ -205,7 +207,6 @@ def build_region(
     )
     encryption = ObjectEncryption(objects, master_key, kms, BucketEncryptionDefaults(db))
     roles = ReplicationRoles(iam.roles, iam.identities)
-    latencies = ReplicationLatencies()
     worker = ReplicationWorker(
         db,
         Replicator(objects, DirectoryLocator(directory, endpoints), client, identity, encryption),
@@ -218,9 +219,13 @@ def build_region(
             root_account_id=root.account_id,
             root_canonical_id=root.canonical_id,
         ),
-        latencies=latencies,
+        rtc=ThresholdWatch(db, clock, threshold_s=deployment.replication.rtc_threshold_s),
     )
-    hooks.register(ReplicationPlanner(clock, on_enqueue=worker.wake))
+    hooks.register(
+        ReplicationPlanner(
+            clock, on_enqueue=worker.wake, rtc_threshold_s=deployment.replication.rtc_threshold_s
+        )
+    )
     job_runner = BatchJobRunner(
         db,
         objects,
@@ -245,6 +250,7 @@ def build_region(
         credentials=identity,
         account_of_canonical_id=accounts.account_of_canonical_id,
     )
+    replication_metrics = ReplicationMetrics(db, clock)
     services = Services(
         buckets=buckets,
         objects=objects,
@@ -268,6 +274,8 @@ def build_region(
         encryption=encryption,
         replication_roles=roles,
         repairs=RepairQueue(db, clock, on_enqueue=worker.wake),
+        replication_metrics=replication_metrics,
+        request_metrics=RequestMetrics() if deployment.metrics.enabled else None,
     )
 
     async def start() -> None:
@@ -297,7 +305,7 @@ def build_region(
             region=config.name, endpoints=endpoints, client=client, directory=directory,
             failures=services.failures,
             backlog=ReplicationBacklog(db, clock),
-            latencies=latencies,
+            metrics=replication_metrics,
             sessions=Sessions(console_signing_key(root), clock, deployment.console.session_ttl_s),
         )  # fmt: skip
         console = ConsoleApp(deps, app)

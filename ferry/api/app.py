@@ -9,18 +9,21 @@ S3Path → auth → route → policy check → handler → encode, its errors XM
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
+from typing import Any
 
 from ferry.api import kms
 from ferry.api.access import authorize
-from ferry.api.admin import handle_admin, is_admin_request
+from ferry.api.admin import handle_admin, handle_metrics, is_admin_request, is_metrics_request
 from ferry.api.auth import KeyLookup, authenticate
 from ferry.api.context import ApiCall, RequestContext, Services
 from ferry.api.errors import error_response
 from ferry.api.http import ClientDisconnected, Receive, Request, Response, Scope, Send
 from ferry.api.iam import handle_iam, handle_sts
 from ferry.api.placement import redirect_for
+from ferry.api.request_metrics import clear_operation, note_operation, noted_operation
 from ferry.api.routing import match_route
 from ferry.api.s3control import handle_control, is_control_request
 from ferry.core.ids import new_request_id
@@ -79,6 +82,26 @@ class S3App:
                 return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        metrics = self._services.request_metrics
+        if metrics is None:
+            await self._serve(scope, receive, send)
+            return
+        started = time.perf_counter()
+        clear_operation()
+        status = [0]
+
+        async def observed(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self._serve(scope, receive, observed)
+        finally:
+            family = noted_operation("unknown")
+            metrics.observe(family, status[0], time.perf_counter() - started)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = new_request_id()
         method = scope["method"]
         resource = scope.get("path", "/")
@@ -93,7 +116,9 @@ class S3App:
                 keys=self._keys,
                 ready=self.ready,
             )
-            response = await family_for(request).pipeline(call)
+            family = family_for(request)
+            note_operation(family.name)  # S3's pipeline names the operation once routed
+            response = await family.pipeline(call)
         except ClientDisconnected:
             log.info("client disconnected", extra={"request_id": request_id})
             return
@@ -169,6 +194,7 @@ async def handle_s3(call: ApiCall) -> Response:
         virtual_bucket=host_bucket(host, domains),
     )
     route = match_route(request, path)
+    note_operation(route.op.value)
     bucket = path.bucket if isinstance(path, BucketPath | ObjectPath) else ""
     key = path.key if isinstance(path, ObjectPath) else ""
     access = await authorize(auth.principal, route, request, bucket, key, services)
@@ -207,6 +233,7 @@ async def handle_ferry(call: ApiCall) -> Response:
 # First match wins. The admin API comes first: its paths are Ferry's whatever they are signed
 # for. S3 takes whatever no other family claims, and its errors are the app's default (XML).
 FAMILIES: tuple[Family, ...] = (
+    Family("metrics", is_metrics_request, handle_metrics),  # its own auth: [metrics]
     Family("admin", is_admin_request, handle_admin),
     Family("iam", is_iam_request, handle_iam),
     Family("sts", is_sts_request, handle_sts),

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ferry.api.auth import Authenticated, KeyLookup, Principal
 from ferry.api.http import Request
+from ferry.api.request_metrics import RequestMetrics
 from ferry.config import DeploymentConfig, RegionConfig
 from ferry.control import BucketDirectory, Iam
 from ferry.control.policy import Policy
@@ -15,7 +16,7 @@ from ferry.core.clock import Clock
 from ferry.crypto import KeyService
 from ferry.crypto.sse import ObjectEncryption
 from ferry.events import NotificationConfigs, Outbox
-from ferry.replication import FailureStore
+from ferry.replication import FailureStore, ReplicationMetrics
 from ferry.replication.jobs import BatchJobs
 from ferry.replication.repairs import RepairQueue
 from ferry.replication.roles import ReplicationRoles
@@ -111,6 +112,9 @@ class Services:
     # (the admin API of replication/doctor.py, verify.py, explain.py)
     replication_roles: ReplicationRoles | None = None
     repairs: RepairQueue | None = None
+    # exact replication metrics (`GET /_ferry/metrics`, the admin API's replication status)
+    replication_metrics: ReplicationMetrics | None = None
+    request_metrics: RequestMetrics | None = None  # None: [metrics] enabled = false
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
