@@ -14,6 +14,7 @@ from ferry.cli import (
     failures,
     migrate,
     quota,
+    replication_status,
     serve,
     status,
     up,
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     verify.add_parser(commands)
     doctor.add_parser(commands)
     explain.add_parser(commands)
+    replication_status.add_parser(commands)
     args = parser.parse_args(argv)
     sys.exit(args.run(args))
 
