@@ -33,6 +33,9 @@ class Deployment:
     # made for this deployment (dropped by `stop`); "sqlite": the embedded default.
     engine: str = "sqlite"
     databases: dict[str, str] = field(default_factory=dict)  # region or "control" -> URL
+    # more `[replication]` settings (`rtc_threshold_s = 2`), and more tables of ferry.toml
+    replication_settings: tuple[str, ...] = ()
+    extra_config: str = ""
 
     @property
     def config_path(self) -> Path:
@@ -66,6 +69,7 @@ class Deployment:
             "retry_base_delay_s = 0.2",
             "retry_max_delay_s = 2.0",
             "lease_s = 6.0",
+            *self.replication_settings,
         ]
         if self.engine == "postgresql" and not self.databases:
             for name in ("control", *self.regions):
@@ -77,7 +81,7 @@ class Deployment:
             lines += ["[[regions]]", f'name = "{region}"', f"port = {self.ports[region]}"]
             if region in self.databases:
                 lines.append(f'database = "{self.databases[region]}"')
-        self.config_path.write_text("\n".join(lines) + "\n")
+        self.config_path.write_text("\n".join(lines) + "\n" + self.extra_config)
 
     def start(self) -> Deployment:
         self.root.mkdir(parents=True, exist_ok=True)
