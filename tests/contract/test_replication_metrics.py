@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from ferry.core.clock import FakeClock
 from ferry.replication.failures import FailureState, record_failure
 from ferry.replication.metrics import read_snapshot
+from ferry.replication.rtc import sweep_thresholds
 from ferry.replication.tasks import (
     Operation,
     Task,
@@ -20,7 +22,7 @@ from ferry.replication.tasks import (
     reschedule_task,
     supersede_failed_task,
 )
-from ferry.store import Database, Tx
+from ferry.store import Buckets, Database, Tx, VersioningStatus
 
 NOW_MS = 1_000_000
 
@@ -168,3 +170,58 @@ async def test_concurrent_writers_count_every_task(region_db: Database) -> None:
     snapshot = await assert_metrics_match_queue(region_db)
     [series] = snapshot.series
     assert (series.pending_ops, series.pending_bytes) == (writers * each, 3 * writers * each)
+
+
+RTC_RULE = (
+    "<ReplicationConfiguration><Role>arn:aws:iam::000000000001:role/r</Role><Rule><ID>r1</ID>"
+    "<Priority>1</Priority><Status>Enabled</Status><Filter><Prefix></Prefix></Filter>"
+    "<DeleteMarkerReplication><Status>Disabled</Status></DeleteMarkerReplication>"
+    "<Destination><Bucket>arn:aws:s3:::dst</Bucket>"
+    "<ReplicationTime><Status>Enabled</Status><Time><Minutes>15</Minutes></Time></ReplicationTime>"
+    "<Metrics><Status>Enabled</Status><EventThreshold><Minutes>15</Minutes></EventThreshold>"
+    "</Metrics></Destination></Rule></ReplicationConfiguration>"
+)
+
+
+async def test_rtc_deadlines_are_swept_once_and_count_missed(region_db: Database) -> None:
+    buckets = Buckets(region_db, FakeClock(), "us-east-1")
+    await buckets.create("src", "owner", ())
+    await buckets.set_versioning("src", VersioningStatus.ENABLED)
+    await buckets.set_replication("src", RTC_RULE)
+
+    def tracked(tx: Tx) -> None:
+        for key in ("late", "later"):
+            enqueue_task(
+                tx, bucket="src", key=key, version_id="v1", operation=Operation.OBJECT,
+                rule_id="r1", destination_bucket="dst", storage_class=None, on_replica=False,
+                now_ms=NOW_MS, rtc_deadline_ms=NOW_MS + 1_000,
+            )  # fmt: skip
+        enqueue(tx, "untracked", 1)
+
+    await region_db.write(tracked)
+    assert await region_db.write(lambda tx: sweep_thresholds(tx, now_ms=NOW_MS + 999)) == 0
+    assert await region_db.write(lambda tx: sweep_thresholds(tx, now_ms=NOW_MS + 1_000)) == 2
+    assert await region_db.write(lambda tx: sweep_thresholds(tx, now_ms=NOW_MS + 5_000)) == 0
+    tasks = {t.key: t for t in await region_db.write(claim)}
+    assert tasks["late"].rtc_deadline_ms == NOW_MS + 1_000
+    for task in tasks.values():
+        await region_db.write(lambda tx, t=task: finish_task(tx, t, now_ms=NOW_MS + 6_000))
+    [series] = (await region_db.read(lambda tx: read_snapshot(tx, "src", now_ms=NOW_MS))).series
+    assert (series.rtc_tracked, series.rtc_missed, series.rtc_miss_rate) == (2, 2, 1.0)
+    assert series.replicated_ops == 3 and series.latency.counts == {10_000: 3}
+
+
+async def test_a_task_whose_rule_lost_rtc_is_no_longer_tracked(region_db: Database) -> None:
+    def tracked(tx: Tx) -> None:  # no such bucket, so no rule with RTC any more
+        enqueue_task(
+            tx, bucket="src", key="k", version_id="v1", operation=Operation.OBJECT,
+            rule_id="r1", destination_bucket="dst", storage_class=None, on_replica=False,
+            now_ms=NOW_MS, rtc_deadline_ms=NOW_MS + 1_000,
+        )  # fmt: skip
+
+    await region_db.write(tracked)
+    assert await region_db.write(lambda tx: sweep_thresholds(tx, now_ms=NOW_MS + 2_000)) == 1
+    [task] = await region_db.write(claim)
+    assert task.rtc_deadline_ms is None
+    [series] = (await region_db.read(lambda tx: read_snapshot(tx, "src", now_ms=NOW_MS))).series
+    assert (series.rtc_tracked, series.rtc_missed) == (1, 0)
