@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests import postgres
 from tests.live.events_support import signed_get
 from tests.live.iam_support import iam_client
 from tests.live.replication_support import (
@@ -45,6 +47,19 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     running.stop()
 
 
+@pytest.fixture(scope="module")
+def pg_deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """The same on PostgreSQL (the counts in per-backend slots, summed by views)."""
+    if (reason := postgres.unavailable_reason()) is not None:
+        pytest.skip(reason)
+    running = Deployment(
+        root=tmp_path_factory.mktemp("metrics-pg"), engine="postgresql",
+        extra_config=f'[metrics]\nbearer_token = "{TOKEN}"\n',
+    ).start()  # fmt: skip
+    yield running
+    running.stop()
+
+
 def scrape(deployment: Deployment, region: str = EAST) -> dict[str, dict[tuple[str, ...], float]]:
     """metric sample name → labels (bucket, rule, destination, or other) → value."""
     answer = httpx.get(
@@ -67,22 +82,30 @@ def series_value(samples: dict[str, dict[tuple[str, ...], float]], name: str) ->
     return samples[name][(SRC, DST, RULE)]
 
 
+PENDING_SQL = (
+    "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM replication_tasks "
+    "WHERE bucket = {0} AND rule_id = {0} AND destination_bucket = {0} AND status = 'PENDING'"
+)
+FAILED_SQL = (
+    "SELECT COUNT(*) FROM replication_failures WHERE bucket = {0} AND rule_id = {0} "
+    "AND destination_bucket = {0} AND state = 'FAILED'"
+)
+
+
 def queue_state(deployment: Deployment) -> tuple[int, int, int]:
     """(pending tasks, their bytes, FAILED failure records) of the rule, read from the source
-    region's database file itself."""
+    region's database itself (its SQLite file, or its PostgreSQL database)."""
+    series = (SRC, RULE, DST)
+    if deployment.engine == "postgresql":
+        with psycopg.connect(deployment.databases[EAST]) as conn:
+            pending, size = conn.execute(PENDING_SQL.format("%s"), series).fetchone() or (0, 0)
+            (failed,) = conn.execute(FAILED_SQL.format("%s"), series).fetchone() or (0,)
+        return int(pending), int(size), int(failed)
     path = deployment.root / "data" / EAST / "metadata.sqlite3"
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
     try:
-        pending, size = db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM replication_tasks "
-            "WHERE bucket = ? AND rule_id = ? AND destination_bucket = ? AND status = 'PENDING'",
-            (SRC, RULE, DST),
-        ).fetchone()
-        (failed,) = db.execute(
-            "SELECT COUNT(*) FROM replication_failures WHERE bucket = ? AND rule_id = ? "
-            "AND destination_bucket = ? AND state = 'FAILED'",
-            (SRC, RULE, DST),
-        ).fetchone()
+        pending, size = db.execute(PENDING_SQL.format("?"), series).fetchone()
+        (failed,) = db.execute(FAILED_SQL.format("?"), series).fetchone()
         return int(pending), int(size), int(failed)
     finally:
         db.close()
@@ -111,6 +134,14 @@ def destination_status(answer: dict[str, Any], rule_id: str = RULE) -> dict[str,
 
 
 def test_metrics_equal_the_queue_through_an_outage_and_a_redrive(deployment: Deployment) -> None:
+    outage_and_redrive(deployment)
+
+
+def test_on_postgresql_too(pg_deployment: Deployment) -> None:
+    outage_and_redrive(pg_deployment)
+
+
+def outage_and_redrive(deployment: Deployment) -> None:
     east, west = deployment.client(EAST), deployment.client(WEST)
     versioned_bucket(east, SRC, EAST)
     versioned_bucket(west, DST, WEST)
