@@ -102,6 +102,25 @@ def ferry_pg_spec() -> ServerSpec:
     return dataclasses.replace(spec, database=name)
 
 
+def ferry_metrics_spec(enabled: bool) -> ServerSpec:
+    """Ferry from a one-region ferry.toml with `[metrics] enabled` on or off: the HTTP request
+    metrics and `GET /_ferry/metrics` (on) against neither (off), same code, same run."""
+    name = f"ferry-metrics-{'on' if enabled else 'off'}"
+    tool = _venv_tool("ferry")
+    base = [tool] if tool else [sys.executable, "-m", "ferry"]
+
+    def argv(port: int, data: Path) -> list[str]:
+        config = data.parent / f"{name}.toml"
+        config.write_text(
+            f'data_dir = "{data}"\n[metrics]\nenabled = {str(enabled).lower()}\n'
+            f'[[regions]]\nname = "us-east-1"\nhost = "{HOST}"\nport = {port}\n'
+            f'data_dir = "{data}"\n'
+        )
+        return [*base, "serve", "--config", str(config), "--region", "us-east-1"]
+
+    return dataclasses.replace(_ferry_spec(name, []), argv=argv)
+
+
 def _ferry_spec(
     name: str,
     extra: list[str],

@@ -38,6 +38,9 @@ SERVER_SPECS: dict[str, Callable[[], servers.ServerSpec]] = {
     "ferry": servers.ferry_spec,
     "ferry-notrail": servers.ferry_notrail_spec,
     "ferry-pg": servers.ferry_pg_spec,
+    # `[metrics] enabled` on vs off, side by side (docs/operations.md, "Metrics")
+    "ferry-metrics-on": lambda: servers.ferry_metrics_spec(True),
+    "ferry-metrics-off": lambda: servers.ferry_metrics_spec(False),
     "moto": servers.moto_spec,
     "s3rver": servers.s3rver_spec,
 }

@@ -90,6 +90,17 @@ class ReplicationSettings:
     retry_base_delay_s: float = 1.0
     retry_max_delay_s: float = 60.0
     lease_s: float = 15.0  # a claimed task returns to the queue if its worker goes silent
+    # Replication Time Control's threshold (AWS: 15 minutes; shorter only for tests)
+    rtc_threshold_s: float = 15 * 60.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetricsSettings:
+    """`GET /_ferry/metrics` on every region (`[metrics]`, docs/operations.md)."""
+
+    enabled: bool = True  # false: no endpoint, no HTTP request metrics (replication's stay)
+    public: bool = False  # true: anyone may scrape; false: root credentials or the bearer token
+    bearer_token: Secret | None = None  # `Authorization: Bearer <token>` also opens it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,6 +201,7 @@ class DeploymentConfig:
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
     trail: TrailSettings = field(default_factory=TrailSettings)
     access_logs: AccessLogSettings = field(default_factory=AccessLogSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
     @property
     def control_dir(self) -> Path:
@@ -283,7 +295,7 @@ class _Reader:
             "",
             {"data_dir", "virtual_host_domains", "root", "replication", "regions"}
             | {"notification_targets", "events", "control", "console", "lifecycle"}
-            | {"trail", "access_logs"},
+            | {"trail", "access_logs", "metrics"},
         )
         deployment_dir = data_dir or self.path_of(doc, "", "data_dir", self.base / DEFAULT_DATA_DIR)
         domains = self.get(
@@ -322,6 +334,7 @@ class _Reader:
             lifecycle=self.lifecycle(self.table(doc, "lifecycle")),
             trail=self.trail(self.table(doc, "trail")),
             access_logs=self.access_logs(self.table(doc, "access_logs")),
+            metrics=self.metrics(self.table(doc, "metrics")),
         )
 
     def region(
@@ -375,14 +388,17 @@ class _Reader:
 
     def replication(self, raw: dict[str, Any]) -> ReplicationSettings:
         key = "replication"
-        self.known(raw, key, {"workers", "retry_base_delay_s", "retry_max_delay_s", "lease_s"})
+        self.known(
+            raw, key,
+            {"workers", "retry_base_delay_s", "retry_max_delay_s", "lease_s", "rtc_threshold_s"},
+        )  # fmt: skip
         defaults = ReplicationSettings()
         workers = self.get(raw, key, "workers", int, defaults.workers)
         if workers < 1:
             raise self.error(f"{key}.workers", f"must be at least 1, got {workers}")
         delays = {
             name: float(self.get(raw, key, name, float, getattr(defaults, name)))
-            for name in ("retry_base_delay_s", "retry_max_delay_s", "lease_s")
+            for name in ("retry_base_delay_s", "retry_max_delay_s", "lease_s", "rtc_threshold_s")
         }
         for name, value in delays.items():
             if value <= 0:
@@ -429,6 +445,15 @@ class _Reader:
             pass_interval_s=times["pass_interval_s"],
             keys_per_pass=counts["keys_per_pass"],
             keys_per_transaction=counts["keys_per_transaction"],
+        )
+
+    def metrics(self, raw: dict[str, Any]) -> MetricsSettings:
+        self.known(raw, "metrics", {"enabled", "public", "bearer_token"})
+        token = self.get(raw, "metrics", "bearer_token", str, "")
+        return MetricsSettings(
+            enabled=self.get(raw, "metrics", "enabled", bool, True),
+            public=self.get(raw, "metrics", "public", bool, False),
+            bearer_token=Secret(token) if token else None,
         )
 
     def console(self, raw: dict[str, Any]) -> ConsoleSettings:

@@ -18,6 +18,7 @@ from ferry.api.app import S3App
 from ferry.api.auth import Principal, PrincipalKind
 from ferry.api.context import Services
 from ferry.api.destinations import DeploymentDestinationChecker
+from ferry.api.request_metrics import RequestMetrics
 from ferry.client import Credentials, RemoteS3
 from ferry.config import (
     SQLITE_DATABASE,
@@ -62,13 +63,14 @@ from ferry.replication.identity import (
 )
 from ferry.replication.job_runner import BatchJobRunner
 from ferry.replication.jobs import BatchJobs
-from ferry.replication.latencies import ReplicationLatencies
 from ferry.replication.locator import DirectoryLocator
+from ferry.replication.metrics import ReplicationMetrics
 from ferry.replication.planner import ReplicationPlanner
 from ferry.replication.repairs import RepairQueue
 from ferry.replication.replicator import Replicator
 from ferry.replication.retry import RetryPolicy
 from ferry.replication.roles import ReplicationRoles
+from ferry.replication.rtc import ThresholdWatch
 from ferry.replication.source_access import SourceAuthorizer
 from ferry.replication.worker import ReplicationWorker, WorkerSettings
 from ferry.store import (
@@ -215,7 +217,6 @@ def build_region(
     )
     encryption = ObjectEncryption(objects, master_key, kms, BucketEncryptionDefaults(db))
     roles = ReplicationRoles(iam.roles, iam.identities)
-    latencies = ReplicationLatencies()
     worker = ReplicationWorker(
         db,
         Replicator(objects, DirectoryLocator(directory, endpoints), client, identity, encryption),
@@ -228,9 +229,13 @@ def build_region(
             root_account_id=root.account_id,
             root_canonical_id=root.canonical_id,
         ),
-        latencies=latencies,
+        rtc=ThresholdWatch(db, clock, threshold_s=deployment.replication.rtc_threshold_s),
     )
-    hooks.register(ReplicationPlanner(clock, on_enqueue=worker.wake))
+    hooks.register(
+        ReplicationPlanner(
+            clock, on_enqueue=worker.wake, rtc_threshold_s=deployment.replication.rtc_threshold_s
+        )
+    )
     job_runner = BatchJobRunner(
         db,
         objects,
@@ -263,6 +268,7 @@ def build_region(
         StoreLogSink(objects, buckets, accounts.account_of_canonical_id),
         flush_s=deployment.access_logs.flush_seconds, now=clock.now,
     )  # fmt: skip
+    replication_metrics = ReplicationMetrics(db, clock)
     services = Services(
         buckets=buckets,
         objects=objects,
@@ -290,6 +296,8 @@ def build_region(
         trail=trail,
         logging=bucket_logging,
         account_settings=AccountSettings(control_db),
+        replication_metrics=replication_metrics,
+        request_metrics=RequestMetrics() if deployment.metrics.enabled else None,
     )
 
     async def start() -> None:
@@ -326,7 +334,7 @@ def build_region(
             region=config.name, endpoints=endpoints, client=client, directory=directory,
             failures=services.failures,
             backlog=ReplicationBacklog(db, clock),
-            latencies=latencies,
+            metrics=replication_metrics,
             sessions=Sessions(console_signing_key(root), clock, deployment.console.session_ttl_s),
         )  # fmt: skip
         console = ConsoleApp(deps, app)

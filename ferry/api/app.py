@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ferry.api import kms
 from ferry.api.access import authorize
-from ferry.api.admin import handle_admin, is_admin_request
+from ferry.api.admin import handle_admin, handle_metrics, is_admin_request, is_metrics_request
 from ferry.api.audit import Timing, trail_events
 from ferry.api.auth import KeyLookup, authenticate
 from ferry.api.context import ApiCall, RequestContext, Services
@@ -125,6 +125,10 @@ class S3App:
             )
             for event in trail_events(call, family, response, timing):
                 trail.record(event)
+        metrics = self._services.request_metrics
+        if metrics is not None:  # labelled by S3's operation, else by the API family
+            operation = (call.note.operation if call is not None else "") or family or "unknown"
+            metrics.observe(operation, response.status, time.monotonic() - started)
 
 
 Pipeline = Callable[[ApiCall], Awaitable[Response]]
@@ -237,6 +241,7 @@ async def handle_ferry(call: ApiCall) -> Response:
 # First match wins. The admin API comes first: its paths are Ferry's whatever they are signed
 # for. S3 takes whatever no other family claims, and its errors are the app's default (XML).
 FAMILIES: tuple[Family, ...] = (
+    Family("metrics", is_metrics_request, handle_metrics),  # its own auth: [metrics]
     Family("admin", is_admin_request, handle_admin),
     Family("iam", is_iam_request, handle_iam),
     Family("sts", is_sts_request, handle_sts),

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ferry.api.auth import Authenticated, KeyLookup, Principal
 from ferry.api.http import Request
+from ferry.api.request_metrics import RequestMetrics
 from ferry.config import DeploymentConfig, RegionConfig
 from ferry.control import AccountSettings, BucketDirectory, Iam
 from ferry.control.policy import Policy
@@ -16,7 +17,7 @@ from ferry.crypto import KeyService
 from ferry.crypto.sse import ObjectEncryption
 from ferry.events import NotificationConfigs, Outbox
 from ferry.events.trail import TrailEvent
-from ferry.replication import FailureStore
+from ferry.replication import FailureStore, ReplicationMetrics
 from ferry.replication.jobs import BatchJobs
 from ferry.replication.repairs import RepairQueue
 from ferry.replication.roles import ReplicationRoles
@@ -130,6 +131,9 @@ class Services:
     logging: BucketLogging | None = None  # server access logging configurations
     # account-level Block Public Access and e-mail → canonical ID (ACL grants by e-mail)
     account_settings: AccountSettings | None = None
+    # exact replication metrics (`GET /_ferry/metrics`, the admin API's replication status)
+    replication_metrics: ReplicationMetrics | None = None
+    request_metrics: RequestMetrics | None = None  # None: [metrics] enabled = false
 
 
 class TrailSink(Protocol):

@@ -14,6 +14,7 @@ from ferry.cli import (
     failures,
     migrate,
     quota,
+    replication_status,
     serve,
     status,
     trail,
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     doctor.add_parser(commands)
     explain.add_parser(commands)
     trail.add_parser(commands)
+    replication_status.add_parser(commands)
     args = parser.parse_args(argv)
     sys.exit(args.run(args))
 

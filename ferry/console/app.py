@@ -145,7 +145,7 @@ class ConsoleApp:
                     session=session,
                     failures=self._deps.failures,
                     backlog=self._deps.backlog,
-                    latencies=self._deps.latencies,
+                    metrics=self._deps.metrics,
                     gateway=UserGateway(
                         session,
                         self._deps.client,

@@ -11,7 +11,7 @@ from ferry.console.gateway import UserGateway
 from ferry.console.http import ConsoleRequest, ConsoleResponse, html, redirect
 from ferry.console.pages import Pages
 from ferry.console.sessions import Session, Sessions
-from ferry.replication import FailureStore, ReplicationBacklog, ReplicationLatencies
+from ferry.replication import FailureStore, ReplicationBacklog, ReplicationMetrics
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -21,7 +21,7 @@ class ConsoleContext:
     gateway: UserGateway
     failures: FailureStore  # this region's; other regions' buckets link to their console
     backlog: ReplicationBacklog  # this region's replication tasks still owed, per rule
-    latencies: ReplicationLatencies  # recent replication latency per rule (this process)
+    metrics: ReplicationMetrics  # exact replication metrics per rule (the region database)
     consoles: Mapping[str, str]  # region → its console's URL
     pages: Pages
     params: Mapping[str, str]  # from the path: bucket, job_id

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ferry.client import RemoteS3
 from ferry.console.sessions import Sessions
 from ferry.control import BucketDirectory
-from ferry.replication import FailureStore, ReplicationBacklog, ReplicationLatencies
+from ferry.replication import FailureStore, ReplicationBacklog, ReplicationMetrics
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -21,5 +21,5 @@ class ConsoleDeps:
     directory: BucketDirectory
     failures: FailureStore
     backlog: ReplicationBacklog
-    latencies: ReplicationLatencies  # this process's workers' recent replications, per rule
+    metrics: ReplicationMetrics  # exact replication metrics per rule (the region database)
     sessions: Sessions

@@ -24,7 +24,7 @@ from ferry.protocol.xml.redrive_job import (
     batch_bucket_name,
     render_redrive_job_request,
 )
-from ferry.replication import FailureFilter, FailureState
+from ferry.replication import FailureFilter, FailureState, per_rule
 from ferry.replication.manifest import ManifestEntry, render_csv_manifest
 
 PAGE_SIZE = 200
@@ -88,9 +88,9 @@ class RuleActivity:
     retrying: int = 0
     oldest_pending_s: float | None = None
     failed: int = 0
-    replicated: int = 0  # finished in the last five minutes (this process's workers)
+    replicated: int = 0  # replicated since the rule began
     latency_p50_s: float | None = None
-    latency_max_s: float | None = None
+    latency_p99_s: float | None = None
 
 
 async def rule_activity(ctx: ConsoleContext, bucket: str) -> list[RuleActivity]:
@@ -105,13 +105,14 @@ async def rule_activity(ctx: ConsoleContext, bucket: str) -> list[RuleActivity]:
         )
         for b in await ctx.backlog.per_rule(bucket)
     }
-    for latency in ctx.latencies.summary(bucket, int(time.time() * 1000)):
-        row = rows.get(latency.rule_id, RuleActivity(rule_id=latency.rule_id))
-        rows[latency.rule_id] = replace(
+    snapshot = await ctx.metrics.snapshot(bucket)
+    for rule in per_rule(snapshot.series):
+        row = rows.get(rule.rule_id, RuleActivity(rule_id=rule.rule_id))
+        rows[rule.rule_id] = replace(
             row,
-            replicated=latency.count,
-            latency_p50_s=latency.p50_s,
-            latency_max_s=latency.max_s,
+            replicated=rule.replicated_ops,
+            latency_p50_s=rule.latency.quantile_s(0.5),
+            latency_p99_s=rule.latency.quantile_s(0.99),
         )
     return [rows[rule_id] for rule_id in sorted(rows)]
 

@@ -20,6 +20,7 @@ from ferry.events.outbox import (
     Outbox,
     OutboxEvent,
     list_outbox,
+    publish_replication_event,
     publish_replication_failure,
 )
 
@@ -35,6 +36,7 @@ __all__ = [
     "OutboxEvent",
     "list_outbox",
     "matching_targets",
+    "publish_replication_event",
     "publish_replication_failure",
     "validate_notification_configuration",
 ]

@@ -32,6 +32,10 @@ S3_OPERATIONS = {
     "METADATA": "OBJECT_METADATA_PUT",
 }
 FAILED_REPLICATION = "s3:Replication:OperationFailedReplication"
+# Replication Time Control (docs/operations.md): published by replication.rtc.
+MISSED_THRESHOLD = "s3:Replication:OperationMissedThreshold"
+REPLICATED_AFTER_THRESHOLD = "s3:Replication:OperationReplicatedAfterThreshold"
+NOT_TRACKED = "s3:Replication:OperationNotTracked"
 MAX_ERROR_CHARS = 1000  # of a failed delivery's error, kept on its row
 # No dead letter: an event waits (backing off) until its target takes it, or an operator
 # removes the target.
@@ -162,6 +166,29 @@ def publish_replication_failure(
 ) -> int:
     """`s3:Replication:OperationFailedReplication`, inside the transaction that records the
     failure. Returns how many outbox rows it wrote."""
+    return publish_replication_event(
+        tx, FAILED_REPLICATION, bucket=bucket, key=key, version_id=version_id,
+        operation=operation, rule_id=rule_id, destination_bucket=destination_bucket,
+        reason=reason, requested_ms=requested_ms, now_ms=now_ms,
+    )  # fmt: skip
+
+
+def publish_replication_event(
+    tx: Tx,
+    event_name: str,
+    *,
+    bucket: str,
+    key: str,
+    version_id: str,
+    operation: str,
+    rule_id: str,
+    destination_bucket: str,
+    requested_ms: int,
+    now_ms: int,
+    reason: str | None = None,
+) -> int:
+    """An `s3:Replication:*` event for one replication operation, inside the transaction that
+    decides it (a failure, a missed threshold…). Returns how many outbox rows it wrote."""
     found = ConfigurationCache().load(tx, bucket)
     if found is None:
         return 0
@@ -183,7 +210,7 @@ def publish_replication_failure(
         request_time=from_epoch_ms(requested_ms),
         failure_reason=reason,
     )
-    return enqueue_event(tx, found, FAILED_REPLICATION, source, obj, S3_PRINCIPAL, data)
+    return enqueue_event(tx, found, event_name, source, obj, S3_PRINCIPAL, data)
 
 
 def _event(row: Any) -> OutboxEvent:

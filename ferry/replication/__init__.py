@@ -1,6 +1,6 @@
 """Replication: rules (pure), the planner (a version hook), tasks, transfers (pure) and the
 replicator, the rule's role and what it may do (pure), retry policy (pure), workers, the
-failure store and batch jobs.
+failure store, batch jobs, exact metrics and Replication Time Control.
 
 May import client, control, crypto, events, store, protocol, config and core; talks to other
 regions only through `client`, never through another region's database.
@@ -25,7 +25,9 @@ from ferry.replication.failures import (
     FailureState,
     FailureStore,
 )
-from ferry.replication.latencies import LatencySummary, ReplicationLatencies
+from ferry.replication.latencies import LatencyHistogram
+from ferry.replication.metrics import MetricsSnapshot, ReplicationMetrics, SeriesMetrics, per_rule
+from ferry.replication.rtc import ThresholdWatch
 from ferry.replication.rules import (
     ReplicationTarget,
     SchemaVersion,
@@ -47,17 +49,21 @@ __all__ = [
     "FailureStore",
     "InvalidReplicationConfiguration",
     "InvalidReplicationStorageClass",
-    "LatencySummary",
+    "LatencyHistogram",
     "MalformedReplicationConfiguration",
+    "MetricsSnapshot",
     "NoSuchReplicationConfiguration",
     "ReplicationConfigurationArgumentError",
     "ReplicationBacklog",
-    "ReplicationLatencies",
+    "ReplicationMetrics",
     "ReplicationTarget",
     "RuleBacklog",
     "SchemaVersion",
+    "SeriesMetrics",
+    "ThresholdWatch",
     "destination_bucket_name",
     "destinations_for",
+    "per_rule",
     "replica_modifications_enabled",
     "schema_version",
     "validate_configuration",

@@ -1,7 +1,7 @@
 """What a bucket's replication still owes, per rule: pending operations and their bytes, the
-oldest pending task's age, and its failures by state. Read from the replication tasks and the
-failure store (both this package's tables; sizes through `store.versions`) for the console's
-operating view."""
+oldest pending task's age, and its failures by state. Read from the replication tasks, the
+replication metrics' counts (exact, kept by the migration's triggers) and the failure store,
+for the console's operating view."""
 
 from __future__ import annotations
 
@@ -9,16 +9,13 @@ from dataclasses import dataclass, field
 
 from ferry.core.clock import Clock, epoch_ms
 from ferry.store import Database, Tx
-from ferry.store.versions import sum_version_sizes
-
-MAX_SIZED_TASKS = 10_000  # a larger backlog's bytes are a lower bound (one lookup per task)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RuleBacklog:
     rule_id: str
     pending: int = 0  # tasks not yet replicated (first try or retrying)
-    pending_bytes: int = 0  # their versions' sizes (the first MAX_SIZED_TASKS of them)
+    pending_bytes: int = 0  # their versions' sizes
     retrying: int = 0  # of which failed at least once and wait for their next attempt
     oldest_pending_s: float | None = None  # age of the oldest pending task
     failures: dict[str, int] = field(default_factory=dict)  # failure state → records
@@ -43,13 +40,14 @@ def _per_rule(tx: Tx, bucket: str, now_ms: int) -> list[RuleBacklog]:
         (bucket,),
     ):
         pending[rule_id] = (int(count), int(retrying or 0), int(oldest))
-    sized: dict[str, list[tuple[str, str]]] = {}
-    for rule_id, key, version_id in tx.execute(
-        "SELECT rule_id, key, version_id FROM replication_tasks "
-        "WHERE bucket = ? AND status = 'PENDING' LIMIT ?",
-        (bucket, MAX_SIZED_TASKS),
-    ):
-        sized.setdefault(rule_id, []).append((key, version_id))
+    sized = {
+        str(rule_id): int(size)
+        for rule_id, size in tx.execute(
+            "SELECT rule_id, SUM(pending_bytes) FROM replication_metrics WHERE bucket = ? "
+            "GROUP BY rule_id",
+            (bucket,),
+        )
+    }
     failures: dict[str, dict[str, int]] = {}
     for rule_id, state, count in tx.execute(
         "SELECT rule_id, state, COUNT(*) FROM replication_failures WHERE bucket = ? "
@@ -64,7 +62,7 @@ def _per_rule(tx: Tx, bucket: str, now_ms: int) -> list[RuleBacklog]:
             RuleBacklog(
                 rule_id=rule_id,
                 pending=count,
-                pending_bytes=sum_version_sizes(tx, bucket, sized.get(rule_id, [])),
+                pending_bytes=sized.get(rule_id, 0) if count else 0,
                 retrying=retrying,
                 oldest_pending_s=max(0.0, (now_ms - oldest) / 1000) if count else None,
                 failures=failures.get(rule_id, {}),

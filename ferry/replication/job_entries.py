@@ -156,7 +156,7 @@ def _start_entry(
             rule_id=target.rule_id, destination_bucket=target.bucket,
             storage_class=target.storage_class,
             on_replica=status is ReplicationStatus.REPLICA, now_ms=now_ms,
-            job_id=job_id,
+            job_id=job_id, size_bytes=version.size,
         )  # fmt: skip
     if status is not ReplicationStatus.REPLICA:
         set_replication_status(

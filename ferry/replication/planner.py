@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ferry.core.clock import Clock, epoch_ms
 from ferry.protocol.xml.replication import ReplicationConfiguration
+from ferry.replication.rtc import RTC_THRESHOLD_S
 from ferry.replication.rules import ReplicationTarget, destinations_for
 from ferry.replication.tasks import Operation, enqueue_task
 from ferry.store import (
@@ -26,9 +27,16 @@ from ferry.store.records import is_sse_kms
 
 
 class ReplicationPlanner:
-    def __init__(self, clock: Clock, on_enqueue: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        on_enqueue: Callable[[], None] | None = None,
+        *,
+        rtc_threshold_s: float = RTC_THRESHOLD_S,
+    ) -> None:
         self._clock = clock
         self._on_enqueue = on_enqueue
+        self._rtc_threshold_ms = int(rtc_threshold_s * 1000)
 
     def on_commit(
         self, tx: Tx, old: Version | None, new: Version | None, origin: WriteOrigin
@@ -52,7 +60,9 @@ class ReplicationPlanner:
             return
         now_ms = epoch_ms(self._clock.now())
         on_replica = new.attrs.replication_status is ReplicationStatus.REPLICA
+        size = new.size if operation is Operation.OBJECT else 0  # metadata and markers: no data
         for target in targets:
+            tracked = target.replication_time and target.metrics  # AWS requires both for RTC
             enqueue_task(
                 tx,
                 bucket=new.bucket,
@@ -64,6 +74,8 @@ class ReplicationPlanner:
                 storage_class=target.storage_class,
                 on_replica=on_replica,
                 now_ms=now_ms,
+                size_bytes=size,
+                rtc_deadline_ms=now_ms + self._rtc_threshold_ms if tracked else None,
             )
         set_replication_status(
             tx,

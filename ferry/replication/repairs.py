@@ -96,8 +96,10 @@ def enqueue_repair(tx: Tx, bucket: str, request: RepairRequest, *, now_ms: int) 
     # failure record resolves when the repair succeeds), as a batch job's entry does.
     supersede_failed_task(tx, **task)
     enqueue_task(
-        tx, **task, operation=operation, rule_id=target.rule_id,
+        tx, bucket=bucket, key=version.key, version_id=version.version_id,
+        destination_bucket=target.bucket, operation=operation, rule_id=target.rule_id,
         storage_class=target.storage_class, on_replica=False, now_ms=now_ms,
+        size_bytes=version.size,
     )  # fmt: skip
     set_replication_status(
         tx, bucket=bucket, key=version.key, version_id=version.version_id,

@@ -15,6 +15,8 @@ from typing import Any
 
 from ferry.events import publish_replication_failure
 from ferry.replication.failures import FailureState, record_failure, resolve_failure
+from ferry.replication.latencies import record_latency
+from ferry.replication.rtc import replicated_after_threshold
 from ferry.store import Queue, ReplicationStatus, Tx, set_replication_status
 
 
@@ -42,6 +44,8 @@ class Task:
     on_replica: bool
     attempts: int
     created_ms: int
+    size_bytes: int = 0  # the version's size: what the task owes, in bytes (0: no data)
+    rtc_deadline_ms: int | None = None  # S3 RTC: replicated by then, or missed (None: no RTC)
 
 
 # The queue's columns; the per-key order and the fairness between live and batch work are
@@ -51,7 +55,7 @@ TASKS = Queue(
     ids=("task_id",),
     columns=(
         "task_id", "bucket", "key", "version_id", "operation", "rule_id", "destination_bucket",
-        "storage_class", "on_replica", "attempts", "created_ms",
+        "storage_class", "on_replica", "attempts", "created_ms", "size_bytes", "rtc_deadline_ms",
     ),
     first_failure="first_failure_ms",
     status="status",
@@ -82,6 +86,8 @@ def _task(row: Any) -> Task:
         on_replica=bool(row[8]),
         attempts=row[9],
         created_ms=row[10],
+        size_bytes=int(row[11]),
+        rtc_deadline_ms=row[12],
     )
 
 
@@ -98,13 +104,17 @@ def enqueue_task(
     on_replica: bool,
     now_ms: int,
     job_id: str | None = None,
+    size_bytes: int = 0,
+    rtc_deadline_ms: int | None = None,
 ) -> None:
-    """`job_id` tags a task a batch replication job owes (None: live replication)."""
+    """`job_id` tags a task a batch replication job owes (None: live replication);
+    `size_bytes` is what it owes (the replication metrics' bytes pending and replicated);
+    `rtc_deadline_ms`: the task is tracked by Replication Time Control (replication.rtc)."""
     task = {
         "bucket": bucket, "key": key, "version_id": version_id, "operation": operation.value,
         "rule_id": rule_id, "destination_bucket": destination_bucket,
         "storage_class": storage_class, "on_replica": int(on_replica), "created_ms": now_ms,
-        "job_id": job_id,
+        "job_id": job_id, "size_bytes": size_bytes, "rtc_deadline_ms": rtc_deadline_ms,
     }  # fmt: skip
     TASKS.enqueue(tx, [task], due_ms=now_ms)
 
@@ -155,6 +165,15 @@ def renew_leases(tx: Tx, task_ids: Iterable[int], *, until_ms: int) -> None:
 
 
 def finish_task(tx: Tx, task: Task, *, now_ms: int | None = None) -> None:
+    """The replica is acknowledged: the task goes (the metrics' triggers count it replicated),
+    its latency joins the histogram, and an RTC task late past its threshold says so."""
+    if now_ms is not None:
+        record_latency(
+            tx, bucket=task.bucket, rule_id=task.rule_id,
+            destination_bucket=task.destination_bucket, latency_ms=now_ms - task.created_ms,
+        )  # fmt: skip
+        if task.rtc_deadline_ms is not None and now_ms > task.rtc_deadline_ms:
+            replicated_after_threshold(tx, task, now_ms=now_ms)
     TASKS.complete(tx, [task.task_id])
     _refresh_version_status(tx, task)
     resolve_failure(tx, task, now_ms=now_ms)  # same transaction: the failure store agrees

@@ -15,9 +15,9 @@ from functools import partial
 from typing import Any, TypeGuard
 
 from ferry.core.clock import Clock, epoch_ms
-from ferry.replication.latencies import ReplicationLatencies
 from ferry.replication.replicator import Replicator, read_sources
 from ferry.replication.retry import FailureReason, GiveUp, RetryPolicy
+from ferry.replication.rtc import ThresholdWatch
 from ferry.replication.source_access import SourceAuthorizer
 from ferry.replication.tasks import (
     Task,
@@ -67,10 +67,10 @@ class ReplicationWorker:
         rng: random.Random | None = None,
         *,
         authorizer: SourceAuthorizer | None = None,
-        latencies: ReplicationLatencies | None = None,
+        rtc: ThresholdWatch | None = None,
     ) -> None:
         self._db = db
-        self._latencies = latencies  # None: nobody watches
+        self._rtc = rtc  # Replication Time Control's sweep, run beside the claim loop
         self._replicator = replicator
         # None (tests without IAM): no role is named, and destinations refuse such writes
         self._authorizer = authorizer
@@ -94,9 +94,13 @@ class ReplicationWorker:
     def start(self) -> None:
         self._runner = asyncio.create_task(self._run(), name="replication-worker")
         self._watcher = asyncio.create_task(self._watch_recoveries(), name="replication-probe")
+        if self._rtc is not None:
+            self._rtc.start()
 
     async def stop(self) -> None:
         """Stop claiming; cancel transfers in flight (their leases lapse, others resume them)."""
+        if self._rtc is not None:
+            await self._rtc.stop()
         tasks = [t for t in (self._runner, self._watcher, *self._running) if t is not None]
         for task in tasks:
             task.cancel()
@@ -234,11 +238,6 @@ class ReplicationWorker:
             await self._db.write(write)
             for outcome in outcomes:  # after the commit, so a probe's retry_now sees them
                 failure = outcome.failure
-                if failure is None and self._latencies is not None:
-                    task = outcome.task
-                    self._latencies.record(
-                        task.bucket, task.rule_id, created_ms=task.created_ms, now_ms=now_ms
-                    )
                 if _region_unreachable(failure) and failure.destination_region is not None:
                     buckets = self._unreachable.setdefault(failure.destination_region, set())
                     buckets.add(outcome.task.destination_bucket)

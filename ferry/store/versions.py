@@ -10,7 +10,7 @@ Every commit runs the registered VersionHooks inside its transaction.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
@@ -91,19 +91,6 @@ def fetch_version(
         (bucket, key, version_id),
     ).fetchone()
     return version_from_row(row) if row else None
-
-
-def sum_version_sizes(tx: Tx, bucket: str, versions: Iterable[tuple[str, str]]) -> int:
-    """The bytes of the given (key, version_id)s of `bucket` (missing ones count 0): what a
-    replication backlog still has to send."""
-    total = 0
-    for key, version_id in versions:
-        row = tx.execute(
-            "SELECT size FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
-            (bucket, key, version_id),
-        ).fetchone()
-        total += int(row[0]) if row else 0
-    return total
 
 
 def _garbage(version: Version) -> list[str]:

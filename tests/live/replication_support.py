@@ -34,6 +34,8 @@ class Deployment:
     engine: str = "sqlite"
     databases: dict[str, str] = field(default_factory=dict)  # region or "control" -> URL
     extra_config: tuple[str, ...] = ()  # more ferry.toml lines (whole tables), at the end
+    # more `[replication]` settings (`rtc_threshold_s = 2`)
+    replication_settings: tuple[str, ...] = ()
 
     @property
     def config_path(self) -> Path:
@@ -67,6 +69,7 @@ class Deployment:
             "retry_base_delay_s = 0.2",
             "retry_max_delay_s = 2.0",
             "lease_s = 6.0",
+            *self.replication_settings,
         ]
         if self.engine == "postgresql" and not self.databases:
             for name in ("control", *self.regions):

@@ -23,7 +23,12 @@ DATABASES = {"region": REGION_MIGRATIONS, "control": CONTROL_MIGRATIONS}
 # Tables only PostgreSQL has, each behind a view with a SQLite table's name and columns (so the
 # same SQL reads both): bucket_usage and replication_failure_counts sum their slots (see
 # store/sql/postgresql/0010_bucket_quota.sql and replication/sql/postgresql/0004_…).
-POSTGRESQL_ONLY_TABLES = {"bucket_usage_slots", "replication_failure_count_slots"}
+POSTGRESQL_ONLY_TABLES = {
+    "bucket_usage_slots",
+    "replication_failure_count_slots",
+    "replication_metrics_slots",
+    "replication_latency_slots",
+}
 
 
 @pytest.fixture

@@ -321,3 +321,28 @@ def test_lifecycle_table_shortens_the_day_and_bounds_passes(tmp_path: Path) -> N
         tmp_path, TWO_REGIONS + "[lifecycle]\nkeys_per_pass = -1\n"
     )
     assert "lifecycle" in error_of(tmp_path, TWO_REGIONS + "[lifecycle]\ndays = 1\n")
+
+
+def test_metrics_are_served_but_closed_by_default_and_the_metrics_table_sets_them(
+    tmp_path: Path,
+) -> None:
+    deployment = load_deployment(write(tmp_path, TWO_REGIONS), environ={})
+    metrics = deployment.metrics
+    assert (metrics.enabled, metrics.public, metrics.bearer_token) == (True, False, None)
+    assert deployment.replication.rtc_threshold_s == 15 * 60
+    opened = load_deployment(
+        write(
+            tmp_path,
+            TWO_REGIONS + '[metrics]\npublic = true\nbearer_token = "s3cr3t-value"\n'
+            "[replication]\nrtc_threshold_s = 2\n",
+        ),
+        environ={},
+    )
+    token = opened.metrics.bearer_token
+    assert opened.metrics.public and token is not None and token.reveal() == "s3cr3t-value"
+    assert "s3cr3t-value" not in repr(opened.metrics)  # a Secret
+    assert opened.replication.rtc_threshold_s == 2.0
+    assert "metrics" in error_of(tmp_path, TWO_REGIONS + "[metrics]\nport = 1\n")
+    assert "replication.rtc_threshold_s" in error_of(
+        tmp_path, TWO_REGIONS + "[replication]\nrtc_threshold_s = 0\n"
+    )

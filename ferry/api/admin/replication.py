@@ -6,6 +6,9 @@
                                                             versions in key order, with what
                                                             verify compares (no bytes)
     GET  /_ferry/replication/explain?bucket=B&key=K&tags=k%3Dv&storage_class=&sse_kms=
+    GET  /_ferry/replication/status?bucket=B                 exact metrics per rule and
+                                                            destination (`ferry replication
+                                                            status`, replication_status.py)
     GET  /_ferry/replication/doctor/source?bucket=B[&batch_role=ARN]
                                                             source findings + destinations
                                                             (+ the re-drive role's findings)
@@ -31,6 +34,7 @@ from urllib.parse import parse_qsl
 from ferry.api.admin.doctor_facts import destination_report, source_report
 from ferry.api.admin.encoding import json_response
 from ferry.api.admin.errors import AdminError, no_such_resource
+from ferry.api.admin.replication_status import replication_status
 from ferry.api.context import Services
 from ferry.api.http import Request, Response
 from ferry.core.errors import FerryError
@@ -83,6 +87,8 @@ async def _dispatch(
             return await _versions(services, bucket, request.params)
         case "GET", "explain":
             return await _explain(services, bucket, request.params)
+        case "GET", "status":
+            return await replication_status(services, bucket)
         case "GET", "doctor/source":
             return await source_report(services, bucket, request.params.get("batch_role"))
         case "GET", "doctor/destination":

@@ -109,7 +109,7 @@
         const { rules } = await answer.json();
         const body = section.querySelector("#backlog-table tbody");
         const seconds = (v, digits) => (v === null || v === undefined ? "—" : v.toFixed(digits) + " s");
-        body.innerHTML = rules.length ? rules.map((r) => `<tr data-rule="${esc(r.rule_id)}"><td>${esc(r.rule_id)}</td><td>${r.pending}</td><td>${size(r.pending_bytes)}</td><td>${r.retrying}</td><td>${seconds(r.oldest_pending_s, 1)}</td><td>${r.failed}</td><td>${r.replicated}</td><td>${r.latency_p50_s === null ? "—" : seconds(r.latency_p50_s, 2) + " / " + seconds(r.latency_max_s, 2)}</td></tr>`).join("")
+        body.innerHTML = rules.length ? rules.map((r) => `<tr data-rule="${esc(r.rule_id)}"><td>${esc(r.rule_id)}</td><td>${r.pending}</td><td>${size(r.pending_bytes)}</td><td>${r.retrying}</td><td>${seconds(r.oldest_pending_s, 1)}</td><td>${r.failed}</td><td>${r.replicated}</td><td>${r.latency_p50_s === null ? "—" : seconds(r.latency_p50_s, 2) + " / " + seconds(r.latency_p99_s, 2)}</td></tr>`).join("")
           : '<tr><td colspan="8" class="muted">Nothing owed: every replication is done.</td></tr>';
         samples.push({ pending: rules.reduce((n, r) => n + r.pending, 0), failed: rules.reduce((n, r) => n + r.failed, 0) });
         if (samples.length > BACKLOG_SAMPLES) samples.shift();

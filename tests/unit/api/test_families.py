@@ -39,6 +39,10 @@ def signed_for(
 
 # (signed for, method, path, headers, presigned) → family: written out, not derived from FAMILIES.
 CASES: list[tuple[str | None, str, str, dict[str, str], bool, str]] = [
+    # Ferry's metrics, by path, signed or not (their own authentication: [metrics])
+    (None, "GET", "/_ferry/metrics", {}, False, "metrics"),
+    ("s3", "GET", "/_ferry/metrics", {}, False, "metrics"),
+    (None, "GET", "/_ferry/metrics", {"authorization": "Bearer t"}, False, "metrics"),
     # Ferry's admin API, by path, whatever it is signed for
     ("s3", "GET", "/_ferry/failures", {}, False, "admin"),
     ("s3", "GET", "/_ferry/failures/summary", {}, False, "admin"),

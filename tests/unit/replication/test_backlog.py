@@ -9,7 +9,7 @@ from ferry.core.clock import FakeClock, epoch_ms
 from ferry.region import REGION_MIGRATIONS
 from ferry.replication.backlog import ReplicationBacklog
 from ferry.replication.tasks import Operation, enqueue_task
-from ferry.store import Buckets, SqliteDatabase, Tx
+from ferry.store import SqliteDatabase, Tx
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ async def db(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
     database.close()
 
 
-def enqueue(tx: Tx, bucket: str, key: str, rule_id: str, now_ms: int) -> None:
+def enqueue(tx: Tx, bucket: str, key: str, rule_id: str, now_ms: int, size: int = 0) -> None:
     enqueue_task(
         tx,
         bucket=bucket,
@@ -31,6 +31,7 @@ def enqueue(tx: Tx, bucket: str, key: str, rule_id: str, now_ms: int) -> None:
         storage_class=None,
         on_replica=False,
         now_ms=now_ms,
+        size_bytes=size,
     )
 
 
@@ -53,23 +54,18 @@ async def test_the_backlog_counts_pending_tasks_per_rule_of_one_bucket_with_the_
         ("r1", 2, 10.0),
         ("r2", 1, 9.0),
     ]
-    assert [r.pending_bytes for r in rows] == [0, 0]  # no such versions in this store
+    assert [r.pending_bytes for r in rows] == [0, 0]  # tasks that owe no data
     assert await ReplicationBacklog(db, clock).per_rule("empty") == []
 
 
-async def test_the_backlog_weighs_its_pending_versions(db: SqliteDatabase) -> None:
+async def test_the_backlog_weighs_its_pending_tasks(db: SqliteDatabase) -> None:
+    """The sizes the planner recorded on the tasks (the replication metrics' pending bytes)."""
     clock = FakeClock()
-    await Buckets(db, clock, "us-east-1").create("src", "owner", ())
     now = epoch_ms(clock.now())
 
     def fill(tx: Tx) -> None:
         for key, size in (("a", 1000), ("b", 24)):
-            tx.execute(
-                "INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, "
-                "last_modified_ms, owner_id, size) VALUES ('src', ?, 'v1', 1, 0, ?, 'o', ?)",
-                (key, now, size),
-            )
-            enqueue(tx, "src", key, "r1", now)
+            enqueue(tx, "src", key, "r1", now, size)
 
     await db.write(fill)
     [row] = await ReplicationBacklog(db, clock).per_rule("src")
