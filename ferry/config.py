@@ -71,10 +71,14 @@ class RegionConfig:
     # The region master key (ferry/crypto/master_key.py); None: <data_dir>/master.key,
     # generated on first start.
     master_key_file: Path | None = None
+    # HTTPS: the certificate chain and its private key (PEM); both or neither.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.endpoint:
-            object.__setattr__(self, "endpoint", f"http://{self.host}:{self.port}")
+            scheme = "https" if self.tls_cert is not None else "http"
+            object.__setattr__(self, "endpoint", f"{scheme}://{self.host}:{self.port}")
 
     @property
     def endpoint_host(self) -> str:
@@ -154,6 +158,9 @@ class DeploymentConfig:
     # The control plane's database: "sqlite" (<control_dir>/control.sqlite3) or a URL.
     control_database: str = SQLITE_DATABASE
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    # CA certificates (PEM) that HTTPS endpoints of this deployment are verified against, for
+    # private CAs; None: the public roots (certifi). Verification is never turned off.
+    tls_ca_bundle: Path | None = None
 
     @property
     def control_dir(self) -> Path:
@@ -246,7 +253,8 @@ class _Reader:
             doc,
             "",
             {"data_dir", "virtual_host_domains", "root", "replication", "regions"}
-            | {"notification_targets", "events", "control", "console"},
+            | {"notification_targets", "events", "control", "console"}
+            | {"tls"},
         )
         deployment_dir = data_dir or self.path_of(doc, "", "data_dir", self.base / DEFAULT_DATA_DIR)
         domains = self.get(
@@ -271,6 +279,8 @@ class _Reader:
         self.check_unique(regions, deployment_dir / CONTROL_DIR_NAME)
         control = self.table(doc, "control")
         self.known(control, "control", {"database"})
+        tls = self.table(doc, "tls")
+        self.known(tls, "tls", {"ca_bundle"})
         return DeploymentConfig(
             data_dir=deployment_dir,
             regions=regions,
@@ -282,6 +292,7 @@ class _Reader:
             events=self.events(self.table(doc, "events")),
             control_database=self.database(control, "control"),
             console=self.console(self.table(doc, "console")),
+            tls_ca_bundle=self.optional_path(tls, "tls", "ca_bundle"),
         )
 
     def region(
@@ -290,6 +301,7 @@ class _Reader:
         if not isinstance(raw, dict):
             raise self.error(key, f"must be a table, got {_type_name(raw)}")
         allowed = {"name", "host", "port", "endpoint", "data_dir", "database", "master_key_file"}
+        allowed |= {"tls_cert", "tls_key"}
         self.known(raw, key, allowed)
         if "name" not in raw:
             raise self.error(f"{key}.name", "missing")
@@ -312,6 +324,13 @@ class _Reader:
                 f"{key}.endpoint", f"must start with http:// or https://: {endpoint!r}"
             )
         database = self.database(raw, key)
+        tls_cert = self.optional_path(raw, key, "tls_cert")
+        tls_key = self.optional_path(raw, key, "tls_key")
+        if (tls_cert is None) != (tls_key is None):
+            missing = "tls_key" if tls_key is None else "tls_cert"
+            raise self.error(f"{key}.{missing}", "missing: HTTPS needs both tls_cert and tls_key")
+        if tls_cert is not None and endpoint.startswith("http://"):
+            raise self.error(f"{key}.endpoint", f"must be https:// with tls_cert: {endpoint!r}")
         return RegionConfig(
             name=name,
             host=host,
@@ -321,6 +340,8 @@ class _Reader:
             virtual_host_domains=domains,
             database=database,
             master_key_file=self.optional_path(raw, key, "master_key_file"),
+            tls_cert=tls_cert,
+            tls_key=tls_key,
         )
 
     def database(self, raw: dict[str, Any], key: str) -> str:
