@@ -71,10 +71,14 @@ class RegionConfig:
     # The region master key (ferry/crypto/master_key.py); None: <data_dir>/master.key,
     # generated on first start.
     master_key_file: Path | None = None
+    # HTTPS: the certificate chain and its private key (PEM); both or neither.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.endpoint:
-            object.__setattr__(self, "endpoint", f"http://{self.host}:{self.port}")
+            scheme = "https" if self.tls_cert is not None else "http"
+            object.__setattr__(self, "endpoint", f"{scheme}://{self.host}:{self.port}")
 
     @property
     def endpoint_host(self) -> str:
@@ -202,6 +206,9 @@ class DeploymentConfig:
     trail: TrailSettings = field(default_factory=TrailSettings)
     access_logs: AccessLogSettings = field(default_factory=AccessLogSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    # CA certificates (PEM) that HTTPS endpoints of this deployment are verified against, for
+    # private CAs; None: the public roots (certifi). Verification is never turned off.
+    tls_ca_bundle: Path | None = None
 
     @property
     def control_dir(self) -> Path:
@@ -295,7 +302,7 @@ class _Reader:
             "",
             {"data_dir", "virtual_host_domains", "root", "replication", "regions"}
             | {"notification_targets", "events", "control", "console", "lifecycle"}
-            | {"trail", "access_logs", "metrics"},
+            | {"trail", "access_logs", "metrics", "tls"},
         )
         deployment_dir = data_dir or self.path_of(doc, "", "data_dir", self.base / DEFAULT_DATA_DIR)
         domains = self.get(
@@ -320,6 +327,8 @@ class _Reader:
         self.check_unique(regions, deployment_dir / CONTROL_DIR_NAME)
         control = self.table(doc, "control")
         self.known(control, "control", {"database"})
+        tls = self.table(doc, "tls")
+        self.known(tls, "tls", {"ca_bundle"})
         return DeploymentConfig(
             data_dir=deployment_dir,
             regions=regions,
@@ -335,6 +344,7 @@ class _Reader:
             trail=self.trail(self.table(doc, "trail")),
             access_logs=self.access_logs(self.table(doc, "access_logs")),
             metrics=self.metrics(self.table(doc, "metrics")),
+            tls_ca_bundle=self.optional_path(tls, "tls", "ca_bundle"),
         )
 
     def region(
@@ -343,6 +353,7 @@ class _Reader:
         if not isinstance(raw, dict):
             raise self.error(key, f"must be a table, got {_type_name(raw)}")
         allowed = {"name", "host", "port", "endpoint", "data_dir", "database", "master_key_file"}
+        allowed |= {"tls_cert", "tls_key"}
         self.known(raw, key, allowed)
         if "name" not in raw:
             raise self.error(f"{key}.name", "missing")
@@ -365,6 +376,13 @@ class _Reader:
                 f"{key}.endpoint", f"must start with http:// or https://: {endpoint!r}"
             )
         database = self.database(raw, key)
+        tls_cert = self.optional_path(raw, key, "tls_cert")
+        tls_key = self.optional_path(raw, key, "tls_key")
+        if (tls_cert is None) != (tls_key is None):
+            missing = "tls_key" if tls_key is None else "tls_cert"
+            raise self.error(f"{key}.{missing}", "missing: HTTPS needs both tls_cert and tls_key")
+        if tls_cert is not None and endpoint.startswith("http://"):
+            raise self.error(f"{key}.endpoint", f"must be https:// with tls_cert: {endpoint!r}")
         return RegionConfig(
             name=name,
             host=host,
@@ -374,6 +392,8 @@ class _Reader:
             virtual_host_domains=domains,
             database=database,
             master_key_file=self.optional_path(raw, key, "master_key_file"),
+            tls_cert=tls_cert,
+            tls_key=tls_key,
         )
 
     def database(self, raw: dict[str, Any], key: str) -> str:

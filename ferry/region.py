@@ -48,6 +48,7 @@ from ferry.control import (
 )
 from ferry.core.clock import Clock, SystemClock
 from ferry.core.secret import Secret
+from ferry.core.tls import TLSFileError, client_verification
 from ferry.crypto import KeyService, load_or_create_master_key
 from ferry.crypto.bucket_defaults import BucketEncryptionDefaults
 from ferry.crypto.sse import ObjectEncryption
@@ -101,7 +102,12 @@ DEPLOYMENT_ROOT_ACCOUNT_NAME = "deployment-root"
 REGION_DATABASE_NAME = "metadata.sqlite3"
 REGION_COMPONENT, CONTROL_COMPONENT = "region", "control"  # the two kinds of database
 # What building a region may fail with that is the operator's to fix (printed, exit 2).
-STARTUP_ERRORS: tuple[type[Exception], ...] = (ConfigError, DatabaseUnavailable, SchemaMismatch)
+STARTUP_ERRORS: tuple[type[Exception], ...] = (
+    ConfigError,
+    DatabaseUnavailable,
+    SchemaMismatch,
+    TLSFileError,
+)
 
 
 class DeploymentKeys:
@@ -209,7 +215,9 @@ def build_region(
     buckets = Buckets(db, clock, config.name)
     objects = Objects(db, blobs, hooks, clock)
     endpoints = {r.name: r.endpoint for r in deployment.regions}
-    client = RemoteS3(transport=remote_transport)
+    client = RemoteS3(
+        transport=remote_transport, verify=client_verification(deployment.tls_ca_bundle)
+    )
     identity = Credentials(
         access_key=REPLICATION_ACCESS_KEY,
         secret_key=replication_secret(root.secret_key),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from ferry.cli.deployment_file import resolve_deployment
 from ferry.client import Credentials, SigV4Auth
 from ferry.config import ConfigError, RootCredentials, root_credentials_from_env
 from ferry.core.secret import Secret
+from ferry.core.tls import TLSFileError, client_verification
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:9000"
 DEFAULT_SIGNING_REGION = "us-east-1"
@@ -46,14 +48,25 @@ def connection_options(
     )
     options.add_argument("--region", help=region_help)
     options.add_argument("--json", action="store_true", help="print JSON for scripts")
+    options.add_argument(
+        "--ca-bundle",
+        type=Path,
+        help="CA certificates (PEM) to verify HTTPS endpoints against "
+        "(default: the deployment's [tls] ca_bundle, else $AWS_CA_BUNDLE)",
+    )
     return options
 
 
 class AdminClient:
     """Signed calls to one region's admin API."""
 
-    def __init__(self, endpoint: str, credentials: Credentials) -> None:
-        self._http = httpx.Client(base_url=endpoint, auth=SigV4Auth(credentials), timeout=TIMEOUT_S)
+    def __init__(
+        self, endpoint: str, credentials: Credentials, verify: ssl.SSLContext | bool = True
+    ) -> None:
+        self.verify = verify  # how HTTPS endpoints are verified, for clients opened later
+        self._http = httpx.Client(
+            base_url=endpoint, auth=SigV4Auth(credentials), timeout=TIMEOUT_S, verify=verify
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -131,21 +144,38 @@ def connect_all(args: argparse.Namespace, *, first_only: bool = False) -> list[R
     if args.endpoint is not None:
         if args.config is not None:
             raise CommandError("--endpoint and --config: choose one")
-        name = args.region or _region_of(args.endpoint)
-        return [RegionClient(name, open_admin_client(args.endpoint, name))]
+        verify = _verification(getattr(args, "ca_bundle", None))
+        name = args.region or _region_of(args.endpoint, verify)
+        return [RegionClient(name, open_admin_client(args.endpoint, name, verify=verify))]
     try:
         deployment = resolve_deployment(args.config)
         regions = [deployment.region(args.region)] if args.region else list(deployment.regions)
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
+    verify = _verification(getattr(args, "ca_bundle", None) or deployment.tls_ca_bundle)
     chosen = regions[:1] if first_only else regions
     return [
-        RegionClient(r.name, open_admin_client(r.endpoint, r.name, deployment.root)) for r in chosen
+        RegionClient(r.name, open_admin_client(r.endpoint, r.name, deployment.root, verify))
+        for r in chosen
     ]
 
 
+def _verification(ca_bundle: Path | None) -> ssl.SSLContext | bool:
+    """The option or the deployment's bundle, else $AWS_CA_BUNDLE (as the aws CLI reads it)."""
+    bundle = ca_bundle or (
+        Path(os.environ["AWS_CA_BUNDLE"]) if os.environ.get("AWS_CA_BUNDLE") else None
+    )
+    try:
+        return client_verification(bundle)
+    except TLSFileError as exc:
+        raise CommandError(str(exc)) from exc
+
+
 def open_admin_client(
-    endpoint: str, region: str, root: RootCredentials | None = None
+    endpoint: str,
+    region: str,
+    root: RootCredentials | None = None,
+    verify: ssl.SSLContext | bool = True,
 ) -> AdminClient:
     """A client of the region at `endpoint`, signing as the root (credentials: see above)."""
     env = os.environ
@@ -156,13 +186,15 @@ def open_admin_client(
     else:
         root = root or root_credentials_from_env({})
         access, secret = root.access_key, root.secret_key
-    return AdminClient(endpoint, Credentials(access_key=access, secret_key=secret, region=region))
+    credentials = Credentials(access_key=access, secret_key=secret, region=region)
+    return AdminClient(endpoint, credentials, verify)
 
 
-def _region_of(endpoint: str) -> str:
+def _region_of(endpoint: str, verify: ssl.SSLContext | bool) -> str:
     """The region an endpoint serves, from its (unauthenticated) health check."""
     try:
-        health = httpx.get(endpoint.rstrip("/") + "/_ferry/health", timeout=TIMEOUT_S)
+        url = endpoint.rstrip("/") + "/_ferry/health"
+        health = httpx.get(url, timeout=TIMEOUT_S, verify=verify)
         return str(health.json().get("region") or DEFAULT_SIGNING_REGION)
     except (httpx.HTTPError, ValueError, AttributeError):
         return DEFAULT_SIGNING_REGION

@@ -105,7 +105,8 @@ class BucketAdmin:
                 raise CommandError(
                     f"{bucket} is in {region}, whose endpoint is unknown: use --config"
                 )
-            client = open_admin_client(str(endpoint), region)
+            verify = self._clients[self._first].verify
+            client = open_admin_client(str(endpoint), region, verify=verify)
             self._opened.append(client)
             self._clients[region] = client
         self._region_of[bucket] = region

@@ -35,6 +35,7 @@ from ferry.config import (
     root_credentials_from_env,
     with_master_key_from_env,
 )
+from ferry.core.tls import check_server_files
 from ferry.region import STARTUP_ERRORS, build_region
 
 DEFAULT_REGION = "us-east-1"
@@ -142,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         deployment, config = resolve(args)
+        if config.tls_cert is not None and config.tls_key is not None:
+            check_server_files(config.tls_cert, config.tls_key)
         root = deployment.root
         # Building reads the region master key: a bad key file is a configuration error.
         region = build_region(
@@ -183,6 +186,8 @@ def run(args: argparse.Namespace) -> int:
             proxy_headers=False,
             server_header=False,
             date_header=True,
+            ssl_certfile=str(config.tls_cert) if config.tls_cert else None,
+            ssl_keyfile=str(config.tls_key) if config.tls_key else None,
         )
     )
     server.run()

@@ -11,6 +11,7 @@ from ferry.cli.deployment_file import add_deployment_command
 from ferry.cli.run_dir import region_pid, supervisor_pid
 from ferry.cli.supervisor import HEALTH_TIMEOUT_S, health_url
 from ferry.config import DeploymentConfig, RegionConfig
+from ferry.core.tls import loopback_probe
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,7 +28,9 @@ def show_status(deployment: DeploymentConfig) -> int:
 
 def is_healthy(region: RegionConfig) -> bool:
     try:
-        response = httpx.get(health_url(region), timeout=HEALTH_TIMEOUT_S, trust_env=False)
+        response = httpx.get(
+            health_url(region), timeout=HEALTH_TIMEOUT_S, trust_env=False, verify=loopback_probe()
+        )
     except httpx.HTTPError:
         return False
     return response.status_code == 200

@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from ferry.config import RegionConfig
+from ferry.core.tls import loopback_probe
 
 log = logging.getLogger("ferry.up")
 
@@ -81,7 +82,8 @@ class Supervisor:
         """Wait until every region answers /_ferry/health with 200; returns the laggards."""
         deadline = time.monotonic() + timeout_s
         pending = list(self.children)
-        with httpx.Client(timeout=HEALTH_TIMEOUT_S, trust_env=False) as client:
+        probe = httpx.Client(timeout=HEALTH_TIMEOUT_S, trust_env=False, verify=loopback_probe())
+        with probe as client:
             while pending and time.monotonic() < deadline and not stopping():
                 self.check()
                 pending = [c for c in pending if not _is_healthy(client, c)]
@@ -151,7 +153,8 @@ def health_url(region: RegionConfig) -> str:
     host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(region.host, region.host)
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{region.port}/_ferry/health"
+    scheme = "https" if region.tls_cert is not None else "http"
+    return f"{scheme}://{host}:{region.port}/_ferry/health"
 
 
 def _is_healthy(client: httpx.Client, child: RegionProcess) -> bool:

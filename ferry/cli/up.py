@@ -157,6 +157,8 @@ def banner(deployment: DeploymentConfig, supervisor: Supervisor) -> str:
         "try it:",
         f"  export AWS_ACCESS_KEY_ID={root.access_key} AWS_SECRET_ACCESS_KEY={secret}",
     ]
+    if deployment.tls_ca_bundle is not None:  # the aws CLI and boto3 read it, as does ferry
+        lines.append(f"  export AWS_CA_BUNDLE={deployment.tls_ca_bundle}")
     for index, region in enumerate(deployment.regions[:2]):
         command = "s3 mb s3://my-first-bucket" if index == 0 else "s3 ls"
         lines.append(f"  aws --endpoint-url {region.endpoint} --region {region.name} {command}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ssl
 from collections.abc import AsyncIterator, Generator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,9 +70,14 @@ def object_path(bucket: str, key: str) -> str:
 class RemoteS3:
     """One connection pool for all remote endpoints; any httpx transport (tests script it)."""
 
-    def __init__(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
         self._client = httpx.AsyncClient(
             transport=transport,
+            verify=verify,
             timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         )

@@ -10,6 +10,7 @@ import pytest
 from ferry.config import (
     DEFAULT_ROOT_ACCESS_KEY,
     ConfigError,
+    DeploymentConfig,
     RegionConfig,
     ReplicationSettings,
     default_deployment,
@@ -247,6 +248,21 @@ def test_root_credentials_from_env() -> None:
             "replication.retry_max_delay_s: must not be smaller than retry_base_delay_s",
         ),
         ("regions = [", "not valid TOML"),
+        (
+            "[[regions]]\nname = 'a'\nport = 1\ntls_cert = 'c.pem'\n",
+            "regions[0].tls_key: missing: HTTPS needs both tls_cert and tls_key",
+        ),
+        (
+            "[[regions]]\nname = 'a'\nport = 1\ntls_key = 'k.pem'\n",
+            "regions[0].tls_cert: missing: HTTPS needs both",
+        ),
+        (
+            "[[regions]]\nname = 'a'\nport = 1\ntls_cert = 'c'\ntls_key = 'k'\n"
+            "endpoint = 'http://a.test'\n",
+            "regions[0].endpoint: must be https:// with tls_cert",
+        ),
+        ("[tls]\nca = 'x'\n" + TWO_REGIONS, "tls.ca: unknown key"),
+        ("[tls]\nca_bundle = 3\n" + TWO_REGIONS, "tls.ca_bundle: must be a string"),
     ],
 )
 def test_errors_name_the_file_the_key_and_the_problem(
@@ -346,3 +362,30 @@ def test_metrics_are_served_but_closed_by_default_and_the_metrics_table_sets_the
     assert "replication.rtc_threshold_s" in error_of(
         tmp_path, TWO_REGIONS + "[replication]\nrtc_threshold_s = 0\n"
     )
+
+
+def test_tls_settings_make_https_endpoints_and_resolve_paths(tmp_path: Path) -> None:
+    config = load(
+        tmp_path,
+        """
+        [tls]
+        ca_bundle = "certs/ca.pem"
+        [[regions]]
+        name = "us-east-1"
+        port = 9443
+        tls_cert = "certs/us.crt"
+        tls_key = "certs/us.key"
+        [[regions]]
+        name = "eu-west-1"
+        port = 9001
+        """,
+    )
+    assert isinstance(config, DeploymentConfig)
+    secure, plain = config.regions
+    assert secure.endpoint == "https://127.0.0.1:9443"
+    assert (secure.tls_cert, secure.tls_key) == (
+        tmp_path / "certs/us.crt",
+        tmp_path / "certs/us.key",
+    )
+    assert plain.endpoint == "http://127.0.0.1:9001" and plain.tls_cert is None
+    assert config.tls_ca_bundle == tmp_path / "certs/ca.pem"
