@@ -16,6 +16,7 @@ from functools import partial
 
 from ferry.config import NotificationTarget
 from ferry.core.clock import Clock, epoch_ms
+from ferry.core.wakeup import wait_woken
 from ferry.events.errors import DeliveryFailed
 from ferry.events.outbox import (
     OutboxEvent,
@@ -111,8 +112,7 @@ class EventDelivery:
                 delivered = 0
             if delivered:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=IDLE_POLL_S)
+            await wait_woken(self._wake, IDLE_POLL_S)
 
     async def deliver_due(self) -> int:
         """One round: claim what is due, deliver per target (targets concurrently, each

@@ -14,7 +14,6 @@ each key is judged again under its lock, so an action already taken is not taken
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from functools import partial
 
 from ferry.config import LifecycleSettings
 from ferry.core.clock import Clock, epoch_ms
+from ferry.core.wakeup import wait_woken
 from ferry.lifecycle.eligibility import may_expire
 from ferry.lifecycle.rules import ActionKind, due, plan_key, rule_applies
 from ferry.protocol.xml.lifecycle import LifecycleConfiguration
@@ -114,11 +114,7 @@ class LifecycleWorker:
                 await self.run_pass()
             except Exception:  # the loop's boundary: log, and try again at the next pass
                 log.exception("lifecycle pass failed")
-            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation
-            # that arrives as the event is set (a configuration put just before shutdown).
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._settings.pass_interval_s):
-                    await self._wake.wait()
+            await wait_woken(self._wake, self._settings.pass_interval_s)
 
     async def run_pass(self) -> PassReport:
         """One bounded pass over every bucket with a lifecycle configuration."""

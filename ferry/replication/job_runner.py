@@ -19,6 +19,7 @@ from functools import partial
 
 from ferry.core.clock import Clock, epoch_ms
 from ferry.core.errors import FerryError
+from ferry.core.wakeup import wait_woken
 from ferry.crypto.sse import ObjectEncryption
 from ferry.protocol.errors import S3Error
 from ferry.protocol.xml._xml import unquote_etag
@@ -125,8 +126,7 @@ class BatchJobRunner:
                 raise
             except Exception:  # the runner's boundary: log, keep going, state is durable
                 log.exception("batch job step crashed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=JOB_POLL_S)
+            await wait_woken(self._wake, JOB_POLL_S)
 
     async def run_once(self) -> None:
         """One step of every unfinished job, highest priority first."""

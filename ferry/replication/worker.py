@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any, TypeGuard
 
 from ferry.core.clock import Clock, epoch_ms
+from ferry.core.wakeup import wait_woken
 from ferry.replication.replicator import Replicator, read_sources
 from ferry.replication.retry import FailureReason, GiveUp, RetryPolicy
 from ferry.replication.rtc import ThresholdWatch
@@ -134,8 +135,7 @@ class ReplicationWorker:
                 last_renewal = now
             if claimed and len(self._claimed) < self._settings.max_claimed:
                 continue  # there may be more due right now
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=IDLE_POLL_S)
+            await wait_woken(self._wake, IDLE_POLL_S)
 
     async def _watch_recoveries(self) -> None:
         while True:
