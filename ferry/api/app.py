@@ -21,7 +21,8 @@ from ferry.api.errors import error_response
 from ferry.api.http import ClientDisconnected, Receive, Request, Response, Scope, Send
 from ferry.api.iam import handle_iam, handle_sts
 from ferry.api.placement import redirect_for
-from ferry.api.routing import match_route
+from ferry.api.post_form import open_post_form
+from ferry.api.routing import Op, match_route
 from ferry.api.s3control import handle_control, is_control_request
 from ferry.core.ids import new_request_id
 from ferry.protocol.errors import S3Error, S3ErrorCode
@@ -171,6 +172,13 @@ async def handle_s3(call: ApiCall) -> Response:
     route = match_route(request, path)
     bucket = path.bucket if isinstance(path, BucketPath | ObjectPath) else ""
     key = path.key if isinstance(path, ObjectPath) else ""
+    form = None
+    if route.op is Op.PostObject:  # signed by its form, not its headers; the form names the key
+        region = services.region.name
+        request, auth, form = await open_post_form(
+            request, call.keys, services.clock, region, bucket
+        )
+        key = form.key
     access = await authorize(auth.principal, route, request, bucket, key, services)
     ctx = RequestContext(
         request=request,
@@ -180,6 +188,7 @@ async def handle_s3(call: ApiCall) -> Response:
         request_id=request_id,
         services=services,
         access=access,
+        form=form,
     )
     try:
         return await route.handler(ctx)

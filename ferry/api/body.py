@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 
 from ferry.api.auth import Authenticated
@@ -319,3 +319,68 @@ def verify_required_checksum(headers: Mapping[str, str], body: bytes) -> None:
                 f"The {declared.algorithm.value} you specified did not match the calculated "
                 "checksum.",
             )
+
+
+class FormFilePayload:
+    """The file of a POST Object form as a store `Payload`: its length is known only at its
+    end, so `check_length(size, final)` (the policy's content-length-range) runs as it
+    streams; Content-MD5 and x-amz-checksum-* fields are verified as RequestBody does."""
+
+    __slots__ = ("_check_length", "_checksum", "_content_md5", "_declared", "_md5", "_size",
+                 "_source")  # fmt: skip
+
+    def __init__(
+        self,
+        source: AsyncIterator[bytes],
+        fields: Mapping[str, str],
+        check_length: Callable[[int, bool], None],
+    ) -> None:
+        self._source = source
+        self._declared = declared_checksum(fields)
+        if self._declared is not None and self._declared.in_trailer:
+            raise S3Error(_C.InvalidRequest, "x-amz-trailer requires an aws-chunked body.")
+        self._content_md5 = _parse_content_md5(fields.get("content-md5"))
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        algorithm = self._declared.algorithm if self._declared else DEFAULT_CHECKSUM_ALGORITHM
+        self._checksum = Checksum(algorithm)
+        self._check_length = check_length
+        self._size = 0
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[bytes]:
+        received = 0
+        async for chunk in self._source:
+            received += len(chunk)
+            self._check_length(received, False)
+            yield chunk
+        self._check_length(received, True)
+
+    def update(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        self._md5.update(chunk)
+        self._checksum.update(chunk)
+
+    def finish(self) -> PayloadDigest:
+        md5 = self._md5.digest()
+        if self._content_md5 is not None and md5 != self._content_md5:
+            raise S3Error(
+                _C.BadDigest,
+                "The Content-MD5 you specified did not match what we received.",
+                ExpectedDigest=_b64(self._content_md5),
+                CalculatedDigest=_b64(md5),
+            )
+        declared = self._declared
+        if declared is not None and self._checksum.b64() != declared.value:
+            raise S3Error(
+                _C.BadDigest,
+                f"The {declared.algorithm.value} you specified did not match the calculated "
+                "checksum.",
+            )
+        return PayloadDigest(
+            size=self._size,
+            md5_hex=md5.hex(),
+            checksum_algorithm=self._checksum.algorithm.value,
+            checksum_value=self._checksum.b64(),
+        )

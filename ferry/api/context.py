@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ferry.api.auth import Authenticated, KeyLookup, Principal
 from ferry.api.http import Request
+from ferry.api.post_form import PostForm
 from ferry.config import DeploymentConfig, RegionConfig
 from ferry.control import BucketDirectory, Iam
 from ferry.control.policy import Policy
@@ -134,6 +135,7 @@ class RequestContext:
     request_id: str
     services: Services
     access: ObjectAccess | None = None  # None: the handler needs no per-object check
+    form: PostForm | None = None  # PostObject's form (api/post_form.py)
 
     @property
     def principal(self) -> Principal:
