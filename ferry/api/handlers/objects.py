@@ -75,12 +75,23 @@ def new_object_attrs(ctx: RequestContext, owner_id: str) -> ObjectAttributes:
 
 
 def check_content_length(ctx: RequestContext) -> None:
+    """Before the body is read. A length must be declared: Content-Length, or for aws-chunked
+    bodies x-amz-decoded-content-length (which may then travel with Transfer-Encoding:
+    chunked). A plain Transfer-Encoding: chunked body is refused as AWS refuses it, 501
+    NotImplemented naming the header (docs/s3-surface.md)."""
     headers = ctx.request.headers
     declared = headers.get("x-amz-decoded-content-length") or headers.get("content-length")
     if declared is None:
-        if "chunked" not in headers.get("transfer-encoding", ""):
-            raise S3Error(S3ErrorCode.MissingContentLength)
-        return
+        aws_chunked = ctx.auth.payload_mode.is_streaming or "aws-chunked" in headers.get(
+            "content-encoding", ""
+        )
+        if "chunked" in headers.get("transfer-encoding", "") and not aws_chunked:
+            raise S3Error(
+                S3ErrorCode.NotImplemented,
+                "A header you provided implies functionality that is not implemented",
+                Header="Transfer-Encoding",
+            )
+        raise S3Error(S3ErrorCode.MissingContentLength)
     try:
         length = int(declared)
     except ValueError as exc:
