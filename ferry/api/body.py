@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from ferry.api.auth import Authenticated
 from ferry.api.http import Request
 from ferry.protocol.checksums import (
+    CHECKSUM_HEADER_PREFIX,
     CHECKSUM_HEADERS,
     Checksum,
     ChecksumAlgorithm,
@@ -33,6 +34,10 @@ from ferry.store.blobs import PayloadDigest
 DEFAULT_CHECKSUM_ALGORITHM = ChecksumAlgorithm.CRC64NVME
 _C = S3ErrorCode
 _BY_HEADER = {a.header: a for a in ChecksumAlgorithm}
+# x-amz-checksum-* names that are not a checksum value
+_CHECKSUM_NAMES = frozenset(
+    {*CHECKSUM_HEADERS, "x-amz-checksum-type", "x-amz-checksum-mode", "x-amz-checksum-algorithm"}
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,7 +61,16 @@ def validate_checksum_value(
 
 
 def declared_checksum(headers: Mapping[str, str]) -> DeclaredChecksum | None:
-    """Read x-amz-checksum-*, x-amz-trailer and x-amz-sdk-checksum-algorithm, up front."""
+    """Read x-amz-checksum-*, x-amz-trailer and x-amz-sdk-checksum-algorithm, up front. A
+    checksum of an algorithm Ferry does not compute (x-amz-checksum-sha512, -md5, -xxhash*)
+    is refused, never accepted unverified."""
+    for name in headers:
+        if name.startswith(CHECKSUM_HEADER_PREFIX) and name not in _CHECKSUM_NAMES:
+            raise S3Error(
+                _C.NotImplemented,
+                "A header you provided implies functionality that is not implemented",
+                Header=name,
+            )
     in_headers = [_BY_HEADER[name] for name in CHECKSUM_HEADERS if name in headers]
     trailer = headers.get("x-amz-trailer")
     if trailer is not None:

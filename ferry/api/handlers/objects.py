@@ -112,6 +112,12 @@ def _put_response(version: Version, bucket_versioning: VersioningStatus) -> Resp
 
 async def put_object(ctx: RequestContext) -> Response:
     key = parse_object_key(ctx.key)
+    if ctx.header("x-amz-write-offset-bytes") is not None:  # appends: S3 Express only
+        raise S3Error(
+            S3ErrorCode.NotImplemented,
+            "A header you provided implies functionality that is not implemented",
+            Header="x-amz-write-offset-bytes",
+        )
     check_content_length(ctx)
     bucket = await ctx.services.objects.bucket(ctx.bucket)  # fail before reading the body
     attrs = new_object_attrs(ctx, bucket.owner_id)
