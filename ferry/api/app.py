@@ -16,6 +16,7 @@ from ferry.api import kms
 from ferry.api.access import authorize
 from ferry.api.admin import handle_admin, is_admin_request
 from ferry.api.auth import KeyLookup, authenticate
+from ferry.api.body import verify_declared_checksums
 from ferry.api.context import ApiCall, RequestContext, Services
 from ferry.api.errors import error_response
 from ferry.api.http import ClientDisconnected, Receive, Request, Response, Scope, Send
@@ -36,6 +37,11 @@ MAX_HEADER_BYTES = 8 * 1024  # S3 limits the whole header block to 8 KiB
 FERRY_PREFIX = "/_ferry/"
 
 Lifespan = Callable[[], Awaitable[None]]
+# Operations whose x-amz-checksum-* headers describe an object, not the request's body.
+CHECKSUMS_OF_THE_OBJECT = frozenset(
+    {Op.CompleteMultipartUpload, Op.ReplicateObject, Op.ReplicateTags, Op.ReplicateDelete,
+     Op.ReplicateBatch}
+)  # fmt: skip
 
 
 class S3App:
@@ -170,6 +176,8 @@ async def handle_s3(call: ApiCall) -> Response:
         virtual_bucket=host_bucket(host, domains),
     )
     route = match_route(request, path)
+    if route.op not in CHECKSUMS_OF_THE_OBJECT:
+        request.body_check = verify_declared_checksums
     bucket = path.bucket if isinstance(path, BucketPath | ObjectPath) else ""
     key = path.key if isinstance(path, ObjectPath) else ""
     form = None

@@ -318,10 +318,17 @@ class BytesPayload:
 def verify_required_checksum(headers: Mapping[str, str], body: bytes) -> None:
     """For operations S3 marks `requestChecksumRequired` (PutBucketReplication…): the whole
     body must come with Content-MD5 or an x-amz-checksum-* header, and match it."""
+    declared = declared_checksum(headers)
+    if "content-md5" not in headers and (declared is None or declared.value is None):
+        raise S3Error(_C.InvalidRequest, "Missing required header for this request: Content-MD5")
+    verify_declared_checksums(headers, body)
+
+
+def verify_declared_checksums(headers: Mapping[str, str], body: bytes) -> None:
+    """A small body read whole (a configuration document) against the Content-MD5 and
+    x-amz-checksum-* its request declares, if any: `Request.read_body` runs it for S3."""
     content_md5 = _parse_content_md5(headers.get("content-md5"))
     declared = declared_checksum(headers)
-    if content_md5 is None and (declared is None or declared.value is None):
-        raise S3Error(_C.InvalidRequest, "Missing required header for this request: Content-MD5")
     if content_md5 is not None and hashlib.md5(body, usedforsecurity=False).digest() != content_md5:
         raise S3Error(_C.BadDigest, "The Content-MD5 you specified did not match what we received.")
     if declared is not None and declared.value is not None:
