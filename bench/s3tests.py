@@ -146,7 +146,21 @@ def create_account(config: Path, endpoint: str, name: str) -> Account:
     )
 
 
-def suite_config(port: int, main: Account, alt: Account, tenant: Account) -> str:
+def create_kms_keys(endpoint: str, account: Account) -> tuple[str, str]:
+    """Two KMS keys of the main account, for the suite's SSE-KMS tests."""
+    import boto3
+
+    kms = boto3.client(
+        "kms", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id=account.access_key, aws_secret_access_key=account.secret_key,
+    )  # fmt: skip
+    first, second = (kms.create_key()["KeyMetadata"]["Arn"] for _ in range(2))
+    return first, second
+
+
+def suite_config(
+    port: int, main: Account, alt: Account, tenant: Account, kms_keys: tuple[str, str]
+) -> str:
     def user(section: str, account: Account, extra: str = "") -> str:
         return (
             f"[{section}]\ndisplay_name = {DISPLAY_NAME}\nuser_id = {account.canonical_id}\n"
@@ -158,7 +172,11 @@ def suite_config(port: int, main: Account, alt: Account, tenant: Account) -> str
         [
             f"[DEFAULT]\nhost = 127.0.0.1\nport = {port}\nis_secure = False\nssl_verify = False\n",
             "[fixtures]\nbucket prefix = s3t-{random}-\n",
-            user("s3 main", main, "api_name = us-east-1\n"),
+            user(
+                "s3 main",
+                main,
+                f"api_name = us-east-1\nkms_keyid = {kms_keys[0]}\nkms_keyid2 = {kms_keys[1]}\n",
+            ),
             user("s3 alt", alt),
             user("s3 tenant", tenant, "tenant = tenant\n"),
             user("iam", main),
@@ -254,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
             create_account(config, endpoint, name) for name in ("main", "alt", "tenant")
         )
         conf = root / "s3tests.conf"
-        conf.write_text(suite_config(port, main_user, alt, tenant))
+        keys = create_kms_keys(endpoint, main_user)
+        conf.write_text(suite_config(port, main_user, alt, tenant, keys))
         junit = root / "junit.xml"
         run_suite(checkout, python, conf, junit, args.extra_k)
     finally:

@@ -95,11 +95,11 @@ async def open_post_form(
             ArgumentValue="",
         )
     fields["bucket"] = bucket  # the bucket the URL names, whatever the form says
+    filename = form.filename.replace("\\", "/").rsplit("/", 1)[-1]
+    key = fields["key"] = key.replace(FILENAME_VARIABLE, filename)  # conditions see the key
     policy = parse_policy(fields["policy"]) if "policy" in fields else None
     if policy is not None:
         check_fields(policy, fields, clock.now())
-    filename = form.filename.replace("\\", "/").rsplit("/", 1)[-1]
-    key = key.replace(FILENAME_VARIABLE, filename)
     headers = {name: request.headers[name] for name in KEPT_HEADERS if name in request.headers}
     headers.update(_field_headers(fields))
     rebuilt = Request(

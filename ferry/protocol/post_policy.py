@@ -25,6 +25,8 @@ _EXPIRATION = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
 # Fields a policy need not (and cannot usefully) name.
 UNCONDITIONED = frozenset({"x-amz-signature", "signature", "file", "policy", "awsaccesskeyid"})
 IGNORED_PREFIX = "x-ignore-"
+# Checksums of the file only narrow what may be written: no condition need name them.
+CHECKSUM_PREFIX = "x-amz-checksum-"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,7 +145,9 @@ def check_fields(policy: PostPolicy, fields: Mapping[str, str], now: datetime) -
     extra = [
         name
         for name in fields
-        if name not in named and name not in UNCONDITIONED and not name.startswith(IGNORED_PREFIX)
+        if name not in named
+        and name not in UNCONDITIONED
+        and not name.startswith((IGNORED_PREFIX, CHECKSUM_PREFIX))
     ]
     if extra:
         raise _denied("Extra input fields: " + ", ".join(extra))
