@@ -146,6 +146,13 @@ def version_id_param(ctx: RequestContext) -> str | None:
 
 
 async def _read_version(ctx: RequestContext) -> tuple[Version, bool]:
+    """GetObject and HeadObject. An `x-amz-server-side-encryption*` header (but SSE-C's) is
+    refused, as AWS refuses it on reads (400), rather than accepted and ignored."""
+    if any(name in ctx.request.headers for name in sse.WRITE_ONLY_HEADERS):
+        raise S3Error(
+            S3ErrorCode.InvalidArgument,
+            "x-amz-server-side-encryption header is not supported for this operation.",
+        )
     version = await ctx.services.objects.get(ctx.bucket, ctx.key, version_id_param(ctx))
     bucket = await ctx.services.objects.bucket(ctx.bucket)
     return version, bucket.versioning is not VersioningStatus.UNVERSIONED
