@@ -18,13 +18,15 @@ from ferry.api.access import authorize
 from ferry.api.admin import handle_admin, handle_metrics, is_admin_request, is_metrics_request
 from ferry.api.audit import Timing, trail_events
 from ferry.api.auth import KeyLookup, authenticate
+from ferry.api.body import verify_declared_checksums
 from ferry.api.context import ApiCall, RequestContext, Services
 from ferry.api.errors import error_response
 from ferry.api.handlers import cors
 from ferry.api.http import ClientDisconnected, Receive, Request, Response, Scope, Send
 from ferry.api.iam import handle_iam, handle_sts
 from ferry.api.placement import redirect_for
-from ferry.api.routing import match_route
+from ferry.api.post_form import open_post_form
+from ferry.api.routing import Op, match_route
 from ferry.api.s3control import handle_control, is_control_request
 from ferry.core.ids import new_request_id
 from ferry.protocol.errors import S3Error, S3ErrorCode
@@ -38,6 +40,11 @@ MAX_HEADER_BYTES = 8 * 1024  # S3 limits the whole header block to 8 KiB
 FERRY_PREFIX = "/_ferry/"
 
 Lifespan = Callable[[], Awaitable[None]]
+# Operations whose x-amz-checksum-* headers describe an object, not the request's body.
+CHECKSUMS_OF_THE_OBJECT = frozenset(
+    {Op.CompleteMultipartUpload, Op.ReplicateObject, Op.ReplicateTags, Op.ReplicateDelete,
+     Op.ReplicateBatch}
+)  # fmt: skip
 
 
 class S3App:
@@ -203,6 +210,16 @@ async def handle_s3(call: ApiCall) -> Response:
     note.principal = auth.principal
     route = match_route(request, path)
     note.operation = route.op
+    if route.op not in CHECKSUMS_OF_THE_OBJECT:
+        request.body_check = verify_declared_checksums
+    form = None
+    if route.op is Op.PostObject:  # signed by its form, not its headers; the form names the key
+        region = services.region.name
+        request, auth, form = await open_post_form(
+            request, call.keys, services.clock, region, bucket
+        )
+        key = form.key
+        note.principal, note.key = auth.principal, key
     access = await authorize(auth.principal, route, request, bucket, key, services)
     ctx = RequestContext(
         request=request,
@@ -213,6 +230,7 @@ async def handle_s3(call: ApiCall) -> Response:
         services=services,
         access=access,
         note=note,
+        form=form,
     )
     try:
         response = await route.handler(ctx)

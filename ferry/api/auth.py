@@ -410,3 +410,82 @@ def _v2_authenticated(request: Request, principal: Principal) -> Authenticated:
     if mode.is_signed_streaming:
         raise S3Error(_C.InvalidRequest, "Signed aws-chunked bodies need AWS4-HMAC-SHA256.")
     return Authenticated(principal=principal, payload_mode=mode, content_sha256=digest)
+
+
+# ---- POST forms (browser-based uploads) ----------------------------------------------------
+
+
+def _form_field_missing(name: str) -> S3Error:
+    return S3Error(
+        _C.InvalidArgument,
+        f"Bucket POST must contain a field named '{name}'.  If it is specified, please check "
+        "the order of the fields.",
+        ArgumentName=name,
+        ArgumentValue="",
+    )
+
+
+def authenticate_form(fields: Mapping[str, str], keys: KeyLookup, region: str) -> Authenticated:
+    """Who signed a POST form (`fields`: lower-case names): SigV4 (`x-amz-signature`, the
+    hex HMAC-SHA256 of the base64 policy with the signing key), SigV2 (`signature`, the base64
+    HMAC-SHA1 of it with the secret), or nobody when the form has neither credential nor
+    policy. The policy's expiration and conditions are checked by the caller."""
+    policy = fields.get("policy")
+    if "x-amz-signature" in fields or "x-amz-credential" in fields:
+        principal = _verify_form_v4(fields, policy, keys, region)
+    elif "awsaccesskeyid" in fields or "signature" in fields:
+        access_key = fields.get("awsaccesskeyid")
+        if not access_key:
+            raise _form_field_missing("AWSAccessKeyId")
+        provided = fields.get("signature")
+        if provided is None:
+            raise _form_field_missing("Signature")
+        if policy is None:
+            raise _form_field_missing("Policy")
+        secret, principal = _lookup(keys, access_key)
+        if not sigv2.signatures_equal(sigv2.sign(secret.reveal(), policy), provided):
+            raise S3Error(
+                _C.SignatureDoesNotMatch, AWSAccessKeyId=access_key, StringToSign=policy,
+                SignatureProvided=provided,
+            )  # fmt: skip
+    elif policy is not None:
+        raise _form_field_missing("AWSAccessKeyId")
+    else:
+        principal = ANONYMOUS
+    return Authenticated(principal=principal, payload_mode=PayloadMode.UNSIGNED)
+
+
+def _verify_form_v4(
+    fields: Mapping[str, str], policy: str | None, keys: KeyLookup, region: str
+) -> Principal:
+    for name in ("x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"):
+        if name not in fields:
+            raise _form_field_missing(name)
+    if fields["x-amz-algorithm"] != sigv4.ALGORITHM:
+        raise S3Error(
+            _C.InvalidArgument, "Unsupported signing algorithm",
+            ArgumentName="x-amz-algorithm", ArgumentValue=fields["x-amz-algorithm"],
+        )  # fmt: skip
+    if policy is None:
+        raise _form_field_missing("Policy")
+    credential = sigv4.parse_form_credential(fields["x-amz-credential"])
+    sigv4.check_scope(credential, region=region, service=SERVICE, presigned=True)
+    if sigv4.parse_amz_date(fields["x-amz-date"]) is None:
+        raise S3Error(
+            _C.InvalidArgument, "X-Amz-Date must be in the ISO8601 Long Format",
+            ArgumentName="x-amz-date", ArgumentValue=fields["x-amz-date"],
+        )  # fmt: skip
+    if credential.date != fields["x-amz-date"][:8]:
+        raise S3Error(
+            _C.AuthorizationQueryParametersError,
+            "Invalid credential date. Date is not the same as X-Amz-Date.",
+        )
+    secret, principal = _lookup(keys, credential.access_key)
+    key = sigv4.signing_key(secret.reveal(), credential.date, credential.region, SERVICE)
+    provided = fields["x-amz-signature"]
+    if not sigv4.signatures_equal(sigv4.sign(key, policy), provided):
+        raise S3Error(
+            _C.SignatureDoesNotMatch, AWSAccessKeyId=credential.access_key,
+            StringToSign=policy, SignatureProvided=provided,
+        )  # fmt: skip
+    return principal

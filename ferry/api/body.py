@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 
 from ferry.api.auth import Authenticated
 from ferry.api.http import Request
 from ferry.protocol.checksums import (
+    CHECKSUM_HEADER_PREFIX,
     CHECKSUM_HEADERS,
     Checksum,
     ChecksumAlgorithm,
@@ -33,6 +34,10 @@ from ferry.store.blobs import PayloadDigest
 DEFAULT_CHECKSUM_ALGORITHM = ChecksumAlgorithm.CRC64NVME
 _C = S3ErrorCode
 _BY_HEADER = {a.header: a for a in ChecksumAlgorithm}
+# x-amz-checksum-* names that are not a checksum value
+_CHECKSUM_NAMES = frozenset(
+    {*CHECKSUM_HEADERS, "x-amz-checksum-type", "x-amz-checksum-mode", "x-amz-checksum-algorithm"}
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,7 +61,16 @@ def validate_checksum_value(
 
 
 def declared_checksum(headers: Mapping[str, str]) -> DeclaredChecksum | None:
-    """Read x-amz-checksum-*, x-amz-trailer and x-amz-sdk-checksum-algorithm, up front."""
+    """Read x-amz-checksum-*, x-amz-trailer and x-amz-sdk-checksum-algorithm, up front. A
+    checksum of an algorithm Ferry does not compute (x-amz-checksum-sha512, -md5, -xxhash*)
+    is refused, never accepted unverified."""
+    for name in headers:
+        if name.startswith(CHECKSUM_HEADER_PREFIX) and name not in _CHECKSUM_NAMES:
+            raise S3Error(
+                _C.NotImplemented,
+                "A header you provided implies functionality that is not implemented",
+                Header=name,
+            )
     in_headers = [_BY_HEADER[name] for name in CHECKSUM_HEADERS if name in headers]
     trailer = headers.get("x-amz-trailer")
     if trailer is not None:
@@ -304,10 +318,17 @@ class BytesPayload:
 def verify_required_checksum(headers: Mapping[str, str], body: bytes) -> None:
     """For operations S3 marks `requestChecksumRequired` (PutBucketReplication…): the whole
     body must come with Content-MD5 or an x-amz-checksum-* header, and match it."""
+    declared = declared_checksum(headers)
+    if "content-md5" not in headers and (declared is None or declared.value is None):
+        raise S3Error(_C.InvalidRequest, "Missing required header for this request: Content-MD5")
+    verify_declared_checksums(headers, body)
+
+
+def verify_declared_checksums(headers: Mapping[str, str], body: bytes) -> None:
+    """A small body read whole (a configuration document) against the Content-MD5 and
+    x-amz-checksum-* its request declares, if any: `Request.read_body` runs it for S3."""
     content_md5 = _parse_content_md5(headers.get("content-md5"))
     declared = declared_checksum(headers)
-    if content_md5 is None and (declared is None or declared.value is None):
-        raise S3Error(_C.InvalidRequest, "Missing required header for this request: Content-MD5")
     if content_md5 is not None and hashlib.md5(body, usedforsecurity=False).digest() != content_md5:
         raise S3Error(_C.BadDigest, "The Content-MD5 you specified did not match what we received.")
     if declared is not None and declared.value is not None:
@@ -319,3 +340,68 @@ def verify_required_checksum(headers: Mapping[str, str], body: bytes) -> None:
                 f"The {declared.algorithm.value} you specified did not match the calculated "
                 "checksum.",
             )
+
+
+class FormFilePayload:
+    """The file of a POST Object form as a store `Payload`: its length is known only at its
+    end, so `check_length(size, final)` (the policy's content-length-range) runs as it
+    streams; Content-MD5 and x-amz-checksum-* fields are verified as RequestBody does."""
+
+    __slots__ = ("_check_length", "_checksum", "_content_md5", "_declared", "_md5", "_size",
+                 "_source")  # fmt: skip
+
+    def __init__(
+        self,
+        source: AsyncIterator[bytes],
+        fields: Mapping[str, str],
+        check_length: Callable[[int, bool], None],
+    ) -> None:
+        self._source = source
+        self._declared = declared_checksum(fields)
+        if self._declared is not None and self._declared.in_trailer:
+            raise S3Error(_C.InvalidRequest, "x-amz-trailer requires an aws-chunked body.")
+        self._content_md5 = _parse_content_md5(fields.get("content-md5"))
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        algorithm = self._declared.algorithm if self._declared else DEFAULT_CHECKSUM_ALGORITHM
+        self._checksum = Checksum(algorithm)
+        self._check_length = check_length
+        self._size = 0
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[bytes]:
+        received = 0
+        async for chunk in self._source:
+            received += len(chunk)
+            self._check_length(received, False)
+            yield chunk
+        self._check_length(received, True)
+
+    def update(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        self._md5.update(chunk)
+        self._checksum.update(chunk)
+
+    def finish(self) -> PayloadDigest:
+        md5 = self._md5.digest()
+        if self._content_md5 is not None and md5 != self._content_md5:
+            raise S3Error(
+                _C.BadDigest,
+                "The Content-MD5 you specified did not match what we received.",
+                ExpectedDigest=_b64(self._content_md5),
+                CalculatedDigest=_b64(md5),
+            )
+        declared = self._declared
+        if declared is not None and self._checksum.b64() != declared.value:
+            raise S3Error(
+                _C.BadDigest,
+                f"The {declared.algorithm.value} you specified did not match the calculated "
+                "checksum.",
+            )
+        return PayloadDigest(
+            size=self._size,
+            md5_hex=md5.hex(),
+            checksum_algorithm=self._checksum.algorithm.value,
+            checksum_value=self._checksum.b64(),
+        )

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ferry.api.auth import Authenticated, KeyLookup, Principal
 from ferry.api.http import Request
+from ferry.api.post_form import PostForm
 from ferry.api.request_metrics import RequestMetrics
 from ferry.config import DeploymentConfig, RegionConfig
 from ferry.control import AccountSettings, BucketDirectory, Iam
@@ -194,6 +195,7 @@ class RequestContext:
     services: Services
     access: ObjectAccess | None = None  # None: the handler needs no per-object check
     note: CallNote | None = None  # the request's audit note (a replica batch adds its items)
+    form: PostForm | None = None  # PostObject's form (api/post_form.py)
 
     @property
     def principal(self) -> Principal:

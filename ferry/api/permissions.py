@@ -33,7 +33,7 @@ _VERSIONED_ACTIONS = {
     Op.GetObjectAttributes: "s3:GetObjectVersionAttributes",
 }
 # Object writes that also set an ACL or tags when the request carries those headers.
-OBJECT_CREATES = frozenset({Op.PutObject, Op.CopyObject, Op.CreateMultipartUpload})
+OBJECT_CREATES = frozenset({Op.PutObject, Op.CopyObject, Op.CreateMultipartUpload, Op.PostObject})
 _ACL_HEADERS = (
     "x-amz-acl",
     "x-amz-grant-full-control",
@@ -92,7 +92,7 @@ def required_permissions(
         return (Permission(action=route.action, bucket=bucket or None),)
     if route.op is Op.DeleteObjects:
         return ()  # each key is authorised as the handler reads it (`RequestAccess.require`)
-    if route.target is Target.BUCKET:
+    if route.target is Target.BUCKET and route.op is not Op.PostObject:  # POST names its key
         return (Permission(action=route.action, bucket=bucket),)
     action = route.action
     if "versionId" in params and route.op in _VERSIONED_ACTIONS:
@@ -137,7 +137,7 @@ def condition_context(
         context["s3:versionid"] = (params["versionId"],)
     if route.op in OBJECT_CREATES:
         context.update(_object_lock_keys(headers, now))
-    context["s3:authtype"] = (_auth_type(request),)
+    context["s3:authtype"] = ("POST",) if route.op is Op.PostObject else (_auth_type(request),)
     context["s3:signatureversion"] = (_signature_version(request),)
     return context
 

@@ -25,6 +25,7 @@ from ferry.api.handlers import (
     objects,
     ownership,
     policy,
+    post_object,
     public_access,
     replicas,
     replication,
@@ -95,6 +96,7 @@ class Op(StrEnum):
     ListMultipartUploads = "ListMultipartUploads"
     DeleteObjects = "DeleteObjects"
     PutObject = "PutObject"
+    PostObject = "PostObject"  # browser-based upload (a POST policy form)
     CopyObject = "CopyObject"
     GetObject = "GetObject"
     HeadObject = "HeadObject"
@@ -250,6 +252,9 @@ ROUTES: tuple[Route, ...] = (
     # authorised with its own action (handlers/replicas.authorize_replica_item)
     Route(method="POST", target=_B, header="x-ferry-replica", op=Op.ReplicateBatch,
           action="s3:ReplicateObject", handler=replicas.replicate_batch),
+    # browser-based uploads: authenticated from the form (api/app.py, api/post_form.py)
+    Route(method="POST", target=_B, op=Op.PostObject, action="s3:PutObject",
+          handler=post_object.post_object),
     # object sub-resources
     Route(method="PUT", target=_O, query_key="uploadId", header="x-amz-copy-source",
           op=Op.UploadPartCopy, action="s3:PutObject", handler=multipart.upload_part_copy),

@@ -23,6 +23,7 @@ class S3ErrorCode(StrEnum):
     IllegalLocationConstraintException = "IllegalLocationConstraintException"
     IllegalVersioningConfigurationException = "IllegalVersioningConfigurationException"
     IncompleteBody = "IncompleteBody"
+    IncorrectNumberOfFilesInPostRequest = "IncorrectNumberOfFilesInPostRequest"
     InternalError = "InternalError"
     InvalidAccessKeyId = "InvalidAccessKeyId"
     InvalidArgument = "InvalidArgument"
@@ -34,6 +35,7 @@ class S3ErrorCode(StrEnum):
     InvalidPart = "InvalidPart"
     InvalidPartNumber = "InvalidPartNumber"
     InvalidPartOrder = "InvalidPartOrder"
+    InvalidPolicyDocument = "InvalidPolicyDocument"
     InvalidRange = "InvalidRange"
     InvalidRequest = "InvalidRequest"
     InvalidStorageClass = "InvalidStorageClass"
@@ -42,6 +44,7 @@ class S3ErrorCode(StrEnum):
     InvalidURI = "InvalidURI"
     KeyTooLongError = "KeyTooLongError"
     MalformedACLError = "MalformedACLError"
+    MalformedPOSTRequest = "MalformedPOSTRequest"
     MalformedPolicy = "MalformedPolicy"
     MalformedXML = "MalformedXML"
     MetadataTooLarge = "MetadataTooLarge"
@@ -114,6 +117,7 @@ STATUS: dict[S3ErrorCode, int] = {
     _C.IllegalLocationConstraintException: 400,
     _C.IllegalVersioningConfigurationException: 400,
     _C.IncompleteBody: 400,
+    _C.IncorrectNumberOfFilesInPostRequest: 400,
     _C.InternalError: 500,
     _C.InvalidAccessKeyId: 403,
     _C.InvalidArgument: 400,
@@ -125,6 +129,7 @@ STATUS: dict[S3ErrorCode, int] = {
     _C.InvalidPart: 400,
     _C.InvalidPartNumber: 416,
     _C.InvalidPartOrder: 400,
+    _C.InvalidPolicyDocument: 400,
     _C.InvalidRange: 416,
     _C.InvalidRequest: 400,
     _C.InvalidStorageClass: 400,
@@ -132,6 +137,7 @@ STATUS: dict[S3ErrorCode, int] = {
     _C.InvalidURI: 400,
     _C.KeyTooLongError: 400,
     _C.MalformedACLError: 400,
+    _C.MalformedPOSTRequest: 400,
     _C.MalformedXML: 400,
     _C.MetadataTooLarge: 400,
     _C.MethodNotAllowed: 405,
@@ -213,6 +219,11 @@ MESSAGE: dict[S3ErrorCode, str] = {
     _C.InvalidPartOrder: "The list of parts was not in ascending order. The parts list must "
     "be specified in order by part number.",
     _C.InvalidRange: "The requested range is not satisfiable",
+    _C.InvalidPolicyDocument: "The content of the form does not meet the conditions "
+    "specified in the policy document.",
+    _C.IncorrectNumberOfFilesInPostRequest: "POST requires exactly one file upload per request.",
+    _C.MalformedPOSTRequest: "The body of your POST request is not well-formed "
+    "multipart/form-data.",
     _C.InvalidRequest: "Invalid Request",
     _C.InvalidStorageClass: "The storage class you specified is not valid",
     _C.InvalidTag: "The tag provided was not a valid tag.",

@@ -270,6 +270,11 @@ def _parse_credential(value: str, presigned: bool) -> Credential:
     return Credential(access_key=parts[0], date=parts[1], region=parts[2], service=parts[3])
 
 
+def parse_form_credential(value: str) -> Credential:
+    """A POST form's `x-amz-credential` field (its faults worded as a presigned URL's)."""
+    return _parse_credential(value, True)
+
+
 def check_scope(credential: Credential, *, region: str, service: str, presigned: bool) -> None:
     """The credential must name this endpoint's service and region (AWS wording)."""
     if credential.service != service:

@@ -362,3 +362,26 @@ def test_aws_cli_copies_sse_c_and_sse_kms_files_both_ways(
     run_aws(server, "s3", "cp", f"s3://{bucket}/kms", str(back))
     assert back.read_bytes() == big.read_bytes()
     assert s3.head_object(Bucket=bucket, Key="kms")["ServerSideEncryption"] == "aws:kms"
+
+
+def test_sse_header_on_a_read_is_refused_as_aws_does(s3: Any, bucket: str) -> None:
+    """AWS answers 400 to x-amz-server-side-encryption on GET/HEAD (only SSE-C's key headers
+    belong on reads); Ferry refuses it rather than ignore it."""
+    s3.put_object(Bucket=bucket, Key="enc", Body=b"x", ServerSideEncryption="AES256")
+
+    def add(params: Any, **_: Any) -> None:
+        params["headers"]["x-amz-server-side-encryption"] = "AES256"
+
+    for event in ("before-call.s3.HeadObject", "before-call.s3.GetObject"):
+        s3.meta.events.register(event, add)
+    try:
+        with pytest.raises(ClientError) as head:
+            s3.head_object(Bucket=bucket, Key="enc")
+        assert head.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        with pytest.raises(ClientError) as get:
+            s3.get_object(Bucket=bucket, Key="enc")
+        assert get.value.response["Error"]["Code"] == "InvalidArgument"
+    finally:
+        for event in ("before-call.s3.HeadObject", "before-call.s3.GetObject"):
+            s3.meta.events.unregister(event, add)
+    assert s3.get_object(Bucket=bucket, Key="enc")["Body"].read() == b"x"

@@ -20,7 +20,15 @@ async def put_bucket_notification_configuration(ctx: RequestContext) -> Response
     if configs is None:
         raise S3Error(S3ErrorCode.NotImplemented, "Notifications are not enabled.")
     await ctx.services.buckets.get(ctx.bucket)
+    if (ctx.header("x-amz-skip-destination-validation") or "").lower() == "true":
+        raise S3Error(
+            S3ErrorCode.NotImplemented,
+            "Ferry always validates notification destinations.",
+            Header="x-amz-skip-destination-validation",
+        )
     config = parse_notification_configuration(await ctx.request.read_body())
+    if config.event_bridge:  # stored but never delivered: refused rather than ignored
+        raise S3Error(S3ErrorCode.NotImplemented, "EventBridge delivery is not implemented.")
     await configs.put(ctx.bucket, config)
     return Response(status=200)
 

@@ -89,12 +89,23 @@ def new_object_attrs(ctx: RequestContext, acl: Grants) -> ObjectAttributes:
 
 
 def check_content_length(ctx: RequestContext) -> None:
+    """Before the body is read. A length must be declared: Content-Length, or for aws-chunked
+    bodies x-amz-decoded-content-length (which may then travel with Transfer-Encoding:
+    chunked). A plain Transfer-Encoding: chunked body is refused as AWS refuses it, 501
+    NotImplemented naming the header (docs/s3-surface.md)."""
     headers = ctx.request.headers
     declared = headers.get("x-amz-decoded-content-length") or headers.get("content-length")
     if declared is None:
-        if "chunked" not in headers.get("transfer-encoding", ""):
-            raise S3Error(S3ErrorCode.MissingContentLength)
-        return
+        aws_chunked = ctx.auth.payload_mode.is_streaming or "aws-chunked" in headers.get(
+            "content-encoding", ""
+        )
+        if "chunked" in headers.get("transfer-encoding", "") and not aws_chunked:
+            raise S3Error(
+                S3ErrorCode.NotImplemented,
+                "A header you provided implies functionality that is not implemented",
+                Header="Transfer-Encoding",
+            )
+        raise S3Error(S3ErrorCode.MissingContentLength)
     try:
         length = int(declared)
     except ValueError as exc:
@@ -115,6 +126,12 @@ def _put_response(version: Version, bucket_versioning: VersioningStatus) -> Resp
 
 async def put_object(ctx: RequestContext) -> Response:
     key = parse_object_key(ctx.key)
+    if ctx.header("x-amz-write-offset-bytes") is not None:  # appends: S3 Express only
+        raise S3Error(
+            S3ErrorCode.NotImplemented,
+            "A header you provided implies functionality that is not implemented",
+            Header="x-amz-write-offset-bytes",
+        )
     check_content_length(ctx)
     bucket = await ctx.services.objects.bucket(ctx.bucket)  # fail before reading the body
     owner_id, acl = await ownership.object_write_acl(ctx)
@@ -146,6 +163,13 @@ def version_id_param(ctx: RequestContext) -> str | None:
 
 
 async def _read_version(ctx: RequestContext) -> tuple[Version, bool]:
+    """GetObject and HeadObject. An `x-amz-server-side-encryption*` header (but SSE-C's) is
+    refused, as AWS refuses it on reads (400), rather than accepted and ignored."""
+    if any(name in ctx.request.headers for name in sse.WRITE_ONLY_HEADERS):
+        raise S3Error(
+            S3ErrorCode.InvalidArgument,
+            "x-amz-server-side-encryption header is not supported for this operation.",
+        )
     version = await ctx.services.objects.get(ctx.bucket, ctx.key, version_id_param(ctx))
     bucket = await ctx.services.objects.bucket(ctx.bucket)
     return version, bucket.versioning is not VersioningStatus.UNVERSIONED

@@ -26,6 +26,13 @@ SSE_BUCKET_KEY_ENABLED = "x-amz-server-side-encryption-bucket-key-enabled"
 SSE_CUSTOMER = "x-amz-server-side-encryption-customer"
 COPY_SOURCE_SSE_CUSTOMER = "x-amz-copy-source-server-side-encryption-customer"
 _REQUESTABLE = {"AES256": EncryptionKind.SSE_S3, "aws:kms": EncryptionKind.SSE_KMS}
+# SSE headers that only writes may carry (reads name the key only for SSE-C)
+WRITE_ONLY_HEADERS = (
+    "x-amz-server-side-encryption",
+    "x-amz-server-side-encryption-aws-kms-key-id",
+    "x-amz-server-side-encryption-context",
+    "x-amz-server-side-encryption-bucket-key-enabled",
+)
 
 
 def customer_key(headers: Mapping[str, str], prefix: str = SSE_CUSTOMER) -> CustomerKey | None:

@@ -85,6 +85,7 @@ from ferry.protocol.xml.objects import (
     render_object_attributes,
 )
 from ferry.protocol.xml.owner import Owner
+from ferry.protocol.xml.post import render_post_response
 from ferry.protocol.xml.replication import (
     MAX_PRIORITY,
     DeleteMarkerReplication,
@@ -227,6 +228,7 @@ __all__ = [
     "render_location_constraint",
     "render_object_attributes",
     "render_replication_configuration",
+    "render_post_response",
     "render_tagging",
     "render_tagging_header",
     "render_versioning_configuration",

@@ -41,6 +41,8 @@ def parse_encryption_configuration(body: bytes) -> EncryptionRule:
     if len(rules) != 1:
         raise malformed()
     rule = rules[0]
+    if find_child(rule, "BlockedEncryptionTypes") is not None:  # accepted only if honoured
+        raise S3Error(S3ErrorCode.NotImplemented, "BlockedEncryptionTypes is not implemented.")
     default = find_child(rule, "ApplyServerSideEncryptionByDefault")
     if default is None:
         raise malformed()

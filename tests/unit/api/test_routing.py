@@ -145,6 +145,7 @@ CASES: list[tuple[str, Target, dict[str, str], dict[str, str], Op, str]] = [
     ("DELETE", _O, {}, REPLICA, Op.ReplicateDelete, "s3:ReplicateDelete"),
     ("PUT", _O, {"tagging": ""}, REPLICA, Op.ReplicateTags, "s3:ReplicateTags"),
     ("POST", _B, {}, {"x-ferry-replica": "batch"}, Op.ReplicateBatch, "s3:ReplicateObject"),
+    ("POST", _B, {}, {}, Op.PostObject, "s3:PutObject"),
 ]  # fmt: skip
 
 
