@@ -23,11 +23,13 @@ from ferry.store.db import Database, Tx
 from ferry.store.errors import (
     DeleteMarkerHit,
     MethodNotAllowedOnDeleteMarker,
+    NoSuchBucket,
     NoSuchKey,
     NoSuchVersion,
 )
 from ferry.store.hooks import VersionHooks, WriteOrigin
-from ferry.store.quotas import check_quota, fetch_quota
+from ferry.store.put_context import PutContext, fetch_put_context
+from ferry.store.quotas import BucketQuota, check_quota, fetch_quota
 from ferry.store.records import (
     EMPTY_BODY,
     VERSION_COLUMNS,
@@ -82,6 +84,36 @@ def fetch_version(
         (bucket, key, version_id),
     ).fetchone()
     return version_from_row(row) if row else None
+
+
+_VERSION_COLUMNS_OF_V = ", ".join(f"v.{column}" for column in VERSION_COLUMNS.split(", "))
+_BUCKET_AND_VERSION = (
+    f"SELECT b.owner_id, b.region, b.versioning, b.created_ms, {_VERSION_COLUMNS_OF_V} "
+    "FROM buckets b LEFT JOIN versions v ON v.bucket = b.name AND v.key = ? AND "
+)
+_BUCKET_AND_LATEST = _BUCKET_AND_VERSION + "v.is_latest = 1 WHERE b.name = ?"
+_BUCKET_AND_VERSION_ID = _BUCKET_AND_VERSION + "v.version_id = ? WHERE b.name = ?"
+
+
+def fetch_bucket_and_version(
+    tx: Tx, bucket: str, key: str, version_id: str | None
+) -> tuple[BucketState, Version | None]:
+    """The bucket's state and one version of `key` (the latest without `version_id`), in one
+    statement: what a GET reads. NoSuchBucket if the bucket is not in this region."""
+    if version_id is None:
+        row = tx.execute(_BUCKET_AND_LATEST, (key, bucket)).fetchone()
+    else:
+        row = tx.execute(_BUCKET_AND_VERSION_ID, (key, version_id, bucket)).fetchone()
+    if row is None:
+        raise NoSuchBucket(bucket=bucket)
+    state = BucketState(
+        name=bucket,
+        owner_id=row[0],
+        region=row[1],
+        versioning=VersioningStatus(row[2]),
+        incarnation=int(row[3]),
+    )
+    return state, (version_from_row(row[4:]) if row[4] is not None else None)
 
 
 def sum_version_sizes(tx: Tx, bucket: str, versions: Iterable[tuple[str, str]]) -> int:
@@ -165,11 +197,13 @@ def commit_version(
     delete_marker: bool = False,
     condition: WriteCondition | None = None,
     counted_bytes: int = 0,
+    quota: BucketQuota | None = None,
 ) -> tuple[Version, list[str]]:
     """Make a new latest version of `key`; returns it and the blob IDs it made garbage.
 
     `counted_bytes`: bytes of the body already counted against the bucket's quota (the parts
-    of a multipart upload being completed)."""
+    of a multipart upload being completed). `quota`: the bucket's limits, when this
+    transaction read them already (with the bucket, `fetch_put_context`)."""
     lock_key(tx, bucket.name, key)
     old = fetch_latest(tx, bucket.name, key, with_body=False)
     if condition is not None:
@@ -178,7 +212,7 @@ def commit_version(
     previous_null = null_version_replaced(tx, bucket, key, old)
     check_write_quota(
         tx, bucket.name, size=attrs.size, delete_marker=delete_marker, replaced=previous_null,
-        counted_bytes=counted_bytes,
+        counted_bytes=counted_bytes, quota=quota,
     )  # fmt: skip
     if bucket.versioning is VersioningStatus.ENABLED:
         version_id = new_version_id()
@@ -210,7 +244,9 @@ def null_version_replaced(
     """The null version that a write to an unversioned or suspended bucket replaces."""
     if bucket.versioning is VersioningStatus.ENABLED:
         return None
-    if latest is not None and latest.version_id == NULL_VERSION_ID:
+    if latest is None:  # a key with versions always has a latest one: it has none at all
+        return None
+    if latest.version_id == NULL_VERSION_ID:
         return latest
     return fetch_version(tx, bucket.name, key, NULL_VERSION_ID, with_body=False)
 
@@ -223,6 +259,7 @@ def check_write_quota(
     delete_marker: bool = False,
     replaced: Version | None = None,
     counted_bytes: int = 0,
+    quota: BucketQuota | None = None,
 ) -> None:
     """Refuse a write that would take the bucket over its quota, net of what it replaces."""
     freed_bytes = replaced.size if replaced is not None else 0
@@ -230,7 +267,7 @@ def check_write_quota(
     check_quota(
         tx, bucket,
         added_bytes=(0 if delete_marker else size) - counted_bytes - freed_bytes,
-        added_objects=(0 if delete_marker else 1) - freed_objects,
+        added_objects=(0 if delete_marker else 1) - freed_objects, quota=quota,
     )  # fmt: skip
 
 
@@ -304,6 +341,10 @@ class Objects:
     async def bucket(self, name: str) -> BucketState:
         return await self._db.read(lambda tx: fetch_bucket_state(tx, name))
 
+    async def put_context(self, name: str) -> PutContext:
+        """The bucket's state, default encryption and quota: what a PUT checks first."""
+        return await self._db.read(lambda tx: fetch_put_context(tx, name))
+
     async def put(
         self,
         bucket: str,
@@ -314,13 +355,16 @@ class Objects:
         attrs: ObjectAttributes,
         condition: WriteCondition | None = None,
         declared_size: int | None = None,
+        quota: BucketQuota | None = None,
     ) -> Version:
         """Receive the body durably, then commit the version; nothing visible on failure.
 
-        Callers check the bucket exists first (`bucket()`), so that a request for a missing
-        bucket fails before a byte of its body is read. With `declared_size` (Content-Length),
-        a write the bucket's quota cannot take fails before a byte is read, too."""
-        if declared_size is not None:
+        Callers check the bucket exists first (`bucket()` or `put_context()`), so that a
+        request for a missing bucket fails before a byte of its body is read. With
+        `declared_size` (Content-Length), a write the bucket's quota cannot take fails before a
+        byte is read, too; `quota`, read with the bucket by `put_context()`, spares that
+        pre-check when the bucket has none (the commit checks the quota in any case)."""
+        if declared_size is not None and (quota is None or not quota.is_unlimited):
             await self._db.read(lambda tx: check_put_quota(tx, bucket, key, declared_size))
         body, digest = await self._blobs.write(payload)
         return await self.commit(
@@ -343,9 +387,10 @@ class Objects:
         now = self._clock.now()
 
         def write(tx: Tx) -> tuple[Version, list[str]]:
+            context = fetch_put_context(tx, bucket)  # the bucket and its quota: one statement
             return commit_version(
-                tx, self._hooks, fetch_bucket_state(tx, bucket), key, now=now, owner_id=owner_id,
-                attrs=attrs, body=body, delete_marker=delete_marker, condition=condition,
+                tx, self._hooks, context.state, key, now=now, owner_id=owner_id, attrs=attrs,
+                body=body, delete_marker=delete_marker, condition=condition, quota=context.quota,
             )  # fmt: skip
 
         fresh = [s.blob_id for s in body.segments]
@@ -353,22 +398,27 @@ class Objects:
 
     async def get(self, bucket: str, key: str, version_id: str | None = None) -> Version:
         """The version a GET would serve; delete markers raise as S3 answers them."""
+        version, _ = await self.get_with_bucket(bucket, key, version_id)
+        return version
 
-        def read(tx: Tx) -> Version:
-            fetch_bucket_state(tx, bucket)
+    async def get_with_bucket(
+        self, bucket: str, key: str, version_id: str | None = None
+    ) -> tuple[Version, BucketState]:
+        """As `get`, with the bucket's state read in the same statement."""
+
+        def read(tx: Tx) -> tuple[Version, BucketState]:
+            state, version = fetch_bucket_and_version(tx, bucket, key, version_id)
             if version_id is None:
-                version = fetch_latest(tx, bucket, key)
                 if version is None:
                     raise NoSuchKey(bucket=bucket, key=key)
                 if version.is_delete_marker:
                     raise DeleteMarkerHit(bucket=bucket, key=key, version=version)
-                return version
-            version = fetch_version(tx, bucket, key, version_id)
+                return version, state
             if version is None:
                 raise NoSuchVersion(bucket=bucket, key=key, version_id=version_id)
             if version.is_delete_marker:
                 raise MethodNotAllowedOnDeleteMarker(bucket=bucket, key=key, version=version)
-            return version
+            return version, state
 
         return await self._db.read(read)
 

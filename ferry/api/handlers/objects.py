@@ -102,10 +102,12 @@ def _put_response(version: Version, bucket_versioning: VersioningStatus) -> Resp
 async def put_object(ctx: RequestContext) -> Response:
     key = parse_object_key(ctx.key)
     check_content_length(ctx)
-    bucket = await ctx.services.objects.bucket(ctx.bucket)  # fail before reading the body
+    # One read, before the body: the bucket exists, its default encryption, its quota.
+    context = await ctx.services.objects.put_context(ctx.bucket)
+    bucket = context.state
     attrs = new_object_attrs(ctx, bucket.owner_id)
     condition = write_condition(ctx)
-    data_key = await sse.key_for_write(ctx, key)
+    data_key = await sse.key_for_write(ctx, key, bucket_default=context.encryption)
     body = RequestBody(ctx.request, ctx.auth)
     payload: Payload = body
     if data_key is not None:
@@ -114,7 +116,7 @@ async def put_object(ctx: RequestContext) -> Response:
         attrs = replace(attrs, encryption=data_key.encryption)
     version = await ctx.services.objects.put(
         ctx.bucket, key, payload, owner_id=bucket.owner_id, attrs=attrs,
-        condition=condition, declared_size=body.declared_size,
+        condition=condition, declared_size=body.declared_size, quota=context.quota,
     )  # fmt: skip
     response = _put_response(version, bucket.versioning)
     response.headers.extend(sse.open_key_headers(data_key))
@@ -129,8 +131,8 @@ def version_id_param(ctx: RequestContext) -> str | None:
 
 
 async def _read_version(ctx: RequestContext) -> tuple[Version, bool]:
-    version = await ctx.services.objects.get(ctx.bucket, ctx.key, version_id_param(ctx))
-    bucket = await ctx.services.objects.bucket(ctx.bucket)
+    objects = ctx.services.objects
+    version, bucket = await objects.get_with_bucket(ctx.bucket, ctx.key, version_id_param(ctx))
     return version, bucket.versioning is not VersioningStatus.UNVERSIONED
 
 
