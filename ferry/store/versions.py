@@ -86,24 +86,35 @@ def fetch_version(
     return version_from_row(row) if row else None
 
 
-_VERSION_COLUMNS_OF_V = ", ".join(f"v.{column}" for column in VERSION_COLUMNS.split(", "))
-_BUCKET_AND_VERSION = (
-    f"SELECT b.owner_id, b.region, b.versioning, b.created_ms, {_VERSION_COLUMNS_OF_V} "
-    "FROM buckets b LEFT JOIN versions v ON v.bucket = b.name AND v.key = ? AND "
-)
-_BUCKET_AND_LATEST = _BUCKET_AND_VERSION + "v.is_latest = 1 WHERE b.name = ?"
-_BUCKET_AND_VERSION_ID = _BUCKET_AND_VERSION + "v.version_id = ? WHERE b.name = ?"
+def _bucket_and_version_sql(columns: str, which: str) -> str:
+    of_v = ", ".join(c if c == "NULL" else f"v.{c}" for c in columns.split(", "))
+    return (
+        f"SELECT b.owner_id, b.region, b.versioning, b.created_ms, {of_v} FROM buckets b "
+        f"LEFT JOIN versions v ON v.bucket = b.name AND v.key = ? AND {which} WHERE b.name = ?"
+    )
+
+
+# (with the body, latest) -> SQL
+_BUCKET_AND_VERSION = {
+    (with_body, latest): _bucket_and_version_sql(
+        VERSION_COLUMNS if with_body else VERSION_COLUMNS_WITHOUT_BODY,
+        "v.is_latest = 1" if latest else "v.version_id = ?",
+    )
+    for with_body in (True, False)
+    for latest in (True, False)
+}
 
 
 def fetch_bucket_and_version(
-    tx: Tx, bucket: str, key: str, version_id: str | None
+    tx: Tx, bucket: str, key: str, version_id: str | None, *, with_body: bool = True
 ) -> tuple[BucketState, Version | None]:
     """The bucket's state and one version of `key` (the latest without `version_id`), in one
     statement: what a GET reads. NoSuchBucket if the bucket is not in this region."""
     if version_id is None:
-        row = tx.execute(_BUCKET_AND_LATEST, (key, bucket)).fetchone()
+        row = tx.execute(_BUCKET_AND_VERSION[with_body, True], (key, bucket)).fetchone()
     else:
-        row = tx.execute(_BUCKET_AND_VERSION_ID, (key, version_id, bucket)).fetchone()
+        sql = _BUCKET_AND_VERSION[with_body, False]
+        row = tx.execute(sql, (key, version_id, bucket)).fetchone()
     if row is None:
         raise NoSuchBucket(bucket=bucket)
     state = BucketState(
