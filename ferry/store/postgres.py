@@ -116,11 +116,13 @@ def _row_factory(cursor: psycopg.Cursor[Any]) -> Callable[[Sequence[Any]], Row]:
 
 class Result:
     """A statement's rows, read from the server at once (psycopg's client-side cursor holds
-    them all anyway), so that the transaction's one cursor is free for the next statement."""
+    them all anyway), so that the transaction's one cursor is free for the next statement.
+    Each row becomes a `Row` only when it is handed out."""
 
-    __slots__ = ("_next", "_rows", "rowcount")
+    __slots__ = ("_cls", "_next", "_rows", "rowcount")
 
-    def __init__(self, rows: list[Row], rowcount: int) -> None:
+    def __init__(self, cls: type[Row], rows: list[tuple[Any, ...]], rowcount: int) -> None:
+        self._cls = cls
         self._rows = rows
         self._next = 0
         self.rowcount = rowcount
@@ -129,12 +131,12 @@ class Result:
         if self._next >= len(self._rows):
             return None
         self._next += 1
-        return self._rows[self._next - 1]
+        return self._cls(self._rows[self._next - 1])
 
     def fetchall(self) -> list[Row]:
-        rows = self._rows[self._next :]
+        cls, rows = self._cls, self._rows[self._next :]
         self._next = len(self._rows)
-        return rows
+        return [cls(values) for values in rows]
 
     def __iter__(self) -> Iterator[Row]:
         while (row := self.fetchone()) is not None:
@@ -150,14 +152,14 @@ _ROW_CLASS_BY_SQL: dict[str, type[Row]] = {}
 def _result(cursor: psycopg.Cursor[Any], sql: str) -> Result:
     pgresult = cursor.pgresult
     if pgresult is None or pgresult.status != _TUPLES_OK:
-        return Result([], cursor.rowcount)
+        return Result(Row, [], cursor.rowcount)
     cls = _ROW_CLASS_BY_SQL.get(sql)
     if cls is None:
         names = tuple((pgresult.fname(i) or b"").decode() for i in range(pgresult.nfields))
         cls = _row_class(names)
         if len(_ROW_CLASS_BY_SQL) < 10_000:
             _ROW_CLASS_BY_SQL[sql] = cls
-    return Result([cls(values) for values in cursor.fetchall()], cursor.rowcount)
+    return Result(cls, cursor.fetchall(), cursor.rowcount)
 
 
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?|%")
@@ -203,7 +205,7 @@ class PostgresTx:
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Result:
         cursor = self._cursor
         cursor.executemany(translate_placeholders(sql), params)
-        return Result([], cursor.rowcount)
+        return Result(Row, [], cursor.rowcount)
 
     def lock(self, scope: str) -> None:
         """Serialise this transaction with every other one that locks `scope`, until commit."""
