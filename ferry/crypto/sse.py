@@ -22,9 +22,10 @@ import json
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from enum import Enum
+from typing import Final, Literal, Protocol
 
-from ferry.crypto.bucket_defaults import BucketEncryptionDefaults
+from ferry.crypto.bucket_defaults import BucketEncryptionDefault, BucketEncryptionDefaults
 from ferry.crypto.customer_keys import CustomerKey, new_salt
 from ferry.crypto.frames import (
     DATA_KEY_BYTES,
@@ -49,6 +50,14 @@ from ferry.store.records import Encryption, EncryptionKind, ObjectAttributes
 
 _SSE_S3_AAD = b"ferry:sse-s3:data-key"
 _CONTEXT_HEADER = "x-amz-server-side-encryption-context"
+
+
+class _Unread(Enum):
+    UNREAD = "unread"
+
+
+Unread = Literal[_Unread.UNREAD]
+UNREAD: Final = _Unread.UNREAD  # the bucket's default rule is not read yet: read it
 
 
 class KmsDataKeys(Protocol):
@@ -165,15 +174,17 @@ class ObjectEncryption:
         key: str,
         account_id: str,
         authorize_key: KeyCheck | None = None,
+        bucket_default: BucketEncryptionDefault | Unread | None = UNREAD,
     ) -> OpenKey | None:
-        """The data key of a new version: as requested, else as the bucket's default rule;
-        None: store plaintext. `authorize_key` judges the KMS key of an SSE-KMS write."""
+        """The data key of a new version: as requested, else as the bucket's default rule
+        (`bucket_default` when the caller read it already); None: store plaintext.
+        `authorize_key` judges the KMS key of an SSE-KMS write."""
         if request.customer_key is not None:
             return self._new_customer_key(request.customer_key)
         kind = request.kind
         kms_key_id, bucket_key = request.kms_key_id, bool(request.bucket_key_enabled)
         if kind is None:
-            rule = await self.defaults.find(bucket)
+            rule = await self.defaults.find(bucket) if bucket_default is UNREAD else bucket_default
             if rule is None:
                 return None
             kind, kms_key_id = rule.algorithm, rule.kms_key_id

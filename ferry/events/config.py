@@ -130,16 +130,18 @@ class ConfigurationCache:
         self._parsed: dict[str, NotificationConfiguration] = {}
 
     def load(self, tx: Tx, bucket: str) -> BucketNotifications | None:
-        state = find_bucket_state(tx, bucket)
-        if state is None:
-            return None
+        # Most buckets have no configuration: one statement tells, before the bucket's state
+        # is read (the row of a deleted namesake may remain: the incarnation tells them apart).
         row = tx.execute(
-            "SELECT document FROM bucket_notifications WHERE bucket = ? AND bucket_created_ms = ?",
-            (bucket, state.incarnation),
+            "SELECT bucket_created_ms, document FROM bucket_notifications WHERE bucket = ?",
+            (bucket,),
         ).fetchone()
         if row is None:
             return None
-        text: str = row[0]
+        state = find_bucket_state(tx, bucket)
+        if state is None or state.incarnation != int(row[0]):
+            return None
+        text: str = row[1]
         parsed = self._parsed.get(text)
         if parsed is None:
             if len(self._parsed) >= MAX_CACHED_CONFIGURATIONS:

@@ -92,7 +92,8 @@ class FailureFilter:
         """The SQL condition and its parameters. Without statistics SQLite may pick a poor
         index when several columns are filtered, so the most selective one drives the index
         (in this order) and the others are written `+column`, which no index serves; state
-        stays indexable beside rule or reason (the (state, rule|reason, time) indexes).
+        stays indexable beside rule or reason (the (state, rule|reason, time) indexes), and
+        reason beside bucket (the (bucket, reason, time) index).
         PostgreSQL's planner has statistics (and no unary + on text): plain columns."""
         clauses: list[str] = []
         params: list[Any] = []
@@ -106,7 +107,11 @@ class FailureFilter:
         ):
             if value is None:
                 continue
-            indexed = driver is None or (column == "state" and driver in ("rule_id", "reason"))
+            indexed = (
+                driver is None
+                or (column == "state" and driver in ("rule_id", "reason"))
+                or (column == "reason" and driver == "bucket")
+            )
             driver = driver or column
             hidden = not indexed and dialect == SQLITE
             clauses.append(f"{'+' if hidden else ''}{column} = ?")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ferry.core.clock import Clock, epoch_ms, from_epoch_ms
@@ -71,6 +72,11 @@ def fetch_bucket(tx: Tx, name: str) -> Bucket:
     return _bucket_from_row(row)
 
 
+# One place says what a BucketState reads; every statement that reads one uses it.
+_STATE_COLUMNS = ("owner_id", "region", "versioning", "created_ms", "object_lock")
+STATE_COLUMN_COUNT = len(_STATE_COLUMNS)
+
+
 def fetch_bucket_state(tx: Tx, name: str) -> BucketState:
     state = find_bucket_state(tx, name)
     if state is None:
@@ -78,14 +84,15 @@ def fetch_bucket_state(tx: Tx, name: str) -> BucketState:
     return state
 
 
-def find_bucket_state(tx: Tx, name: str) -> BucketState | None:
-    """None: no such bucket in this region."""
-    row = tx.execute(
-        "SELECT owner_id, region, versioning, created_ms, object_lock FROM buckets WHERE name = ?",
-        (name,),
-    ).fetchone()
-    if row is None:
-        return None
+def bucket_state_columns(alias: str = "") -> str:
+    """The columns of `buckets` a BucketState is made of (`alias`: the table's name in a
+    join), for statements that read them with other things (`bucket_state_from_row`)."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + c for c in _STATE_COLUMNS)
+
+
+def bucket_state_from_row(name: str, row: Sequence[Any]) -> BucketState:
+    """A BucketState from the first columns of `row`, read as `bucket_state_columns` says."""
     return BucketState(
         name=name,
         owner_id=row[0],
@@ -94,6 +101,14 @@ def find_bucket_state(tx: Tx, name: str) -> BucketState | None:
         incarnation=int(row[3]),
         object_lock=object_lock_from_json(row[4]),
     )
+
+
+def find_bucket_state(tx: Tx, name: str) -> BucketState | None:
+    """None: no such bucket in this region."""
+    row = tx.execute(
+        f"SELECT {bucket_state_columns()} FROM buckets WHERE name = ?", (name,)
+    ).fetchone()
+    return None if row is None else bucket_state_from_row(name, row)
 
 
 def fetch_bucket_access(tx: Tx, name: str) -> BucketAccess:

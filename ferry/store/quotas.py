@@ -95,11 +95,20 @@ def fetch_usage(tx: Tx, bucket: str) -> BucketUsage:
     return BucketUsage(stored_bytes=stored, objects=objects, upload_bytes=uploading)
 
 
-def check_quota(tx: Tx, bucket: str, *, added_bytes: int, added_objects: int = 0) -> None:
-    """Raise BucketQuotaExceeded if a write adding this much (net) would break a limit."""
+def check_quota(
+    tx: Tx,
+    bucket: str,
+    *,
+    added_bytes: int,
+    added_objects: int = 0,
+    quota: BucketQuota | None = None,
+) -> None:
+    """Raise BucketQuotaExceeded if a write adding this much (net) would break a limit.
+    `quota`: the bucket's limits, when this transaction read them already."""
     if added_bytes <= 0 and added_objects <= 0:
         return
-    quota = fetch_quota(tx, bucket)
+    if quota is None:
+        quota = fetch_quota(tx, bucket)
     if quota.is_unlimited:
         return
     # Writers to a bucket with a quota take turns, so that two cannot both fit the last room.

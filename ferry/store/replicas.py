@@ -12,11 +12,12 @@ from datetime import datetime
 
 from ferry.core.clock import Clock
 from ferry.store.blobs import FileBlobStore, Payload
-from ferry.store.buckets import fetch_bucket_state
 from ferry.store.db import Database, Tx
 from ferry.store.errors import BadReplicaDigest, DestinationUnversioned
 from ferry.store.hooks import VersionHooks, WriteOrigin
 from ferry.store.object_lock import require_object_lock
+from ferry.store.put_context import fetch_put_context
+from ferry.store.quotas import BucketQuota
 from ferry.store.records import (
     EMPTY_BODY,
     Body,
@@ -29,6 +30,7 @@ from ferry.store.records import (
 from ferry.store.versions import (
     check_write_quota,
     commit_with_blobs,
+    fetch_bucket_and_version,
     fetch_latest,
     fetch_version,
     insert_version,
@@ -49,10 +51,12 @@ def commit_replica(
     body: Body,
     delete_marker: bool,
     source_object_lock: bool = False,
+    quota: BucketQuota | None = None,
 ) -> tuple[Version, list[str]]:
     """Insert the replica unless that version is already here; returns it and garbage blobs.
     `source_object_lock`: the source bucket has Object Lock, so this one must have it too
-    (AWS: DstBucketObjectLockConfigMissing otherwise); the replica keeps the source's lock."""
+    (AWS: DstBucketObjectLockConfigMissing otherwise); the replica keeps the source's lock.
+    `quota`: the bucket's limits, when this transaction read them already."""
     lock_key(tx, bucket.name, key)
     check_replica_destination(bucket, source_object_lock=source_object_lock)
     existing = fetch_version(tx, bucket.name, key, version_id, with_body=False)
@@ -60,7 +64,7 @@ def commit_replica(
         return existing, [s.blob_id for s in body.segments]
     # The destination's quota applies to replicas as to any write (the source records the
     # refusal as DstBucketQuotaExceeded and keeps the version FAILED until re-driven).
-    check_write_quota(tx, bucket.name, size=attrs.size, delete_marker=delete_marker)
+    check_write_quota(tx, bucket.name, size=attrs.size, delete_marker=delete_marker, quota=quota)
     latest = fetch_latest(tx, bucket.name, key, with_body=False)
     # A replica that arrives late (retries) must not hide a newer version written meanwhile.
     becomes_latest = latest is None or last_modified >= latest.last_modified
@@ -119,9 +123,8 @@ class Replicas:
         checked, not their MD5: the ETag is keyed to a data key no region can open."""
 
         def read(tx: Tx) -> Version | None:
-            state = fetch_bucket_state(tx, bucket)
+            state, existing = fetch_bucket_and_version(tx, bucket, key, version_id, with_body=False)
             check_replica_destination(state, source_object_lock=source_object_lock)
-            existing = fetch_version(tx, bucket, key, version_id, with_body=False)
             if existing is None:
                 check_write_quota(tx, bucket, size=attrs.size)  # before a byte is received
             return existing
@@ -167,10 +170,12 @@ class Replicas:
         source_object_lock: bool = False,
     ) -> Version:
         def write(tx: Tx) -> tuple[Version, list[str]]:
+            context = fetch_put_context(tx, bucket)  # the bucket and its quota: one statement
             return commit_replica(
-                tx, self._hooks, fetch_bucket_state(tx, bucket), key, version_id=version_id,
+                tx, self._hooks, context.state, key, version_id=version_id,
                 last_modified=last_modified, owner_id=owner_id, attrs=attrs, body=body,
                 delete_marker=delete_marker, source_object_lock=source_object_lock,
+                quota=context.quota,
             )  # fmt: skip
 
         fresh = [s.blob_id for s in body.segments]

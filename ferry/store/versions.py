@@ -18,11 +18,17 @@ from typing import TypeVar
 from ferry.core.clock import Clock, epoch_ms
 from ferry.core.ids import NULL_VERSION_ID, new_version_id
 from ferry.store.blobs import INLINE_MAX_BYTES, FileBlobStore, Payload, PayloadDigest
-from ferry.store.buckets import fetch_bucket_state
+from ferry.store.buckets import (
+    STATE_COLUMN_COUNT,
+    bucket_state_columns,
+    bucket_state_from_row,
+    fetch_bucket_state,
+)
 from ferry.store.db import Database, Tx
 from ferry.store.errors import (
     DeleteMarkerHit,
     MethodNotAllowedOnDeleteMarker,
+    NoSuchBucket,
     NoSuchKey,
     NoSuchVersion,
 )
@@ -36,7 +42,8 @@ from ferry.store.object_lock import (
     with_default_retention,
     write_lock,
 )
-from ferry.store.quotas import check_quota, fetch_quota
+from ferry.store.put_context import PutContext, fetch_put_context
+from ferry.store.quotas import BucketQuota, check_quota, fetch_quota
 from ferry.store.records import (
     EMPTY_BODY,
     VERSION_COLUMNS,
@@ -91,6 +98,42 @@ def fetch_version(
         (bucket, key, version_id),
     ).fetchone()
     return version_from_row(row) if row else None
+
+
+def _bucket_and_version_sql(columns: str, which: str) -> str:
+    of_v = ", ".join(c if c == "NULL" else f"v.{c}" for c in columns.split(", "))
+    return (
+        f"SELECT {bucket_state_columns('b')}, {of_v} FROM buckets b "
+        f"LEFT JOIN versions v ON v.bucket = b.name AND v.key = ? AND {which} WHERE b.name = ?"
+    )
+
+
+# (with the body, latest) -> SQL
+_BUCKET_AND_VERSION = {
+    (with_body, latest): _bucket_and_version_sql(
+        VERSION_COLUMNS if with_body else VERSION_COLUMNS_WITHOUT_BODY,
+        "v.is_latest = 1" if latest else "v.version_id = ?",
+    )
+    for with_body in (True, False)
+    for latest in (True, False)
+}
+
+
+def fetch_bucket_and_version(
+    tx: Tx, bucket: str, key: str, version_id: str | None, *, with_body: bool = True
+) -> tuple[BucketState, Version | None]:
+    """The bucket's state and one version of `key` (the latest without `version_id`), in one
+    statement: what a GET reads. NoSuchBucket if the bucket is not in this region."""
+    if version_id is None:
+        row = tx.execute(_BUCKET_AND_VERSION[with_body, True], (key, bucket)).fetchone()
+    else:
+        sql = _BUCKET_AND_VERSION[with_body, False]
+        row = tx.execute(sql, (key, version_id, bucket)).fetchone()
+    if row is None:
+        raise NoSuchBucket(bucket=bucket)
+    state = bucket_state_from_row(bucket, row)
+    version_row = row[STATE_COLUMN_COUNT:]
+    return state, (version_from_row(version_row) if version_row[0] is not None else None)
 
 
 def _garbage(version: Version) -> list[str]:
@@ -166,11 +209,13 @@ def commit_version(
     condition: WriteCondition | None = None,
     counted_bytes: int = 0,
     origin: WriteOrigin = WriteOrigin.CLIENT,
+    quota: BucketQuota | None = None,
 ) -> tuple[Version, list[str]]:
     """Make a new latest version of `key`; returns it and the blob IDs it made garbage.
 
     `counted_bytes`: bytes of the body already counted against the bucket's quota (the parts
-    of a multipart upload being completed)."""
+    of a multipart upload being completed). `quota`: the bucket's limits, when this
+    transaction read them already (with the bucket, `fetch_put_context`)."""
     lock_key(tx, bucket.name, key)
     old = fetch_latest(tx, bucket.name, key, with_body=False)
     if condition is not None:
@@ -182,7 +227,7 @@ def commit_version(
     previous_null = null_version_replaced(tx, bucket, key, old)
     check_write_quota(
         tx, bucket.name, size=attrs.size, delete_marker=delete_marker, replaced=previous_null,
-        counted_bytes=counted_bytes,
+        counted_bytes=counted_bytes, quota=quota,
     )  # fmt: skip
     if bucket.versioning is VersioningStatus.ENABLED:
         version_id = new_version_id()
@@ -214,7 +259,9 @@ def null_version_replaced(
     """The null version that a write to an unversioned or suspended bucket replaces."""
     if bucket.versioning is VersioningStatus.ENABLED:
         return None
-    if latest is not None and latest.version_id == NULL_VERSION_ID:
+    if latest is None:  # a key with versions always has a latest one: it has none at all
+        return None
+    if latest.version_id == NULL_VERSION_ID:
         return latest
     return fetch_version(tx, bucket.name, key, NULL_VERSION_ID, with_body=False)
 
@@ -227,6 +274,7 @@ def check_write_quota(
     delete_marker: bool = False,
     replaced: Version | None = None,
     counted_bytes: int = 0,
+    quota: BucketQuota | None = None,
 ) -> None:
     """Refuse a write that would take the bucket over its quota, net of what it replaces."""
     freed_bytes = replaced.size if replaced is not None else 0
@@ -234,7 +282,7 @@ def check_write_quota(
     check_quota(
         tx, bucket,
         added_bytes=(0 if delete_marker else size) - counted_bytes - freed_bytes,
-        added_objects=(0 if delete_marker else 1) - freed_objects,
+        added_objects=(0 if delete_marker else 1) - freed_objects, quota=quota,
     )  # fmt: skip
 
 
@@ -318,6 +366,10 @@ class Objects:
     async def bucket(self, name: str) -> BucketState:
         return await self._db.read(lambda tx: fetch_bucket_state(tx, name))
 
+    async def put_context(self, name: str) -> PutContext:
+        """The bucket's state, default encryption and quota: what a PUT checks first."""
+        return await self._db.read(lambda tx: fetch_put_context(tx, name))
+
     async def put(
         self,
         bucket: str,
@@ -328,13 +380,16 @@ class Objects:
         attrs: ObjectAttributes,
         condition: WriteCondition | None = None,
         declared_size: int | None = None,
+        quota: BucketQuota | None = None,
     ) -> Version:
         """Receive the body durably, then commit the version; nothing visible on failure.
 
-        Callers check the bucket exists first (`bucket()`), so that a request for a missing
-        bucket fails before a byte of its body is read. With `declared_size` (Content-Length),
-        a write the bucket's quota cannot take fails before a byte is read, too."""
-        if declared_size is not None:
+        Callers check the bucket exists first (`bucket()` or `put_context()`), so that a
+        request for a missing bucket fails before a byte of its body is read. With
+        `declared_size` (Content-Length), a write the bucket's quota cannot take fails before a
+        byte is read, too; `quota`, read with the bucket by `put_context()`, spares that
+        pre-check when the bucket has none (the commit checks the quota in any case)."""
+        if declared_size is not None and (quota is None or not quota.is_unlimited):
             await self._db.read(lambda tx: check_put_quota(tx, bucket, key, declared_size))
         body, digest = await self._blobs.write(payload)
         return await self.commit(
@@ -357,9 +412,10 @@ class Objects:
         now = self._clock.now()
 
         def write(tx: Tx) -> tuple[Version, list[str]]:
+            context = fetch_put_context(tx, bucket)  # the bucket and its quota: one statement
             return commit_version(
-                tx, self._hooks, fetch_bucket_state(tx, bucket), key, now=now, owner_id=owner_id,
-                attrs=attrs, body=body, delete_marker=delete_marker, condition=condition,
+                tx, self._hooks, context.state, key, now=now, owner_id=owner_id, attrs=attrs,
+                body=body, delete_marker=delete_marker, condition=condition, quota=context.quota,
             )  # fmt: skip
 
         fresh = [s.blob_id for s in body.segments]
@@ -367,22 +423,27 @@ class Objects:
 
     async def get(self, bucket: str, key: str, version_id: str | None = None) -> Version:
         """The version a GET would serve; delete markers raise as S3 answers them."""
+        version, _ = await self.get_with_bucket(bucket, key, version_id)
+        return version
 
-        def read(tx: Tx) -> Version:
-            fetch_bucket_state(tx, bucket)
+    async def get_with_bucket(
+        self, bucket: str, key: str, version_id: str | None = None
+    ) -> tuple[Version, BucketState]:
+        """As `get`, with the bucket's state read in the same statement."""
+
+        def read(tx: Tx) -> tuple[Version, BucketState]:
+            state, version = fetch_bucket_and_version(tx, bucket, key, version_id)
             if version_id is None:
-                version = fetch_latest(tx, bucket, key)
                 if version is None:
                     raise NoSuchKey(bucket=bucket, key=key)
                 if version.is_delete_marker:
                     raise DeleteMarkerHit(bucket=bucket, key=key, version=version)
-                return version
-            version = fetch_version(tx, bucket, key, version_id)
+                return version, state
             if version is None:
                 raise NoSuchVersion(bucket=bucket, key=key, version_id=version_id)
             if version.is_delete_marker:
                 raise MethodNotAllowedOnDeleteMarker(bucket=bucket, key=key, version=version)
-            return version
+            return version, state
 
         return await self._db.read(read)
 

@@ -133,12 +133,14 @@ async def put_object(ctx: RequestContext) -> Response:
             Header="x-amz-write-offset-bytes",
         )
     check_content_length(ctx)
-    bucket = await ctx.services.objects.bucket(ctx.bucket)  # fail before reading the body
+    # One read, before the body: the bucket exists, its default encryption, its quota.
+    context = await ctx.services.objects.put_context(ctx.bucket)
+    bucket = context.state
     owner_id, acl = await ownership.object_write_acl(ctx)
     attrs = new_object_attrs(ctx, acl)
     check_lock_request(ctx, bucket, attrs)
     condition = write_condition(ctx)
-    data_key = await sse.key_for_write(ctx, key)
+    data_key = await sse.key_for_write(ctx, key, bucket_default=context.encryption)
     body = RequestBody(ctx.request, ctx.auth)
     payload: Payload = body
     if data_key is not None:
@@ -147,7 +149,7 @@ async def put_object(ctx: RequestContext) -> Response:
         attrs = replace(attrs, encryption=data_key.encryption)
     version = await ctx.services.objects.put(
         ctx.bucket, key, payload, owner_id=owner_id, attrs=attrs,
-        condition=condition, declared_size=body.declared_size,
+        condition=condition, declared_size=body.declared_size, quota=context.quota,
     )  # fmt: skip
     response = _put_response(version, bucket.versioning)
     response.headers.extend(sse.open_key_headers(data_key))
@@ -170,8 +172,8 @@ async def _read_version(ctx: RequestContext) -> tuple[Version, bool]:
             S3ErrorCode.InvalidArgument,
             "x-amz-server-side-encryption header is not supported for this operation.",
         )
-    version = await ctx.services.objects.get(ctx.bucket, ctx.key, version_id_param(ctx))
-    bucket = await ctx.services.objects.bucket(ctx.bucket)
+    objects = ctx.services.objects
+    version, bucket = await objects.get_with_bucket(ctx.bucket, ctx.key, version_id_param(ctx))
     return version, bucket.versioning is not VersioningStatus.UNVERSIONED
 
 

@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator, Mapping
 from ferry.api.context import RequestContext
 from ferry.control.policy import DECRYPT, GENERATE_DATA_KEY
 from ferry.crypto.customer_keys import CustomerKey, parse_customer_key
-from ferry.crypto.sse import KeyCheck, OpenKey, SseRequest, parse_kms_context
+from ferry.crypto.sse import UNREAD, KeyCheck, OpenKey, SseRequest, Unread, parse_kms_context
 from ferry.crypto.sse_errors import InvalidEncryptionArgument
-from ferry.store import Body, PayloadDigest, Version
+from ferry.store import Body, BucketEncryptionDefault, PayloadDigest, Version
 from ferry.store.blobs import INLINE_MAX_BYTES
 from ferry.store.records import Encryption, EncryptionKind
 
@@ -128,8 +128,14 @@ def open_key_headers(key: OpenKey | None) -> list[tuple[str, str]]:
     return sse_headers(key.encryption, key.customer_key_md5)
 
 
-async def key_for_write(ctx: RequestContext, key: str) -> OpenKey | None:
-    """The data key a new version (or upload) of `key` gets: headers, else bucket default."""
+async def key_for_write(
+    ctx: RequestContext,
+    key: str,
+    *,
+    bucket_default: BucketEncryptionDefault | Unread | None = UNREAD,
+) -> OpenKey | None:
+    """The data key a new version (or upload) of `key` gets: headers, else bucket default
+    (`bucket_default` when the caller read it with the bucket)."""
     request = parse_sse_request(ctx.request.headers)
     service = ctx.services.encryption
     if service is None:
@@ -142,6 +148,7 @@ async def key_for_write(ctx: RequestContext, key: str) -> OpenKey | None:
         key=key,
         account_id=ctx.principal.account_id,
         authorize_key=key_check(ctx, GENERATE_DATA_KEY, ctx.bucket, key),
+        bucket_default=bucket_default,
     )
 
 

@@ -169,11 +169,13 @@ def test_the_most_selective_filter_drives_the_index() -> None:
     ).where("sqlite")
     assert (
         clause
-        == "bucket = ? AND +rule_id = ? AND +reason = ? AND +state = ? AND last_failure_ms >= ?"
-    )
+        == "bucket = ? AND +rule_id = ? AND reason = ? AND +state = ? AND last_failure_ms >= ?"
+    )  # reason stays indexable beside bucket: the (bucket, reason, time) index
     assert params == ["b", "r", "x", "FAILED", 5]
     clause, _ = FailureFilter(rule_id="r", state=FailureState.FAILED).where("sqlite")
     assert clause == "rule_id = ? AND state = ?"
+    clause, _ = FailureFilter(bucket="b", reason="x", state=FailureState.FAILED).where("sqlite")
+    assert clause == "bucket = ? AND reason = ? AND +state = ?"
     assert FailureFilter().where("sqlite") == ("1 = 1", [])
     clause, _ = FailureFilter(rule_id="r", bucket="b").where("postgresql")
     assert clause == "bucket = ? AND rule_id = ?"  # PostgreSQL's planner chooses for itself
