@@ -8,8 +8,6 @@ that names it:
 
 - `HONOURED`: a probe below sends it and observes its effect (read back, and behaviour);
 - `REFUSED`: a probe sends it and expects AWS's error;
-- `OWNED_ELSEWHERE`: being built on another branch right now (the lead updates this list
-  at merge: each entry then moves to HONOURED or REFUSED with its probe);
 - `NO_EFFECT_ON_AWS_EITHER`: AWS itself accepts it without effect in Ferry's situation.
 """
 
@@ -38,8 +36,10 @@ pytestmark = pytest.mark.live
 BUCKET_OPERATIONS = (
     "PutBucketVersioning", "PutBucketTagging", "PutBucketAcl", "PutBucketReplication",
     "PutBucketNotificationConfiguration", "PutBucketPolicy", "PutBucketEncryption",
+    "PutBucketLifecycleConfiguration", "PutBucketCors", "PutBucketOwnershipControls",
+    "PutPublicAccessBlock", "PutObjectLockConfiguration", "PutBucketLogging",
 )  # fmt: skip
-OBJECT_OPERATIONS = ("PutObject",)
+OBJECT_OPERATIONS = ("PutObject", "PutObjectRetention", "PutObjectLegalHold")
 # Route ops that carry no configuration of their own (sub-resources of the object, or
 # Ferry's replica write path, whose inputs are the source's as checked above).
 NOT_CONFIGURATION = frozenset(
@@ -51,6 +51,8 @@ NOT_CONFIGURATION = frozenset(
 _R = "PutBucketReplication.ReplicationConfiguration.Rules"
 _N = "PutBucketNotificationConfiguration.NotificationConfiguration"
 _E = "PutBucketEncryption.ServerSideEncryptionConfiguration.Rules"
+_L = "PutBucketLogging.BucketLoggingStatus.LoggingEnabled"
+_LOCK = "PutObjectLockConfiguration.ObjectLockConfiguration"
 
 HONOURED: dict[str, str] = {
     # versioning
@@ -122,6 +124,33 @@ HONOURED: dict[str, str] = {
     "PutObject.header.SSECustomer*": "object_sse_c",
     # SSE-KMS on objects: tests/live/test_encryption.py (needs a KMS key of the region)
     "PutObject.header.SSEKMS*": "object_sse_kms_unknown_key",
+    # RTC: the threshold events themselves are tests/live/test_replication_rtc.py
+    f"{_R}.Destination.Metrics*": "replication_time_control",
+    f"{_R}.Destination.ReplicationTime*": "replication_time_control",
+    # lifecycle: every element's effect is tests/live/test_lifecycle.py (expiration,
+    # noncurrent versions, markers, multipart, transitions, each filter)
+    "PutBucketLifecycleConfiguration.LifecycleConfiguration*": "lifecycle",
+    "PutBucketLifecycleConfiguration.header.TransitionDefaultMinimumObjectSize": "lifecycle",
+    # CORS: preflights and response headers, tests/live/test_cors.py
+    "PutBucketCors.CORSConfiguration*": "cors",
+    # ACLs and ownership: tests/live/test_ownership_acl.py
+    "PutBucketAcl.*": "acls",
+    "PutObject.header.ACL": "acls",
+    "PutObject.header.Grant*": "acls",
+    "PutBucketOwnershipControls.OwnershipControls*": "acls",
+    # Block Public Access: tests/live/test_public_access_block.py
+    "PutPublicAccessBlock.PublicAccessBlockConfiguration*": "public_access_block",
+    # Object Lock: tests/live/test_object_lock.py
+    f"{_LOCK}*": "object_lock_default_retention",
+    "PutObject.header.ObjectLock*": "object_lock_headers",
+    "PutObjectLegalHold.LegalHold*": "object_lock_headers",
+    "PutObjectRetention.Retention*": "object_lock_retention",
+    "PutObjectRetention.header.BypassGovernanceRetention": "object_lock_retention",
+    # server access logs: their delivery is tests/live/test_trail.py
+    f"{_L}": "bucket_logging",
+    f"{_L}.TargetBucket": "bucket_logging",
+    f"{_L}.TargetPrefix": "bucket_logging",
+    f"{_L}.TargetObjectKeyFormat*": "bucket_logging",
 }
 
 REFUSED: dict[str, str] = {
@@ -137,21 +166,15 @@ REFUSED: dict[str, str] = {
     "PutObject.header.ChecksumMD5": "object_unknown_checksums_refused",
     "PutObject.header.ChecksumXXHASH*": "object_unknown_checksums_refused",
     "PutObject.header.WriteOffsetBytes": "object_append_refused",
-}
-
-# Being built on other branches right now; the lead moves each entry at merge.
-OWNED_ELSEWHERE: dict[str, str] = {
-    f"{_R}.Destination.Metrics*": "metrics",
-    f"{_R}.Destination.ReplicationTime*": "metrics",
-    "PutBucketReplication.header.Token": "object lock",  # replication on lock-enabled buckets
-    "PutObject.header.ObjectLock*": "object lock",
-    "PutBucketAcl.*": "ACLs, ownership and public access",
-    "PutObject.header.ACL": "ACLs, ownership and public access",
-    "PutObject.header.Grant*": "ACLs, ownership and public access",
+    f"{_LOCK}.Rule.DefaultRetention.DefaultEventHold*": "object_lock_event_holds_refused",
+    "PutObjectRetention.Retention.EventHold*": "object_lock_event_holds_refused",
+    f"{_L}.TargetGrants*": "bucket_logging_grants_refused",
 }
 
 NO_EFFECT_ON_AWS_EITHER: dict[str, str] = {
-    "PutObject.header.RequestPayer": "the requester's acknowledgement of Requester Pays; "
+    "*.header.Token": "the Object Lock token AWS once issued through support to enable Object "
+    "Lock or replication on an existing bucket; AWS no longer needs it, nor does Ferry",
+    "*.header.RequestPayer": "the requester's acknowledgement of Requester Pays; "
     "AWS ignores it on buckets without Requester Pays, and Ferry has none",
     "PutBucketPolicy.header.ConfirmRemoveSelfBucketAccess": "confirms a policy that locks "
     "its author out; the bucket owner's root keeps policy access in Ferry as on AWS",
@@ -189,7 +212,6 @@ def model_elements() -> list[str]:
 TABLES = {
     "honoured": HONOURED,
     "refused": REFUSED,
-    "elsewhere": OWNED_ELSEWHERE,
     "no effect": NO_EFFECT_ON_AWS_EITHER,
 }
 
@@ -682,6 +704,243 @@ def probe_object_append_refused(p: Probe) -> None:
         p.code(lambda: p.s3.put_object(Bucket=p.bucket, Key="a", Body=b"x", WriteOffsetBytes=0))
         == "NotImplemented"
     )
+
+
+ALL_USERS = 'uri="http://acs.amazonaws.com/groups/global/AllUsers"'
+
+
+def _anonymous_status(p: Probe, path: str) -> int:
+    return httpx.get(f"{p.s3.meta.endpoint_url}/{p.bucket}{path}").status_code
+
+
+def _allow_acls(p: Probe) -> None:
+    """What an AWS user does first to use ACLs on a new bucket."""
+    p.s3.put_bucket_ownership_controls(
+        Bucket=p.bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]}
+    )
+    p.s3.delete_public_access_block(Bucket=p.bucket)
+
+
+def probe_replication_time_control(p: Probe) -> None:
+    destination = p.destination()
+    minutes = {"Minutes": 15}
+    without_metrics = rule(
+        destination, Destination_ReplicationTime={"Status": "Enabled", "Time": minutes}
+    )
+    assert p.code(lambda: p.replicate(without_metrics)) == "InvalidRequest"
+    rtc = rule(
+        destination,
+        Destination_ReplicationTime={"Status": "Enabled", "Time": minutes},
+        Destination_Metrics={"Status": "Enabled", "EventThreshold": minutes},
+    )
+    p.replicate(rtc)
+    got = p.s3.get_bucket_replication(Bucket=p.bucket)["ReplicationConfiguration"]["Rules"][0]
+    assert got["Destination"]["ReplicationTime"]["Status"] == "Enabled"
+    assert got["Destination"]["Metrics"]["EventThreshold"] == minutes
+
+
+def probe_lifecycle(p: Probe) -> None:
+    config = {"Rules": [{
+        "ID": "logs", "Status": "Enabled", "Filter": {"Prefix": "logs/"},
+        "Expiration": {"Days": 3},
+    }]}  # fmt: skip
+    p.s3.put_bucket_lifecycle_configuration(Bucket=p.bucket, LifecycleConfiguration=config)
+    stored = p.s3.get_bucket_lifecycle_configuration(Bucket=p.bucket)["Rules"]
+    assert [(r["ID"], r["Expiration"]["Days"]) for r in stored] == [("logs", 3)]
+    covered = p.s3.put_object(Bucket=p.bucket, Key="logs/a", Body=b"x")
+    assert 'rule-id="logs"' in covered["Expiration"]  # x-amz-expiration: it will expire
+    assert "Expiration" not in p.s3.put_object(Bucket=p.bucket, Key="kept", Body=b"x")
+
+
+def probe_cors(p: Probe) -> None:
+    rules = [{
+        "ID": "web", "AllowedMethods": ["GET"], "AllowedOrigins": ["https://app.example"],
+        "AllowedHeaders": ["x-custom"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600,
+    }]  # fmt: skip
+    p.s3.put_bucket_cors(Bucket=p.bucket, CORSConfiguration={"CORSRules": rules})
+    url = f"{p.s3.meta.endpoint_url}/{p.bucket}/k"
+    asked = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-custom"}
+    allowed = httpx.options(url, headers={"Origin": "https://app.example", **asked})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+    assert allowed.headers["access-control-allow-headers"] == "x-custom"
+    assert allowed.headers["access-control-expose-headers"] == "ETag"
+    assert allowed.headers["access-control-max-age"] == "600"
+    assert (
+        httpx.options(url, headers={"Origin": "https://other.example", **asked}).status_code == 403
+    )
+
+
+def probe_acls(p: Probe) -> None:
+    # BucketOwnerEnforced, the default: ACLs are refused, not stored and ignored
+    refused = p.code(
+        lambda: p.s3.put_object(Bucket=p.bucket, Key="k", Body=b"x", ACL="public-read")
+    )
+    assert refused == "AccessControlListNotSupported"
+    _allow_acls(p)
+    p.s3.put_object(Bucket=p.bucket, Key="k", Body=b"x", ACL="public-read")
+    assert _anonymous_status(p, "/k") == 200
+    p.s3.put_object(Bucket=p.bucket, Key="g", Body=b"x", GrantRead=ALL_USERS)
+    assert _anonymous_status(p, "/g") == 200
+    p.s3.put_object(Bucket=p.bucket, Key="private", Body=b"x")
+    assert _anonymous_status(p, "/private") == 403
+    p.s3.put_bucket_acl(Bucket=p.bucket, ACL="public-read")
+    assert _anonymous_status(p, "") == 200  # anyone may list
+    owner = p.s3.get_bucket_acl(Bucket=p.bucket)["Owner"]
+    private = {"Owner": owner, "Grants": [{"Grantee": {"Type": "CanonicalUser", "ID": owner["ID"]},
+                                           "Permission": "FULL_CONTROL"}]}  # fmt: skip
+    p.s3.put_bucket_acl(Bucket=p.bucket, AccessControlPolicy=private)
+    assert _anonymous_status(p, "") == 403
+
+
+def probe_public_access_block(p: Probe) -> None:
+    _allow_acls(p)
+
+    def block(**settings: bool) -> None:
+        names = (
+            "BlockPublicAcls",
+            "IgnorePublicAcls",
+            "BlockPublicPolicy",
+            "RestrictPublicBuckets",
+        )
+        config = {name: settings.get(name, False) for name in names}
+        p.s3.put_public_access_block(Bucket=p.bucket, PublicAccessBlockConfiguration=config)
+
+    block(BlockPublicAcls=True)
+    public_put = lambda: p.s3.put_object(Bucket=p.bucket, Key="k", Body=b"x", ACL="public-read")  # noqa: E731
+    assert p.code(public_put) == "AccessDenied"
+    block(IgnorePublicAcls=True)
+    public_put()
+    assert _anonymous_status(p, "/k") == 403
+    block(BlockPublicPolicy=True)
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{p.bucket}/*",
+    }]})  # fmt: skip
+    assert p.code(lambda: p.s3.put_bucket_policy(Bucket=p.bucket, Policy=policy)) == "AccessDenied"
+    block()
+    p.s3.put_object(Bucket=p.bucket, Key="p", Body=b"x")
+    p.s3.put_bucket_policy(Bucket=p.bucket, Policy=policy)
+    assert _anonymous_status(p, "/p") == 200
+    block(RestrictPublicBuckets=True)
+    assert _anonymous_status(p, "/p") == 403
+
+
+def _lock_bucket(p: Probe) -> str:
+    name = f"{p.bucket}-lock"[:63]
+    p.s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+    return name
+
+
+def probe_object_lock_default_retention(p: Probe) -> None:
+    name = _lock_bucket(p)
+    for period in ({"Days": 1}, {"Years": 1}):
+        retention = {"Mode": "GOVERNANCE", **period}
+        p.s3.put_object_lock_configuration(
+            Bucket=name,
+            ObjectLockConfiguration={"ObjectLockEnabled": "Enabled",
+                                     "Rule": {"DefaultRetention": retention}},
+        )  # fmt: skip
+        version = p.s3.put_object(Bucket=name, Key="d", Body=b"x")["VersionId"]
+        head = p.s3.head_object(Bucket=name, Key="d", VersionId=version)
+        assert head["ObjectLockMode"] == "GOVERNANCE"
+        days = (head["ObjectLockRetainUntilDate"] - datetime.now(UTC)).days
+        assert days in ((0, 1) if "Days" in period else (364, 365)), days
+        delete = lambda: p.s3.delete_object(Bucket=name, Key="d", VersionId=version)  # noqa: B023,E731
+        assert p.code(delete) == "AccessDenied"
+
+
+def probe_object_lock_headers(p: Probe) -> None:
+    name = _lock_bucket(p)
+    version = p.s3.put_object(Bucket=name, Key="h", Body=b"x", ObjectLockLegalHoldStatus="ON")[
+        "VersionId"
+    ]
+    delete = lambda: p.s3.delete_object(Bucket=name, Key="h", VersionId=version)  # noqa: E731
+    assert p.code(delete) == "AccessDenied"
+    p.s3.put_object_legal_hold(Bucket=name, Key="h", VersionId=version, LegalHold={"Status": "OFF"})
+    p.s3.delete_object(Bucket=name, Key="h", VersionId=version)
+    until = datetime(2100, 1, 1, tzinfo=UTC)
+    locked = p.s3.put_object(
+        Bucket=name, Key="r", Body=b"x", ObjectLockMode="COMPLIANCE",
+        ObjectLockRetainUntilDate=until,
+    )["VersionId"]  # fmt: skip
+    head = p.s3.head_object(Bucket=name, Key="r", VersionId=locked)
+    assert (head["ObjectLockMode"], head["ObjectLockRetainUntilDate"]) == ("COMPLIANCE", until)
+
+
+def probe_object_lock_retention(p: Probe) -> None:
+    name = _lock_bucket(p)
+    version = p.s3.put_object(Bucket=name, Key="g", Body=b"x")["VersionId"]
+    until = datetime(2100, 1, 1, tzinfo=UTC)
+    p.s3.put_object_retention(
+        Bucket=name, Key="g", VersionId=version,
+        Retention={"Mode": "GOVERNANCE", "RetainUntilDate": until},
+    )  # fmt: skip
+    got = p.s3.get_object_retention(Bucket=name, Key="g", VersionId=version)["Retention"]
+    assert (got["Mode"], got["RetainUntilDate"]) == ("GOVERNANCE", until)
+    shorter = {"Mode": "GOVERNANCE", "RetainUntilDate": datetime(2099, 1, 1, tzinfo=UTC)}
+    shorten = lambda bypass: p.s3.put_object_retention(  # noqa: E731
+        Bucket=name, Key="g", VersionId=version, Retention=shorter,
+        BypassGovernanceRetention=bypass,
+    )  # fmt: skip
+    assert p.code(lambda: shorten(False)) == "AccessDenied"
+    shorten(True)  # the root holds s3:BypassGovernanceRetention
+    got = p.s3.get_object_retention(Bucket=name, Key="g", VersionId=version)["Retention"]
+    assert got["RetainUntilDate"] == shorter["RetainUntilDate"]
+
+
+def probe_object_lock_event_holds_refused(p: Probe) -> None:
+    name = _lock_bucket(p)
+    with_hold = {"Mode": "GOVERNANCE", "Days": 1, "DefaultEventHold": {"Days": 1}}
+    configure = lambda: p.s3.put_object_lock_configuration(  # noqa: E731
+        Bucket=name,
+        ObjectLockConfiguration={"ObjectLockEnabled": "Enabled",
+                                 "Rule": {"DefaultRetention": with_hold}},
+    )  # fmt: skip
+    assert p.code(configure) == "NotImplemented"
+    version = p.s3.put_object(Bucket=name, Key="e", Body=b"x")["VersionId"]
+    for retention in ({"EventHold": "ON"}, {"EventHoldDuration": {"Days": 1}}):
+        hold = lambda r=retention: p.s3.put_object_retention(  # noqa: E731
+            Bucket=name, Key="e", VersionId=version, Retention=r
+        )
+        assert p.code(hold) == "NotImplemented"
+    assert "ObjectLockMode" not in p.s3.head_object(Bucket=name, Key="e", VersionId=version)
+
+
+def _log_target(p: Probe) -> str:
+    target = f"{p.bucket}-logs"[:63]
+    p.s3.create_bucket(Bucket=target)
+    return target
+
+
+def probe_bucket_logging(p: Probe) -> None:
+    target = _log_target(p)
+    status = {"LoggingEnabled": {
+        "TargetBucket": target, "TargetPrefix": "access/",
+        "TargetObjectKeyFormat": {"PartitionedPrefix": {"PartitionDateSource": "EventTime"}},
+    }}  # fmt: skip
+    p.s3.put_bucket_logging(Bucket=p.bucket, BucketLoggingStatus=status)
+    got = p.s3.get_bucket_logging(Bucket=p.bucket)["LoggingEnabled"]
+    assert (got["TargetBucket"], got["TargetPrefix"]) == (target, "access/")
+    assert got["TargetObjectKeyFormat"] == status["LoggingEnabled"]["TargetObjectKeyFormat"]
+    missing = {"LoggingEnabled": {"TargetBucket": f"{target}-none", "TargetPrefix": "x/"}}
+    assert (
+        p.code(lambda: p.s3.put_bucket_logging(Bucket=p.bucket, BucketLoggingStatus=missing))
+        == "InvalidTargetBucketForLogging"
+    )
+    p.s3.put_bucket_logging(Bucket=p.bucket, BucketLoggingStatus={})
+    assert "LoggingEnabled" not in p.s3.get_bucket_logging(Bucket=p.bucket)
+
+
+def probe_bucket_logging_grants_refused(p: Probe) -> None:
+    target = _log_target(p)
+    grant = {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
+             "Permission": "READ"}  # fmt: skip
+    status = {"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": "a/",
+                                 "TargetGrants": [grant]}}  # fmt: skip
+    put = lambda: p.s3.put_bucket_logging(Bucket=p.bucket, BucketLoggingStatus=status)  # noqa: E731
+    assert p.code(put) == "NotImplemented"
+    assert "LoggingEnabled" not in p.s3.get_bucket_logging(Bucket=p.bucket)
 
 
 PROBES: dict[str, Callable[[Probe], None]] = {

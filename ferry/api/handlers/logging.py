@@ -28,6 +28,12 @@ async def put_bucket_logging(ctx: RequestContext) -> Response:
     configs = _configs(ctx)
     enabled = parse_bucket_logging_status(await ctx.request.read_body())
     if enabled is not None:
+        if enabled.target_grants:  # stored but never applied would be worse than refused
+            raise S3Error(
+                S3ErrorCode.NotImplemented,
+                "Ferry does not apply TargetGrants: give readers of the logs access to the "
+                "target bucket with its bucket policy.",
+            )
         await _check_target(ctx, enabled)
     document = None if enabled is None else render_bucket_logging_status(enabled).decode()
     await configs.put(ctx.bucket, document)

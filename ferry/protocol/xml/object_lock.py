@@ -74,6 +74,8 @@ def parse_object_lock_configuration(body: bytes) -> ObjectLockConfiguration:
     retention = find_child(rule, "DefaultRetention")
     if retention is None:
         raise malformed()
+    if find_child(retention, "DefaultEventHold") is not None:
+        raise _event_holds_refused("DefaultEventHold")
     mode = optional_text(retention, "Mode")
     days = _positive(optional_text(retention, "Days"), "days", MAX_DAYS)
     years = _positive(optional_text(retention, "Years"), "years", MAX_YEARS)
@@ -106,8 +108,16 @@ def parse_retain_until(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _event_holds_refused(element: str) -> S3Error:
+    """Event-based retention is newer than Ferry's Object Lock: refused, never ignored."""
+    return S3Error(S3ErrorCode.NotImplemented, f"Ferry does not implement event holds ({element}).")
+
+
 def parse_retention(body: bytes) -> ObjectRetention:
     root = parse_document(body, "Retention")
+    for element in ("EventHold", "EventHoldDuration"):
+        if find_child(root, element) is not None:
+            raise _event_holds_refused(element)
     mode = optional_text(root, "Mode")
     until = optional_text(root, "RetainUntilDate")
     if mode is None and until is None:
