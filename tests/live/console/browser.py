@@ -76,6 +76,9 @@ class Browser:
         return str(self.driver.find_element(By.TAG_NAME, "body").text)
 
     def find(self, css: str) -> Any:
+        # A page may still be arriving (a redirect after a form, a slow region under a full
+        # run): wait for the element before taking it. `all` is the check for absence.
+        self.wait_until(lambda: bool(self.all(css)), f"{css} on the page")
         return self.driver.find_element(By.CSS_SELECTOR, css)
 
     def all(self, css: str) -> list[Any]:
@@ -90,8 +93,6 @@ class Browser:
         Select(self.find(css)).select_by_value(value)
 
     def click(self, css: str, *, confirm: bool = False) -> None:
-        # A page may still be arriving (a redirect after a form): wait for what is to be clicked.
-        self.wait_until(lambda: bool(self.all(css)), f"{css} on the page")
         self.find(css).click()
         if confirm:
             self.accept_alert()
