@@ -102,10 +102,12 @@ def ferry_pg_spec() -> ServerSpec:
     return dataclasses.replace(spec, database=name)
 
 
-def ferry_metrics_spec(enabled: bool) -> ServerSpec:
+def ferry_metrics_spec(enabled: bool, *, trail: bool = True) -> ServerSpec:
     """Ferry from a one-region ferry.toml with `[metrics] enabled` on or off: the HTTP request
-    metrics and `GET /_ferry/metrics` (on) against neither (off), same code, same run."""
-    name = f"ferry-metrics-{'on' if enabled else 'off'}"
+    metrics and `GET /_ferry/metrics` (on) against neither (off), same code, same run.
+    `trail=False` also turns the audit trail off (`ferry-unobserved`: neither trail nor
+    metrics, the baseline of issue 13's "at most 10% slower")."""
+    name = f"ferry-metrics-{'on' if enabled else 'off'}" if trail else "ferry-unobserved"
     tool = _venv_tool("ferry")
     base = [tool] if tool else [sys.executable, "-m", "ferry"]
 
@@ -113,6 +115,7 @@ def ferry_metrics_spec(enabled: bool) -> ServerSpec:
         config = data.parent / f"{name}.toml"
         config.write_text(
             f'data_dir = "{data}"\n[metrics]\nenabled = {str(enabled).lower()}\n'
+            f"[trail]\nenabled = {str(trail).lower()}\n"
             f'[[regions]]\nname = "us-east-1"\nhost = "{HOST}"\nport = {port}\n'
             f'data_dir = "{data}"\n'
         )

@@ -41,6 +41,7 @@ SERVER_SPECS: dict[str, Callable[[], servers.ServerSpec]] = {
     # `[metrics] enabled` on vs off, side by side (docs/operations.md, "Metrics")
     "ferry-metrics-on": lambda: servers.ferry_metrics_spec(True),
     "ferry-metrics-off": lambda: servers.ferry_metrics_spec(False),
+    "ferry-unobserved": lambda: servers.ferry_metrics_spec(False, trail=False),
     "moto": servers.moto_spec,
     "s3rver": servers.s3rver_spec,
 }
