@@ -62,6 +62,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--profile", type=Path, metavar="PATH", help="also run verify once under cProfile"
     )
+    p.add_argument(
+        "--baseline-src", type=Path, metavar="DIR",
+        help="also time `ferry verify` from this checkout (e.g. a worktree of the commit "
+        "before a change), interleaved with this one's: before/after in the same run",
+    )  # fmt: skip
     p.add_argument("--json", type=Path, metavar="PATH", help="write every raw figure here")
     args = p.parse_args(argv)
     if args.versions < 1 or args.repeat < 1:
@@ -73,12 +78,9 @@ def _log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _ferry_argv() -> list[str]:
-    script = Path(sys.executable).with_name("ferry")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "ferry"]
-
-
-def timed_process(argv: list[str], *, cwd: Path, env: dict[str, str], timeout_s: float) -> dict[str, Any]:
+def timed_process(
+    argv: list[str], *, cwd: Path, env: dict[str, str], timeout_s: float
+) -> dict[str, Any]:
     """Run argv, return exit code, wall time, peak RSS (wait4's ru_maxrss) and its output."""
     out_path, err_path = cwd / "run.out", cwd / "run.err"
     started = time.perf_counter()
@@ -106,14 +108,20 @@ def timed_process(argv: list[str], *, cwd: Path, env: dict[str, str], timeout_s:
     }
 
 
-def run_verify(deployment: Deployment, timeout_s: float, profile: Path | None = None) -> dict[str, Any]:
-    argv = _ferry_argv()
+def run_verify(
+    deployment: Deployment,
+    timeout_s: float,
+    profile: Path | None = None,
+    src: Path = REPO_ROOT,
+) -> dict[str, Any]:
+    """`ferry verify` of the checkout `src` (its package first on PYTHONPATH, `-m ferry`)."""
+    argv = [sys.executable, "-m", "ferry"]
     if profile is not None:
         argv = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "ferry"]
     argv += ["verify", "--config", str(deployment.config_path), "--bucket", SOURCE_BUCKET,
              "--json"]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FERRY_", "AWS_"))}
-    env["PYTHONPATH"] = str(REPO_ROOT)
+    env["PYTHONPATH"] = str(src)
     run = timed_process(argv, cwd=deployment.root, env=env, timeout_s=timeout_s)
     try:
         report = json.loads(run.pop("stdout"))
@@ -129,7 +137,9 @@ def run_verify(deployment: Deployment, timeout_s: float, profile: Path | None = 
     return run
 
 
-def run_rclone_check(info: rclone.RcloneInfo, deployment: Deployment, timeout_s: float) -> dict[str, Any]:
+def run_rclone_check(
+    info: rclone.RcloneInfo, deployment: Deployment, timeout_s: float
+) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RCLONE_", "AWS_"))}
     env.update(rclone.remote_env("east", deployment.endpoint(SOURCE_REGION)))
     env.update(rclone.remote_env("west", deployment.endpoint(DESTINATION_REGION)))
@@ -149,13 +159,18 @@ async def populate(args: argparse.Namespace, deployment: Deployment, doc: dict[s
     east = S3Calls(deployment.endpoint(SOURCE_REGION), signer.sign)
     lister = Lister(deployment.endpoint(DESTINATION_REGION), signer.sign)
     try:
-        backlog = Backlog(label="verify", prefix=PREFIX, count=args.versions, size=SIZE,
-                          concurrency=16, op_timeout_s=10.0, write_budget_s=args.timeout)  # fmt: skip
+        backlog = Backlog(
+            label="verify", prefix=PREFIX, count=args.versions, size=SIZE,
+            concurrency=16, op_timeout_s=10.0, write_budget_s=args.timeout,
+        )  # fmt: skip
         _log(f"writing {args.versions} objects of {SIZE} B to {SOURCE_BUCKET} (c16)")
         written = await write_backlog(backlog, east, SOURCE_BUCKET, os.urandom(SIZE))
         doc["written"] = {"objects": len(written.ok_indices), "elapsed_s": written.elapsed_s,
                           "errors": written.errors}  # fmt: skip
-        _log(f"{len(written.ok_indices)} written in {written.elapsed_s:.1f} s; waiting for replication")
+        _log(
+            f"{len(written.ok_indices)} written in {written.elapsed_s:.1f} s; "
+            "waiting for replication"
+        )
         started = time.perf_counter()
         arrived = 0
         while time.perf_counter() - started < args.timeout:
@@ -180,7 +195,13 @@ def render(doc: dict[str, Any]) -> str:
         "run            repeat  wall s  versions/s  CPU s  peak RSS MB  agree",
         "-------------  ------  ------  ----------  -----  -----------  -----",
     ]
-    for i, (v, r) in enumerate(zip(doc["verify"], doc["rclone"] or [None] * len(doc["verify"]))):
+    for i, b in enumerate(doc["baseline"]):
+        lines.append(
+            f"{'verify (base)':<13}  {i + 1:>6}  {b['elapsed_s']:6.2f}  {b['versions_per_s']:10.0f}"
+            f"  {b['cpu_s']:5.2f}  {b['peak_rss_mb']:11.1f}  {b['agree']}"
+        )
+    rclone_runs = doc["rclone"] or [None] * len(doc["verify"])
+    for i, (v, r) in enumerate(zip(doc["verify"], rclone_runs, strict=True)):
         lines.append(
             f"{'ferry verify':<13}  {i + 1:>6}  {v['elapsed_s']:6.2f}  {v['versions_per_s']:10.0f}"
             f"  {v['cpu_s']:5.2f}  {v['peak_rss_mb']:11.1f}  {v['agree']}"
@@ -195,11 +216,15 @@ def render(doc: dict[str, Any]) -> str:
     lines.append("")
     if doc["rclone"]:
         ratio = statistics.median(
-            r["elapsed_s"] / v["elapsed_s"] for v, r in zip(doc["verify"], doc["rclone"])
+            r["elapsed_s"] / v["elapsed_s"]
+            for v, r in zip(doc["verify"], doc["rclone"], strict=True)
         )
         lines.append(f"rclone time / ferry verify time (median): {ratio:.2f} (> 1: verify faster)")
     else:
         lines.append(f"rclone check: skipped ({doc.get('rclone_skipped', 'not asked')})")
+    if doc["baseline"]:
+        base = statistics.median(b["versions_per_s"] for b in doc["baseline"])
+        lines.append(f"ferry verify / baseline versions/s (medians): {med / base:.2f}")
     verdict = "met" if med >= GOAL_VERSIONS_PER_S else "NOT met"
     lines.append(f"ferry verify median {med:.0f} versions/s; goal >= 5,000 versions/s: {verdict}")
     return "\n".join(lines)
@@ -217,8 +242,16 @@ async def _run(args: argparse.Namespace, deployment: Deployment, doc: dict[str, 
     _log(f"starting {SOURCE_REGION} and {DESTINATION_REGION} in {deployment.root}")
     await deployment.start()
     await populate(args, deployment, doc)
-    doc["verify"], doc["rclone"] = [], []
+    doc["verify"], doc["rclone"], doc["baseline"] = [], [], []
     for repeat in range(args.repeat):
+        if args.baseline_src is not None:
+            _log(f"repeat {repeat + 1}: ferry verify of {args.baseline_src} (baseline)")
+            b = await asyncio.to_thread(
+                run_verify, deployment, args.timeout, None, args.baseline_src
+            )
+            _log(f"  {b['elapsed_s']:.2f} s, {b['versions_per_s']:.0f} versions/s, "
+                 f"agree={b['agree']}")  # fmt: skip
+            doc["baseline"].append(b)
         _log(f"repeat {repeat + 1}: ferry verify")
         v = await asyncio.to_thread(run_verify, deployment, args.timeout)
         _log(f"  {v['elapsed_s']:.2f} s, {v['versions_per_s']:.0f} versions/s, agree={v['agree']}")
@@ -230,7 +263,9 @@ async def _run(args: argparse.Namespace, deployment: Deployment, doc: dict[str, 
             doc["rclone"].append(r)
     if args.profile is not None:
         _log(f"profiling ferry verify into {args.profile}")
-        doc["profiled"] = await asyncio.to_thread(run_verify, deployment, args.timeout, args.profile)
+        doc["profiled"] = await asyncio.to_thread(
+            run_verify, deployment, args.timeout, args.profile
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,7 +286,9 @@ def main(argv: list[str] | None = None) -> int:
         print(render(doc))
         if args.json is not None:
             args.json.write_text(json.dumps(doc, indent=1) + "\n")
-        ok = all(v["agree"] for v in doc["verify"]) and all(r["agree"] for r in doc["rclone"])
+        ok = all(v["agree"] for v in doc["verify"] + doc["baseline"]) and all(
+            r["agree"] for r in doc["rclone"]
+        )
         return 0 if ok else 1
     except KeyboardInterrupt:
         _log("interrupted; stopping regions")
