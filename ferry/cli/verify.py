@@ -17,6 +17,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -118,10 +119,30 @@ def verify(
         if args.repair
         else None
     )
-    streams = {
-        name: group_by_key(list_versions(admin, name or args.bucket, scope.prefix, start_after))
-        for name in (SOURCE, *scope.destinations)
-    }
+    names = (SOURCE, *scope.destinations)
+    with ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="verify-page") as pages:
+        streams = {
+            name: group_by_key(
+                list_versions(admin, name or args.bucket, scope.prefix, start_after, pages)
+            )
+            for name in names
+        }
+        _compare(args, scope, streams, tally, repairs, repairer)
+    if repairer is not None:
+        repairer.flush()
+    if args.checkpoint is not None and args.checkpoint.exists():
+        args.checkpoint.unlink()  # finished: the next run starts from the beginning
+    return tally, repairs if args.repair else None, scope
+
+
+def _compare(
+    args: argparse.Namespace,
+    scope: VerifyScope,
+    streams: dict[str, Iterator[tuple[str, list[VersionFacts]]]],
+    tally: VerifyTally,
+    repairs: RepairTally,
+    repairer: Repairer | None,
+) -> None:
     since_checkpoint = 0
     for key, found in merge_by_key(streams):
         differences = compare_key(scope, key, found.get(SOURCE, []), found)
@@ -135,29 +156,33 @@ def verify(
                 repairer.flush()  # before the checkpoint: a resumed run must not repeat them
             save_checkpoint(args.checkpoint, args, key, tally, repairs)
             since_checkpoint = 0
-    if repairer is not None:
-        repairer.flush()
-    if args.checkpoint is not None and args.checkpoint.exists():
-        args.checkpoint.unlink()  # finished: the next run starts from the beginning
-    return tally, repairs if args.repair else None, scope
 
 
 def list_versions(
-    admin: BucketAdmin, bucket: str, prefix: str, start_after: str
+    admin: BucketAdmin, bucket: str, prefix: str, start_after: str, pages: Executor
 ) -> Iterator[VersionFacts]:
-    """Every version of `bucket` under `prefix` after key `start_after`, a page at a time."""
-    params = {"prefix": prefix, "key_marker": start_after}
+    """Every version of `bucket` under `prefix` after key `start_after`, a page at a time.
+
+    While one page is compared, the next is already being fetched on `pages` (one page
+    ahead, so memory holds at most two pages per bucket): the regions list and encode while
+    this process compares, and the source and destinations answer at the same time instead
+    of in turn. The first page is fetched here, so a redirect to the bucket's region is
+    followed (and remembered) before any other thread asks about the bucket."""
+    page = admin.call("GET", VERSIONS_PATH, bucket, {"prefix": prefix, "key_marker": start_after})
     while True:
-        page = admin.call("GET", VERSIONS_PATH, bucket, params)
+        ahead: Future[dict[str, Any]] | None = None
+        if page["truncated"]:
+            params = {
+                "prefix": prefix,
+                "key_marker": str(page["next_key_marker"]),
+                "version_id_marker": str(page["next_version_id_marker"] or ""),
+            }
+            ahead = pages.submit(admin.call, "GET", VERSIONS_PATH, bucket, params)
         for document in page["versions"]:
             yield parse_version_facts(document)
-        if not page["truncated"]:
+        if ahead is None:
             return
-        params = {
-            "prefix": prefix,
-            "key_marker": str(page["next_key_marker"]),
-            "version_id_marker": str(page["next_version_id_marker"] or ""),
-        }
+        page = ahead.result()
 
 
 # ------------------------------------------------------------------------------ checkpoints

@@ -70,7 +70,8 @@ def render_version_facts(facts: VersionFacts) -> dict[str, Any]:
 
 def parse_version_facts(document: Mapping[str, Any]) -> VersionFacts:
     """The admin API's JSON back into facts; KeyError/TypeError/ValueError on a document this
-    API did not write."""
+    API did not write. (Called once per version listed: empty lists, the common case, skip
+    the conversion.)"""
     return VersionFacts(
         key=str(document["key"]),
         version_id=str(document["version_id"]),
@@ -78,14 +79,30 @@ def parse_version_facts(document: Mapping[str, Any]) -> VersionFacts:
         etag=str(document["etag"]),
         size=int(document["size"]),
         storage_class=str(document["storage_class"]),
-        content_headers=tuple((str(k), str(v)) for k, v in document["content_headers"]),
-        user_metadata=tuple((str(k), str(v)) for k, v in document["user_metadata"]),
-        tags=tuple((str(k), str(v)) for k, v in document["tags"]),
-        acl=tuple((str(t), str(g), str(p)) for t, g, p in document["acl"]),
+        content_headers=_pairs(document["content_headers"]),
+        user_metadata=_pairs(document["user_metadata"]),
+        tags=_pairs(document["tags"]),
+        acl=tuple([(str(t), str(g), str(p)) for t, g, p in document["acl"]]),
         replication_status=_replication_status(document.get("replication_status")),
         sse_kms=bool(document.get("sse_kms", False)),
     )
 
 
+def _pairs(items: Any) -> Pairs:
+    if not items:
+        if items != []:
+            raise TypeError(f"not a list of pairs: {items!r}")
+        return ()
+    return tuple([(str(k), str(v)) for k, v in items])
+
+
+_STATUSES = {status.value: status for status in ReplicationStatus}
+
+
 def _replication_status(value: object) -> ReplicationStatus | None:
-    return ReplicationStatus(str(value)) if value else None
+    if not value:
+        return None
+    status = _STATUSES.get(str(value))
+    if status is None:
+        raise ValueError(f"not a replication status: {value!r}")
+    return status
