@@ -99,8 +99,11 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     if create:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
+        # One transaction: a crash leaves the file without the table or with all of it.
+        connection.execute("BEGIN")
         for statement in _schema():
             connection.execute(statement)
+        connection.execute("COMMIT")
     return connection
 
 
@@ -156,17 +159,31 @@ def seal_path(path: Path, start_ms: int, end_ms: int, writer: str) -> Path:
 
 def seal_leftovers(directory: Path, writer: str) -> None:
     """Seal the open segments a crashed writer of this name left behind (their end: the
-    newest event they hold)."""
+    newest event they hold). One killed before its table was made holds nothing: removed."""
     for segment in list_segments(directory):
         if segment.end_ms is not None or segment.writer != writer:
             continue
         db = connect(segment.path)
         try:
-            newest = db.execute(f"SELECT MAX(time_ms) FROM {TABLE}").fetchone()[0]
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            made = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
+            ).fetchone()
+            newest = None
+            if made:
+                newest = db.execute(f"SELECT MAX(time_ms) FROM {TABLE}").fetchone()[0]
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             db.close()
-        seal_path(segment.path, segment.start_ms, newest or segment.start_ms, writer)
+        if made:
+            seal_path(segment.path, segment.start_ms, newest or segment.start_ms, writer)
+        else:
+            _remove_with_journals(segment.path)
+
+
+def _remove_with_journals(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    fsync_directory(path.parent)
 
 
 def delete_expired(directory: Path, before_ms: int) -> int:

@@ -106,6 +106,18 @@ def test_a_crashed_writers_open_segment_is_sealed_by_its_successor(tmp_path: Pat
     assert [e.key for e in query_trail([tmp_path], TrailFilter())] == ["k7"]
 
 
+def test_a_segment_killed_before_its_table_was_made_is_removed_at_start(
+    tmp_path: Path,
+) -> None:
+    # kill -9 between creating the file and its schema: the region must still start.
+    (tmp_path / f"{T0}-w{segments.OPEN_SUFFIX}").write_bytes(b"")
+    writer = TrailWriter(WriterSettings(directory=tmp_path, writer="w"), now_ms=lambda: T0 + 1)
+    writer.start()
+    writer.stop()
+    assert segments.list_segments(tmp_path) == []
+    assert list(query_trail([tmp_path], TrailFilter())) == []
+
+
 def test_retention_deletes_only_sealed_segments_older_than_it(tmp_path: Path) -> None:
     for start in (T0, T0 + 10_000):
         s = segments.SegmentFile(tmp_path, f"w{start}", start)
