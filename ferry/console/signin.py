@@ -7,6 +7,7 @@ there is no session yet to hold one."""
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 
 from ferry.console.deps import ConsoleDeps
@@ -24,6 +25,7 @@ from ferry.core.secret import Secret
 
 SIGNIN_CSRF_COOKIE = "ferry_console_signin"
 STS_VERSION = "2011-06-15"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # what token_urlsafe(24) makes
 MOUNT = "/_console"
 
 
@@ -32,7 +34,7 @@ async def signin(request: ConsoleRequest, deps: ConsoleDeps, pages: Pages) -> Co
         form = await request.form()
         expected = request.cookies.get(SIGNIN_CSRF_COOKIE, "")
         if not expected or not hmac.compare_digest(expected, form.get(CSRF_FIELD, "")):
-            return _form(pages, "The sign-in form expired: try again.", status=403)
+            return _form(pages, "The sign-in form expired: try again.", status=403, token=expected)
         try:
             session = await _open_session(
                 deps, form.get("access_key", "").strip(), form.get("secret_key", "")
@@ -50,11 +52,13 @@ async def signin(request: ConsoleRequest, deps: ConsoleDeps, pages: Pages) -> Co
         )
         return response
     notice = "Your session has expired: sign in again." if "expired" in request.query else ""
-    return _form(pages, notice, status=200)
+    return _form(pages, notice, status=200, token=request.cookies.get(SIGNIN_CSRF_COOKIE, ""))
 
 
-def _form(pages: Pages, notice: str, status: int) -> ConsoleResponse:
-    token = secrets.token_urlsafe(24)
+def _form(pages: Pages, notice: str, status: int, token: str = "") -> ConsoleResponse:
+    # A browser's token stays the same across forms, so two sign-in tabs both work.
+    if not _TOKEN.fullmatch(token):
+        token = secrets.token_urlsafe(24)
     response = html(pages.render("signin.html", notice=notice, csrf=token), status=status)
     response.headers.append(
         (

@@ -97,6 +97,26 @@ async def test_pages_need_a_session_and_signing_in_opens_one(
     assert "default-src 'self'" in page.headers["content-security-policy"]
 
 
+async def test_two_sign_in_forms_of_one_browser_both_sign_in(
+    browser: httpx.AsyncClient,
+) -> None:
+    first = _CSRF.search((await browser.get("/_console/signin")).text)
+    second = _CSRF.search((await browser.get("/_console/signin")).text)  # another tab
+    assert first is not None and second is not None
+    assert first.group(1) == second.group(1)
+    signed = await browser.post(
+        "/_console/signin",
+        data={"csrf": first.group(1), "access_key": ACCESS_KEY, "secret_key": SECRET_KEY},
+    )
+    assert signed.status_code == 303, signed.text
+    browser.cookies.clear()
+    forged = await browser.post(
+        "/_console/signin",
+        data={"csrf": first.group(1), "access_key": ACCESS_KEY, "secret_key": SECRET_KEY},
+    )
+    assert forged.status_code == 403 and "form expired" in forged.text
+
+
 async def test_a_bucket_created_in_the_console_is_a_bucket_of_the_api(
     browser: httpx.AsyncClient,
 ) -> None:

@@ -166,6 +166,11 @@ class Browser:
     # -- the console ---------------------------------------------------------------------------
 
     def sign_in(self, access_key: str, secret_key: str) -> None:
+        # Leave the last page first: its pollers (fragments, backlog, a PENDING reload) would
+        # otherwise fetch, be sent to the sign-in page and replace its CSRF cookie. Cookies
+        # can only be deleted from a page of their origin, hence the sign-in page twice.
+        self.driver.get("about:blank")
+        self.open("/_console/signin")
         self.driver.delete_all_cookies()
         self.open("/_console/signin")
         self.fill("#access_key", access_key)
